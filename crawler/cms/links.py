@@ -1,0 +1,54 @@
+"""Which listing links are annual disclosure reports, and which are pages.
+
+Kept as data in one place: real listings mix reports with 政府工作报告,
+编制工作的通知 and 公开指南, and all of them contain "报告" or "年度".
+"""
+
+from __future__ import annotations
+
+import re
+
+# A report link says 年报 or 年度报告 ...
+REPORT_TITLE = re.compile(r"年\s*报|年\s*度\s*报\s*告|年度工作报告")
+# ... about information disclosure, or is a bare "XX年报" in a 年报 column ...
+DISCLOSURE = re.compile(r"信息公开|政务公开|公开工作|年\s*报")
+# ... and is not a notice, guideline, plan or template about reports.
+NOT_A_REPORT = re.compile(
+    r"通知|编制|指南|要点|方案|意见|办法|规定|培训|会议|报送|格式|模板|说明|解读|政府工作报告|"
+    r"统计公报|预算|决算|审计|目录"
+)
+NEXT_PAGE = re.compile(r"^\s*(下一页|下页|后一页|next\s*page|>|›|»)\s*$", re.I)
+INDEX_PAGE = re.compile(r"(?:^|/)index_\d+\.s?html?$")
+YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+
+
+def is_report_title(title: str) -> bool:
+    """True for titles of annual information-disclosure reports.
+
+    >>> is_report_title("盖北镇2021年政府信息公开工作年度报告")
+    True
+    >>> is_report_title("关于做好2023年政府信息公开工作年度报告编制工作的通知")
+    False
+    >>> is_report_title("2024年政府工作报告")
+    False
+    """
+    text = re.sub(r"\s+", "", title or "")
+    return bool(REPORT_TITLE.search(text) and DISCLOSURE.search(text) and not NOT_A_REPORT.search(text))
+
+
+def title_year(title: str) -> int | None:
+    """The year a report title names (the year reported on), if any.
+
+    >>> title_year("黄岩区2020年政府信息公开工作年度报告")
+    2020
+    """
+    match = YEAR.search(title or "")
+    return int(match.group(1)) if match else None
+
+
+def is_next_page(text: str) -> bool:
+    return bool(NEXT_PAGE.match(text or ""))
+
+
+def is_index_page(url: str) -> bool:
+    return bool(INDEX_PAGE.search(url.split("?", 1)[0]))

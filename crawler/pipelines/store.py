@@ -1,0 +1,55 @@
+"""Write each report (one transaction) and every fetch to the SQLite store."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from itemadapter import ItemAdapter
+from scrapy.exceptions import NotConfigured
+
+from crawler.signals import page_fetched
+from crawler.storage import open_db, save_report, log_page
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+    from crawler.items import ReportItem
+
+logger = logging.getLogger(__name__)
+
+
+class SQLiteStorePipeline:
+    def __init__(self, crawler: Crawler, path: str):
+        self.crawler, self.path = crawler, path
+        self.db = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SQLiteStorePipeline:
+        path = crawler.settings.get("REPORTS_DB")
+        if not path:
+            raise NotConfigured("REPORTS_DB is empty: not storing to SQLite")
+        pipeline = cls(crawler, path)
+        crawler.signals.connect(pipeline.page_fetched, signal=page_fetched)
+        return pipeline
+
+    def open_spider(self) -> None:
+        self.db = open_db(self.path)
+        logger.info("Storing reports in %s", self.path)
+
+    def close_spider(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+    def page_fetched(self, page: dict[str, Any]) -> None:
+        if self.db is None:  # robots.txt may be fetched before open_spider
+            self.db = open_db(self.path)
+        log_page(self.db, page)
+
+    def process_item(self, item: ReportItem) -> ReportItem:
+        record = ItemAdapter(item).asdict()
+        kept = save_report(self.db, record, datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        self.crawler.stats.inc_value("store/report_kept_count" if kept else "store/report_duplicate_count")
+        return item

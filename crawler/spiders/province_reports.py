@@ -1,0 +1,176 @@
+"""The spider: walk each portal column's listing, fetch its annual reports.
+
+Arguments (the contract in DESIGN.md): ``province`` (slug or Chinese name;
+all when omitted), ``portals`` (path of a YAML registry replacing the bundled
+one), ``years`` (``2021-2024`` or ``2023``), ``refresh`` (``1`` re-fetches
+known reports and walks every listing page).  The store is ``REPORTS_DB``.
+
+Incremental by design: reports already stored are not fetched again, and a
+newest-first listing stops paging at the first page whose reports are all
+known — but only when the previous crawl of that listing finished, so a
+crawl killed halfway is resumed, not cut short.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Iterable
+from datetime import datetime, timezone
+from typing import Any
+
+import scrapy
+from scrapy import Request, signals
+from scrapy.http import Response, TextResponse
+from w3lib.url import canonicalize_url
+
+from crawler.cms import get_adapter
+from crawler.cms.links import is_report_title, title_year
+from crawler.items import ReportItem
+from crawler.registry import Portal, Registry, RegistryError, load_registry
+from crawler.storage import completed_listings, known_report_urls, mark_listings_complete, open_db
+
+logger = logging.getLogger(__name__)
+
+YEARS = re.compile(r"^\s*(\d{4})\s*(?:-\s*(\d{4}))?\s*$")
+
+
+def parse_years(value: str | None) -> tuple[int, int] | None:
+    """``"2021-2024"`` → (2021, 2024); ``"2023"`` → (2023, 2023).
+
+    >>> parse_years("2021-2024")
+    (2021, 2024)
+    """
+    if not value:
+        return None
+    match = YEARS.match(str(value))
+    if not match:
+        raise ValueError(f"years must look like 2023 or 2021-2024, not {value!r}")
+    first = int(match.group(1))
+    last = int(match.group(2) or first)
+    return (min(first, last), max(first, last))
+
+
+class ProvinceReportsSpider(scrapy.Spider):
+    name = "province_reports"
+
+    def __init__(self, province: str | None = None, portals: str | None = None,
+                 years: str | None = None, refresh: str | int | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.province = province
+        self.portals_path = portals
+        self.years = parse_years(years)
+        self.refresh = str(refresh or "0").lower() in ("1", "true", "yes")
+        self.registry: Registry = load_registry(portals)
+        self.selected: list[Portal] = self.registry.select(province=province)
+        if not self.selected:
+            raise RegistryError(f"no portal in {self.registry.source} for province={province!r}")
+        for portal in self.selected:
+            get_adapter(portal.cms)  # fail now, not mid-crawl, on an unknown cms
+        self.known: set[str] = set()
+        self.complete: set[str] = set()
+        self.ended_listings: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ProvinceReportsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        db_path = crawler.settings.get("REPORTS_DB")
+        if db_path and not spider.refresh:
+            db = open_db(db_path)
+            spider.known = known_report_urls(db)
+            spider.complete = completed_listings(db)
+            db.close()
+        crawler.signals.connect(spider._closed, signal=signals.spider_closed)
+        return spider
+
+    async def start(self) -> AsyncIterator[Request]:
+        for request in self.start_requests():
+            yield request
+
+    def start_requests(self) -> Iterable[Request]:
+        for portal in self.selected:
+            adapter = get_adapter(portal.cms)
+            for url in portal.start_urls:
+                for request in adapter.first_requests(portal, url):
+                    yield self._listing_request(request, portal, url)
+
+    def _listing_request(self, request: Request, portal: Portal, start_url: str) -> Request:
+        meta = {**request.meta, "portal_id": portal.id, "start_url": start_url, "page_kind": "listing"}
+        return request.replace(callback=self.parse, errback=self.listing_failed, meta=meta)
+
+    def _portal(self, portal_id: str) -> Portal:
+        return next(p for p in self.selected if p.id == portal_id)
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterable[Request]:
+        """A listing page: queue new reports, then the next page if worth it."""
+        portal = self._portal(response.meta["portal_id"])
+        start_url = response.meta["start_url"]
+        if not isinstance(response, TextResponse):
+            logger.warning("Listing %s is not text (%s); skipped", response.url, response.headers.get("Content-Type"))
+            return
+        page = get_adapter(portal.cms).parse(response, portal)
+        reports = [link for link in page.links if is_report_title(link.title)]
+        self.crawler.stats.inc_value("listing/links_count", len(page.links))
+        self.crawler.stats.inc_value("listing/non_report_links_count", len(page.links) - len(reports))
+        new = 0
+        for link in reports:
+            if self.years and not self._year_wanted(link.title):
+                self.crawler.stats.inc_value("listing/outside_years_count")
+                continue
+            if link.url in self.known:
+                self.crawler.stats.inc_value("listing/known_report_count")
+                continue
+            new += 1
+            yield Request(link.url, callback=self.parse_report, errback=self.report_failed, priority=10,
+                          meta={"portal_id": portal.id, "page_kind": "report", "listing_url": response.url,
+                                "link_title": link.title, "link_date": link.date})
+        all_known = bool(reports) and new == 0 and not self.years
+        if all_known and start_url in self.complete and not self.refresh:
+            logger.info("Listing %s: every report already stored; not paging further", response.url)
+            self.crawler.stats.inc_value("listing/stopped_known_count")
+            return
+        if not page.next_requests:
+            self.ended_listings.add(start_url)
+        for request in page.next_requests:
+            yield self._listing_request(request, portal, start_url)
+
+    def _year_wanted(self, title: str) -> bool:
+        year = title_year(title)
+        return year is None or self.years is None or self.years[0] <= year <= self.years[1]
+
+    def parse_report(self, response: Response) -> Iterable[ReportItem]:
+        portal = self._portal(response.meta["portal_id"])
+        ctype = response.headers.get("Content-Type")
+        link_url = canonicalize_url(response.meta.get("redirect_urls", [response.url])[0])
+        yield ReportItem(
+            url=canonicalize_url(response.url), link_url=link_url, portal_id=portal.id,
+            province=portal.province, level=portal.level, listing_url=response.meta.get("listing_url"),
+            link_title=response.meta.get("link_title"), link_date=response.meta.get("link_date"),
+            status=response.status, content_type=ctype.decode("latin-1") if ctype else None,
+            body=response.body, fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            errors=[],
+        )
+
+    def listing_failed(self, failure: Any) -> None:
+        request = failure.request
+        logger.error("Listing %s failed after retries: %s", request.url, failure.value)
+        self.crawler.stats.inc_value("listing/failed_count")
+
+    def report_failed(self, failure: Any) -> None:
+        request = failure.request
+        logger.error("Report %s failed after retries: %s (kept in pages)", request.url, failure.value)
+        self.crawler.stats.inc_value("report/failed_count")
+
+    def _closed(self, spider: scrapy.Spider, reason: str) -> None:
+        """Remember which listings were walked to their end by a finished crawl."""
+        db_path = self.crawler.settings.get("REPORTS_DB")
+        failures = self.crawler.stats.get_value("report/failed_count", 0) + \
+            self.crawler.stats.get_value("listing/failed_count", 0)
+        if reason != "finished" or failures or not db_path:
+            return
+        done = [(p.id, url) for p in self.selected for url in p.start_urls
+                if url in self.ended_listings or url in self.complete]
+        db = open_db(db_path)
+        mark_listings_complete(db, [(url, pid) for pid, url in done],
+                               datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        db.close()

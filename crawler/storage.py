@@ -1,0 +1,174 @@
+"""The SQLite store: schema, migrations, one transaction per report.
+
+Plain functions over sqlite-utils; pipelines and commands call them.  The
+schema version lives in ``PRAGMA user_version`` and each migration moves a
+database one version forward, so old databases are upgraded, never broken.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+logger = logging.getLogger(__name__)
+
+REPORT_COLUMNS: dict[str, type] = {
+    "report_id": str, "index_no": str, "index_key": str, "title": str, "report_year": int,
+    "publisher": str, "publish_date": str, "doc_no": str, "format": str, "portal_id": str,
+    "province": str, "level": str, "url": str, "text": str, "source_encoding": str,
+    "encoding_reason": str, "script": str, "fetched_at": str, "dedup_key": str,
+    "completeness": int, "repairs": str, "errors": str,
+}
+
+
+class StoreError(RuntimeError):
+    """The database cannot be opened or migrated."""
+
+
+def _v1(db: sqlite_utils.Database) -> None:
+    db["reports"].create(REPORT_COLUMNS, pk="report_id", not_null={"url"})
+    db["report_urls"].create(
+        {"url": str, "report_id": str, "portal_id": str, "listing_url": str, "link_title": str,
+         "kept": int, "first_seen": str, "last_seen": str},
+        pk="url", foreign_keys=[("report_id", "reports", "report_id")])
+    db["sections"].create(
+        {"report_id": str, "seq": int, "code": str, "heading": str, "text": str},
+        pk=("report_id", "seq"), foreign_keys=[("report_id", "reports", "report_id")])
+    db["table_cells"].create(
+        {"report_id": str, "table_code": str, "row_code": str, "row_label": str,
+         "col_code": str, "col_label": str, "raw": str, "value": float},
+        pk=("report_id", "table_code", "row_code", "col_code"),
+        foreign_keys=[("report_id", "reports", "report_id")])
+    db["checks"].create(
+        {"report_id": str, "check_code": str, "scope": str, "expected": float,
+         "actual": float, "status": str},
+        pk=("report_id", "check_code", "scope"),
+        foreign_keys=[("report_id", "reports", "report_id")])
+    db["pages"].create(
+        {"id": int, "url": str, "method": str, "fingerprint": str, "kind": str,
+         "portal_id": str, "status": int, "error": str, "content_type": str, "size": int,
+         "attempt": int, "fetched_at": str}, pk="id")
+    db["listing_runs"].create(
+        {"start_url": str, "portal_id": str, "completed_at": str}, pk="start_url")
+    for table, cols in [("reports", ["index_key"]), ("reports", ["dedup_key"]),
+                        ("reports", ["province", "report_year"]), ("reports", ["portal_id"]),
+                        ("report_urls", ["report_id"]), ("table_cells", ["table_code", "row_code", "col_code"]),
+                        ("checks", ["status"]), ("pages", ["url"]), ("pages", ["status"])]:
+        db[table].create_index(cols, if_not_exists=True)
+    db["reports"].enable_fts(["title", "text"], tokenize="trigram", create_triggers=True)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def open_db(path: str | Path) -> sqlite_utils.Database:
+    """Open (creating and migrating as needed) the report database at `path`."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open {path}: {exc}") from None
+    db = sqlite_utils.Database(conn)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA foreign_keys=ON")
+    migrate(db)
+    return db
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    return db.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Apply every migration the database has not seen; return the new version."""
+    version = schema_version(db)
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"database schema v{version} is newer than this code (v{SCHEMA_VERSION})")
+    for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
+        with db.atomic():
+            step(db)
+            db.execute(f"PRAGMA user_version={number}")
+        logger.info("Migrated report database to schema v%d", number)
+    return schema_version(db)
+
+
+def _json(value: Any) -> str | None:
+    return json.dumps(value, ensure_ascii=False) if value else None
+
+
+def completeness(record: dict[str, Any]) -> int:
+    """How much a version of a report holds: cells, then sections, then text."""
+    return (len(record.get("cells") or []) * 10_000 + len(record.get("sections") or []) * 1_000
+            + min(len(record.get("text") or ""), 999))
+
+
+def save_report(db: sqlite_utils.Database, record: dict[str, Any], now: str) -> bool:
+    """Store one report and its parts in one transaction.
+
+    When a report with the same ``report_id`` is already stored (the same
+    report seen on another portal or in a re-crawl) the more complete version
+    is kept, and every URL it was seen at is remembered.  Returns True when
+    this version was kept.
+    """
+    report_id = record["report_id"]
+    row = {key: record.get(key) for key in REPORT_COLUMNS}
+    row["repairs"], row["errors"] = _json(record.get("repairs")), _json(record.get("errors"))
+    row["completeness"] = completeness(record)
+    with db.atomic():
+        old = db.execute("SELECT completeness, url FROM reports WHERE report_id = ?",
+                         [report_id]).fetchone()
+        keep = old is None or row["completeness"] > old[0] or old[1] == row["url"]
+        if keep:
+            db["reports"].upsert(row, pk="report_id")
+            for table in ("sections", "table_cells", "checks"):
+                db.execute(f"DELETE FROM {table} WHERE report_id = ?", [report_id])
+            db["sections"].insert_all(
+                ({"report_id": report_id, **s} for s in record.get("sections") or []), pk=("report_id", "seq"))
+            db["table_cells"].insert_all(
+                ({"report_id": report_id, **c} for c in record.get("cells") or []),
+                pk=("report_id", "table_code", "row_code", "col_code"), replace=True)
+            db["checks"].insert_all(
+                ({"report_id": report_id, **c} for c in record.get("checks") or []),
+                pk=("report_id", "check_code", "scope"), replace=True)
+            db.execute("UPDATE report_urls SET kept = 0 WHERE report_id = ?", [report_id])
+        for url in {record["url"], record.get("link_url") or record["url"]}:
+            db.execute(
+                "INSERT INTO report_urls (url, report_id, portal_id, listing_url, link_title, kept,"
+                " first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(url) DO UPDATE SET report_id = excluded.report_id,"
+                " kept = excluded.kept, last_seen = excluded.last_seen",
+                [url, report_id, record.get("portal_id"), record.get("listing_url"),
+                 record.get("link_title"), int(keep and url == record["url"]), now, now])
+    return keep
+
+
+def log_page(db: sqlite_utils.Database, page: dict[str, Any]) -> None:
+    """Append one fetch (successful or not) to the `pages` log."""
+    with db.atomic():
+        db["pages"].insert(page)
+
+
+def known_report_urls(db: sqlite_utils.Database) -> set[str]:
+    """URLs (as linked and as fetched) of every stored report."""
+    return {row[0] for row in db.execute("SELECT url FROM report_urls")}
+
+
+def completed_listings(db: sqlite_utils.Database) -> set[str]:
+    """Start URLs whose listing was last walked by a crawl that finished."""
+    return {row[0] for row in db.execute("SELECT start_url FROM listing_runs WHERE completed_at IS NOT NULL")}
+
+
+def mark_listings_complete(db: sqlite_utils.Database, start_urls: Iterable[tuple[str, str]], now: str) -> None:
+    with db.atomic():
+        db["listing_runs"].upsert_all(
+            ({"start_url": url, "portal_id": pid, "completed_at": now} for url, pid in start_urls),
+            pk="start_url")
