@@ -9,16 +9,18 @@ from __future__ import annotations
 import re
 
 # A report link says 年报 or 年度报告 ...
-REPORT_TITLE = re.compile(r"年\s*报|年\s*度\s*报\s*告|年度工作报告")
+REPORT_TITLE = re.compile(r"年\s*[报報]|年\s*度\s*[报報]\s*告")
 # ... about information disclosure, or is a bare "XX年报" in a 年报 column ...
-DISCLOSURE = re.compile(r"信息公开|政务公开|公开工作|年\s*报")
+DISCLOSURE = re.compile(r"信息公[开開]|政[务務]公[开開]|公[开開]工作|年\s*[报報]")
 # ... and is not a notice, guideline, plan or template about reports.
 NOT_A_REPORT = re.compile(
-    r"通知|编制|指南|要点|方案|意见|办法|规定|培训|会议|报送|格式|模板|说明|解读|政府工作报告|"
-    r"统计公报|预算|决算|审计|目录"
+    r"通知|编制|編制|指南|要点|要點|方案|意见|意見|办法|辦法|规定|規定|培训|培訓|会议|會議|"
+    r"报送|報送|格式|模板|说明|說明|解读|解讀|政府工作[报報]告|统计公报|預算|预算|决算|決算|审计|審計|目录|目錄"
 )
 NEXT_PAGE = re.compile(r"^\s*(下一页|下页|后一页|next\s*page|>|›|»)\s*$", re.I)
 INDEX_PAGE = re.compile(r"(?:^|/)index_\d+\.s?html?$")
+# Accessibility toolbars print pinyin after each character: 報(bào).
+PINYIN = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüń]{1,7}\)")
 YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 
 
@@ -32,7 +34,7 @@ def is_report_title(title: str) -> bool:
     >>> is_report_title("2024年政府工作报告")
     False
     """
-    text = re.sub(r"\s+", "", title or "")
+    text = PINYIN.sub("", re.sub(r"\s+", "", title or ""))
     return bool(REPORT_TITLE.search(text) and DISCLOSURE.search(text) and not NOT_A_REPORT.search(text))
 
 
