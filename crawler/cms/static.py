@@ -28,3 +28,13 @@ class StaticAdapter:
         links = harvest_links(listing_area(response, portal), response.url, portal.option("link_pattern"))
         pages = [Request(url) for url in next_page_urls(response.selector, response.url)]
         return ListingPage(links=links, next_requests=pages)
+
+
+class BrowserAdapter(StaticAdapter):
+    """Listings drawn by JavaScript: rendered in headless Chromium, then read as static.
+
+    The spider marks this portal's listing requests with ``render``; the
+    browser download handler does the rendering.
+    """
+
+    name = "browser"

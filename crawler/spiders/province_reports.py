@@ -84,6 +84,10 @@ class ProvinceReportsSpider(scrapy.Spider):
         return spider
 
     async def start(self) -> AsyncIterator[Request]:
+        if self.crawler.settings.get("REDIS_URL"):
+            # Distributed crawl: listing requests were seeded into the shared
+            # Redis queue by `scrapy seed`; every worker just takes from it.
+            return
         for request in self.start_requests():
             yield request
 
@@ -96,6 +100,8 @@ class ProvinceReportsSpider(scrapy.Spider):
 
     def _listing_request(self, request: Request, portal: Portal, start_url: str) -> Request:
         meta = {**request.meta, "portal_id": portal.id, "start_url": start_url, "page_kind": "listing"}
+        if portal.cms == "browser" or portal.option("render"):
+            meta["render"] = True  # rendered in headless Chromium (scrapy-playwright)
         return request.replace(callback=self.parse, errback=self.listing_failed, meta=meta)
 
     def _portal(self, portal_id: str) -> Portal:
