@@ -42,12 +42,12 @@ def _v1(db: sqlite_utils.Database) -> None:
         pk=("report_id", "seq"), foreign_keys=[("report_id", "reports", "report_id")])
     db["table_cells"].create(
         {"report_id": str, "table_code": str, "row_code": str, "row_label": str,
-         "col_code": str, "col_label": str, "raw": str, "value": float},
+         "col_code": str, "col_label": str, "raw": str, "value": "ANY"},
         pk=("report_id", "table_code", "row_code", "col_code"),
         foreign_keys=[("report_id", "reports", "report_id")])
     db["checks"].create(
-        {"report_id": str, "check_code": str, "scope": str, "expected": float,
-         "actual": float, "status": str},
+        {"report_id": str, "check_code": str, "scope": str, "expected": "ANY",
+         "actual": "ANY", "status": str},
         pk=("report_id", "check_code", "scope"),
         foreign_keys=[("report_id", "reports", "report_id")])
     db["pages"].create(

@@ -1,0 +1,75 @@
+"""The SQLite store: schema versions, one transaction per report, dedup keeping."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from crawler.storage import SCHEMA_VERSION, StoreError, log_page, open_db, save_report, schema_version
+
+
+def record(url: str, report_id: str = "r1", **extra: object) -> dict:
+    return {"report_id": report_id, "url": url, "title": "2023年政府信息公开工作年度报告", "portal_id": "p",
+            "province": "zhejiang", "text": "正文", **extra}
+
+
+def test_new_database_is_created_at_the_current_schema_version(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "r.db")
+    assert schema_version(db) == SCHEMA_VERSION
+    assert {"reports", "report_urls", "sections", "table_cells", "checks", "pages"} <= set(db.table_names())
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_reopening_keeps_data_and_does_not_migrate_again(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "r.db")
+    save_report(db, record("http://a/1"), "2026-01-01")
+    db.close()
+    db = open_db(tmp_path / "r.db")
+    assert db.execute("SELECT COUNT(*) FROM reports").fetchone()[0] == 1
+
+
+def test_database_from_newer_code_is_refused_with_a_clear_error(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / "r.db")
+    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(StoreError, match="newer than this code"):
+        open_db(tmp_path / "r.db")
+
+
+def test_same_report_twice_keeps_the_more_complete_version_and_every_url(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "r.db")
+    thin = record("http://a/1")
+    rich = record("http://b/9", portal_id="q", cells=[{"table_code": "applications", "row_code": "1",
+                                                      "col_code": "total", "raw": "3", "value": 3}])
+    assert save_report(db, thin, "t1") is True
+    assert save_report(db, rich, "t2") is True
+    assert save_report(db, thin, "t3") is False      # less complete: remembered, not kept
+    assert db.execute("SELECT url, portal_id FROM reports").fetchall() == [("http://b/9", "q")]
+    assert dict(db.execute("SELECT url, kept FROM report_urls").fetchall()) == {"http://a/1": 0, "http://b/9": 1}
+    assert db.execute("SELECT COUNT(*) FROM table_cells").fetchone()[0] == 1
+
+
+def test_a_failing_report_write_leaves_nothing_half_written(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "r.db")
+    bad = record("http://a/1", sections=[{"seq": 1, "code": "overview"}, {"seq": 1, "code": "dup"}])
+    with pytest.raises(sqlite3.IntegrityError):
+        save_report(db, bad, "t")
+    assert db.execute("SELECT COUNT(*) FROM reports").fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM report_urls").fetchone()[0] == 0
+
+
+def test_full_text_search_finds_chinese_substrings(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "r.db")
+    save_report(db, record("http://a/1", text="本年度主动公开政府信息12条"), "t")
+    rows = db.execute("SELECT rowid FROM reports_fts WHERE reports_fts MATCH ?", ['"主动公开"']).fetchall()
+    assert len(rows) == 1
+
+
+def test_every_fetch_is_appended_to_pages(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "r.db")
+    for attempt, status in enumerate((503, 200), start=1):
+        log_page(db, {"url": "http://a/1", "method": "GET", "status": status, "attempt": attempt,
+                      "error": "HTTP 503" if status == 503 else None})
+    assert db.execute("SELECT status, error FROM pages ORDER BY id").fetchall() == [(503, "HTTP 503"), (200, None)]
