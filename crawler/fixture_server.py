@@ -46,7 +46,7 @@ DEFAULT_TYPES = {
 
 @dataclass
 class Fault:
-    """Misbehave on matching requests, `times` times (0 = always)."""
+    """Misbehave on requests matching `path`, `times` times per path (0 = always)."""
 
     path: str                 # fnmatch glob on the URL path
     kind: str                 # status | reset | truncate | slow
@@ -54,14 +54,15 @@ class Fault:
     status: int = 503
     delay: float = 5.0
     site: str = "*"
-    hits: int = 0
+    hits: dict[str, int] = field(default_factory=dict)
 
     def take(self, site: str, path: str) -> bool:
         if not (fnmatch.fnmatchcase(site, self.site) and fnmatch.fnmatchcase(path, self.path)):
             return False
-        if self.times and self.hits >= self.times:
+        key = f"{site}{path}"
+        if self.times and self.hits.get(key, 0) >= self.times:
             return False
-        self.hits += 1
+        self.hits[key] = self.hits.get(key, 0) + 1
         return True
 
 

@@ -5,6 +5,11 @@ all when omitted), ``portals`` (path of a YAML registry replacing the bundled
 one), ``years`` (``2021-2024`` or ``2023``), ``refresh`` (``1`` re-fetches
 known reports and walks every listing page).  The store is ``REPORTS_DB``.
 
+Requests bypass Scrapy's persisted dupefilter (``dont_filter``) and are
+de-duplicated here, per run: after a SIGKILL the JOBDIR's ``requests.seen``
+may list requests whose results never reached the database, and trusting it
+would lose them.  The database is the only record of what is done.
+
 Incremental by design: reports already stored are not fetched again, and a
 newest-first listing stops paging at the first page whose reports are all
 known — but only when the previous crawl of that listing finished, so a
@@ -70,6 +75,7 @@ class ProvinceReportsSpider(scrapy.Spider):
         self.known: set[str] = set()
         self.complete: set[str] = set()
         self.ended_listings: set[str] = set()
+        self.requested: set[bytes] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ProvinceReportsSpider:
@@ -96,13 +102,22 @@ class ProvinceReportsSpider(scrapy.Spider):
             adapter = get_adapter(portal.cms)
             for url in portal.start_urls:
                 for request in adapter.first_requests(portal, url):
-                    yield self._listing_request(request, portal, url)
+                    if self._first_time(request):
+                        yield self._listing_request(request, portal, url)
+
+    def _first_time(self, request: Request) -> bool:
+        """True the first time this run asks for `request` (see module docstring)."""
+        fingerprint = self.crawler.request_fingerprinter.fingerprint(request)
+        if fingerprint in self.requested:
+            return False
+        self.requested.add(fingerprint)
+        return True
 
     def _listing_request(self, request: Request, portal: Portal, start_url: str) -> Request:
         meta = {**request.meta, "portal_id": portal.id, "start_url": start_url, "page_kind": "listing"}
         if portal.cms == "browser" or portal.option("render"):
             meta["render"] = True  # rendered in headless Chromium (scrapy-playwright)
-        return request.replace(callback=self.parse, errback=self.listing_failed, meta=meta)
+        return request.replace(callback=self.parse, errback=self.listing_failed, meta=meta, dont_filter=True)
 
     def _portal(self, portal_id: str) -> Portal:
         return next(p for p in self.selected if p.id == portal_id)
@@ -127,9 +142,12 @@ class ProvinceReportsSpider(scrapy.Spider):
                 self.crawler.stats.inc_value("listing/known_report_count")
                 continue
             new += 1
-            yield Request(link.url, callback=self.parse_report, errback=self.report_failed, priority=10,
-                          meta={"portal_id": portal.id, "page_kind": "report", "listing_url": response.url,
-                                "link_title": link.title, "link_date": link.date})
+            request = Request(link.url, callback=self.parse_report, errback=self.report_failed, priority=10,
+                              dont_filter=True,
+                              meta={"portal_id": portal.id, "page_kind": "report", "listing_url": response.url,
+                                    "link_title": link.title, "link_date": link.date})
+            if self._first_time(request):
+                yield request
         all_known = bool(reports) and new == 0 and not self.years
         if all_known and start_url in self.complete and not self.refresh:
             logger.info("Listing %s: every report already stored; not paging further", response.url)
@@ -138,7 +156,8 @@ class ProvinceReportsSpider(scrapy.Spider):
         if not page.next_requests:
             self.ended_listings.add(start_url)
         for request in page.next_requests:
-            yield self._listing_request(request, portal, start_url)
+            if self._first_time(request):
+                yield self._listing_request(request, portal, start_url)
 
     def _year_wanted(self, title: str) -> bool:
         year = title_year(title)
