@@ -1,0 +1,115 @@
+"""`scrapy portals`: the listing functions, and the real command in a subprocess."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from crawler.commands.portals import format_table, portal_rows, select_portals
+from crawler.registry import Portal, load_registry
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRAPY = str(Path(sys.executable).parent / "scrapy")
+
+
+def portal(pid: str, province: str = "zhejiang", level: str | None = "city", cms: str = "static",
+           urls: tuple[str, ...] = ("https://a.gov.cn/nb/index.html",)) -> Portal:
+    return Portal(id=pid, name=pid, province=province, start_urls=urls, cms=cms, level=level)
+
+
+def scrapy(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([SCRAPY, "portals", *args], cwd=ROOT, capture_output=True, text=True, timeout=60)
+
+
+def test_table_columns_are_aligned_under_their_headers():
+    lines = format_table([portal("a"), portal("a-much-longer-id", "heilongjiang", "department", "hanweb")]).splitlines()
+    header, *rows, _count = lines
+    for name in ("province", "level", "cms", "start_url"):
+        column = header.index(name)
+        assert all(row[column - 2:column] == "  " and row[column] != " " for row in rows), name
+
+
+def test_table_ends_with_the_count_of_entries():
+    assert format_table([portal("a"), portal("b")]).splitlines()[-1] == "2 portals"
+    assert format_table([portal("a")]).splitlines()[-1] == "1 portal"
+    assert format_table([]).splitlines() == ["id  province  level  cms  start_url", "0 portals"]
+
+
+def test_entry_with_several_start_urls_gives_one_row_per_url_and_counts_once():
+    entry = portal("x", urls=("https://a.gov.cn/2025nb/index.html", "https://a.gov.cn/2023nb/index.html"))
+    assert [row[-1] for row in portal_rows([entry])] == list(entry.start_urls)
+    assert format_table([entry]).splitlines()[-1] == "1 portal"
+
+
+def test_entry_without_level_shows_a_dash():
+    assert portal_rows([portal("x", level=None)])[0][2] == "-"
+
+
+def test_select_filters_by_chinese_province_name_like_by_slug():
+    assert [p.id for p in select_portals(province="北京")] == [p.id for p in select_portals(province="beijing")]
+    assert {p.province for p in select_portals(province="北京")} == {"beijing"}
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"province": "atlantis"}, "unknown province"),
+    ({"level": "village"}, "unknown level"),
+    ({"cms": "wordpress"}, "unknown cms"),
+])
+def test_select_rejects_unknown_filter_values(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        select_portals(**kwargs)
+
+
+def test_command_lists_one_provinces_entries_with_count():
+    result = scrapy("--province", "zhejiang")
+    assert result.returncode == 0, result.stderr
+    expected = [p.id for p in load_registry().select(province="zhejiang")]
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["id", "province", "level", "cms", "start_url"]
+    assert [line.split()[0] for line in lines[1:-1]] == expected
+    assert lines[-1] == f"{len(expected)} portal" + ("s" if len(expected) != 1 else "")
+
+
+def test_command_filters_by_level_and_cms_together():
+    result = scrapy("--level", "province", "--cms", "trs")
+    assert result.returncode == 0, result.stderr
+    rows = [line.split() for line in result.stdout.splitlines()[1:-1]]
+    assert rows and all(row[2] == "province" and row[3] == "trs" for row in rows)
+
+
+def test_command_without_filters_lists_every_entry():
+    result = scrapy()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == f"{len(load_registry().portals)} portals"
+
+
+def test_command_exits_nonzero_with_clear_message_for_unknown_province():
+    result = scrapy("--province", "atlantis")
+    assert result.returncode != 0
+    assert "unknown province 'atlantis'" in result.stderr
+    assert result.stdout == ""
+
+
+def test_command_reads_another_registry_file(tmp_path: Path):
+    path = tmp_path / "mine.yaml"
+    entry = {"id": "my-county", "name": "某县 年报", "province": "浙江", "level": "county",
+             "start_urls": ["https://my.gov.cn/nb/index.html"]}
+    path.write_text(yaml.safe_dump({"version": 1, "portals": [entry]}, allow_unicode=True), "utf-8")
+    result = scrapy("--registry", str(path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1].split() == ["my-county", "zhejiang", "county", "static",
+                                                     "https://my.gov.cn/nb/index.html"]
+
+
+def test_command_reports_broken_registry_entry_and_field(tmp_path: Path):
+    path = tmp_path / "broken.yaml"
+    entry = {"id": "bad-one", "name": "x", "province": "zhejiang", "cms": "wordpress",
+             "start_urls": ["https://x.gov.cn/"]}
+    path.write_text(yaml.safe_dump({"portals": [entry]}), "utf-8")
+    result = scrapy("--registry", str(path))
+    assert result.returncode != 0
+    assert "portal 'bad-one': field 'cms'" in result.stderr

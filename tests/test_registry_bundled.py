@@ -1,0 +1,98 @@
+"""The bundled registry: it loads, every entry is grounded, every province is accounted for."""
+
+from __future__ import annotations
+
+import datetime as dt
+from importlib import resources
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+from crawler.registry import load_registry
+from crawler.registry.provinces import PROVINCES
+from crawler.registry.schema import CMS_NAMES, validate_registry
+
+DATA: dict[str, Any] = yaml.safe_load(
+    (resources.files("crawler.registry") / "portals.yaml").read_text("utf-8"))
+ENTRIES: list[dict[str, Any]] = DATA["portals"]
+IDS = [e["id"] for e in ENTRIES]
+COVERED = {e["province"] for e in ENTRIES}
+NOT_YET = {item["province"]: item["reason"] for item in DATA.get("not_yet_grounded") or []}
+CORPORA = {"pages", "code", "docs", "issues"}
+
+
+def test_bundled_registry_loads():
+    registry = load_registry()
+    assert len(registry.portals) == len(ENTRIES) > 0
+    assert registry.not_yet_grounded
+
+
+def test_whole_bundled_document_validates():
+    validate_registry(DATA, "bundled portals.yaml")
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
+def test_entry_validates_on_its_own(entry):
+    validate_registry({"version": 1, "portals": [entry]}, "bundled portals.yaml")
+
+
+def test_ids_are_unique():
+    assert len(IDS) == len(set(IDS)), sorted({i for i in IDS if IDS.count(i) > 1})
+
+
+@pytest.mark.parametrize("province", list(PROVINCES))
+def test_province_has_an_entry_or_is_listed_as_not_yet_grounded(province):
+    assert province in COVERED or province in NOT_YET
+
+
+@pytest.mark.parametrize("province", sorted(NOT_YET))
+def test_not_yet_grounded_province_has_no_entry_and_says_why(province):
+    assert province not in COVERED
+    assert "searched" in NOT_YET[province]
+
+
+def test_thin_provinces_do_have_entries():
+    assert set(DATA.get("thin") or []) <= COVERED
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
+def test_named_cms_adapter_exists(entry):
+    cms = entry.get("cms", "static")
+    assert cms in CMS_NAMES
+    from crawler.cms import get_adapter
+
+    assert get_adapter(cms).name == cms
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
+def test_entry_carries_evidence_with_http_url_past_date_and_corpus(entry):
+    evidence = entry["evidence"]
+    assert urlsplit(evidence["url"]).scheme in ("http", "https")
+    observed = dt.date.fromisoformat(str(evidence["observed"]))
+    assert dt.date(2008, 5, 1) <= observed <= dt.date.today()
+    kind, _, corpus = evidence["source"].partition(":")
+    assert kind == "search" and corpus in CORPORA
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
+def test_start_urls_are_on_government_hosts(entry):
+    """Mirror hosts that copy government pages are not portals: never use them."""
+    for url in entry["start_urls"]:
+        assert (urlsplit(url).hostname or "").endswith(".gov.cn"), url
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
+def test_column_derived_from_a_report_url_says_so_in_a_note(entry):
+    if entry["evidence"]["url"] not in entry["start_urls"]:
+        assert entry.get("note"), "start URL differs from the evidence URL: explain the derivation"
+        assert urlsplit(entry["evidence"]["url"]).hostname in {urlsplit(u).hostname for u in entry["start_urls"]}
+
+
+HANWEB = [e for e in ENTRIES if e.get("cms") == "hanweb" and "columnid" in (e.get("options") or {})]
+
+
+@pytest.mark.parametrize("entry", HANWEB, ids=[e["id"] for e in HANWEB])
+def test_hanweb_entry_column_id_matches_its_start_url(entry):
+    assert f"/col/col{entry['options']['columnid']}/" in entry["start_urls"][0]
