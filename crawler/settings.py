@@ -42,6 +42,9 @@ DOWNLOADER_MIDDLEWARES = {
 REPORTS_DB = "data/reports.db"
 
 ITEM_PIPELINES = {
+    "crawler.pipelines.metadata.MetadataPipeline": 300,
+    "crawler.pipelines.sections.SectionsPipeline": 400,
+    "crawler.pipelines.tables.TablesPipeline": 500,
     "crawler.pipelines.dedup.DedupPipeline": 600,
     "crawler.pipelines.store.SQLiteStorePipeline": 900,
 }

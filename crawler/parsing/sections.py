@@ -1,0 +1,113 @@
+"""Split a report's text into its parts, each with the spec's section code."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from crawler.parsing.labels import SECTION_PATTERNS, UNNUMBERED_HEADINGS, compact
+
+# A heading may start a line or follow whitespace / the end of a sentence
+# (headings run together with their text on one line, seed 004).
+_BEFORE = r"(?<![^\s。；;:：])"
+_HEAD = r"(?P<h>[^\n。；;，,：:]{2,60}?)(?=\s|$|[。；;，,：:])"
+_STYLES: dict[str, re.Pattern[str]] = {
+    "top": re.compile(
+        _BEFORE + r"(?P<num>[一二三四五六七八九十]{1,2}\s*[、.．]|第[一二三四五六七八九十]{1,2}部分\s*[、:：.]?)\s*" + _HEAD),
+    "paren": re.compile(
+        _BEFORE + r"(?P<num>[(（]\s*[一二三四五六七八九十]{1,2}\s*[)）][、.．]?)\s*" + _HEAD),
+    "arabic": re.compile(r"(?m)^[ \t\u3000]*(?P<num>\d{1,2}\s*[、.．](?!\d))\s*" + _HEAD),
+}
+_UNNUMBERED = re.compile(r"(?m)^[ \t\u3000]*(?P<h>[^\n]{2,40}?)[ \t\u3000]*$")
+_MAX_INLINE = 30     # a heading that does not start its line is short
+
+
+@dataclass(frozen=True)
+class _Heading:
+    start: int
+    end: int
+    heading: str
+    code: str
+
+
+def classify_heading(heading: str) -> str | None:
+    """Section code for a heading's words (numbering already removed), or None.
+
+    >>> [classify_heading(h) for h in ["总体情况", "依申请公开和不予公开情况", "存在的主要问题及改进情况"]]
+    ['overview', 'applications', 'problems']
+    """
+    flat = compact(heading)
+    for code, pattern in SECTION_PATTERNS:
+        if pattern.search(flat):
+            return code
+    return None
+
+
+def _candidates(text: str, style: str) -> list[_Heading]:
+    found = []
+    for match in _STYLES[style].finditer(text):
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        at_line_start = not text[line_start: match.start()].strip()
+        heading_words = match["h"].strip()
+        if not at_line_start and len(heading_words) > _MAX_INLINE:
+            continue
+        code = classify_heading(heading_words)
+        if code:
+            heading = re.sub(r"\s+", "", match["num"]) + heading_words
+            found.append(_Heading(match.start(), match.end(), heading, code))
+    return found
+
+
+def _unnumbered(text: str) -> list[_Heading]:
+    found = []
+    for match in _UNNUMBERED.finditer(text):
+        words = match["h"].strip()
+        if UNNUMBERED_HEADINGS.match(compact(words)):
+            code = classify_heading(words)
+            if code:
+                found.append(_Heading(match.start("h"), match.end("h"), words, code))
+    return found
+
+
+def find_headings(text: str) -> list[_Heading]:
+    """Headings of the report's parts, in order, in the numbering style it uses."""
+    unnumbered = _unnumbered(text)
+    best: list[_Heading] = []
+    best_score = 0
+    for style in _STYLES:  # top level first: it wins ties
+        heads = _candidates(text, style)
+        score = len({h.code for h in heads})
+        if score > best_score and (style == "top" or score >= 3):
+            best, best_score = heads, score
+        if style == "top" and score >= 2:
+            break
+    taken = {h.start for h in best}
+    merged = best + [h for h in unnumbered
+                     if not any(b.start <= h.start < b.end or h.start <= b.start < h.end for b in best)
+                     and h.start not in taken]
+    return sorted(merged, key=lambda h: h.start)
+
+
+def split_sections(text: str, *, preamble_min: int = 40) -> list[dict[str, object]]:
+    """The report's parts as ``[{seq, code, heading, text}]``.
+
+    Text before the first heading becomes the ``overview`` part (with an
+    empty heading) when the report prints no overview heading of its own.
+    Consecutive headings with the same code (a heading repeated as a table
+    caption) are merged into one part.
+    """
+    text = text or ""
+    heads = find_headings(text)
+    parts: list[dict[str, object]] = []
+    if heads and not any(h.code == "overview" for h in heads):
+        preamble = text[: heads[0].start].strip()
+        if len(preamble) >= preamble_min:
+            parts.append({"code": "overview", "heading": "", "text": preamble})
+    for i, head in enumerate(heads):
+        end = heads[i + 1].start if i + 1 < len(heads) else len(text)
+        body = text[head.end: end].strip()
+        if parts and parts[-1]["code"] == head.code and not parts[-1]["text"]:
+            parts[-1]["text"] = body
+            continue
+        parts.append({"code": head.code, "heading": head.heading, "text": body})
+    return [{"seq": seq, **part} for seq, part in enumerate(parts, start=1)]

@@ -1,0 +1,407 @@
+"""Map printed tables to the canonical cells of spec/report-tables.md.
+
+Rows are recognised by their labels (``ROW_PATTERNS``), columns by their
+header labels (``COLUMN_LABELS``); position is used only inside what the
+labels already decided (a truncated header such as ``结果``, a text table
+whose header lost its spans).  Whatever cannot be mapped is reported in
+``errors``; nothing is guessed silently.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from parsel import Selector
+
+from crawler.parsing.grid import Grid, clean_label, data_tables, table_grid, text_runs
+from crawler.parsing.labels import (
+    ACTIVE_COLUMNS, APPLICATION_COLUMNS, APPLICATION_ROWS_2019, APPLICATION_ROWS_2021,
+    COLUMN_LABELS, GROUP_PATTERNS, REVIEW_COLUMNS, REVIEW_GROUPS, REVIEW_LEAVES, ROW_PATTERNS,
+    TABLE_CODES, compact, strip_numbering,
+)
+from crawler.parsing.sections import classify_heading
+from crawler.parsing.values import clean_cell, is_value_cell, parse_value
+
+Cell = dict[str, object]
+_FULL_COLUMN_LABEL = {(t, code): full for t, cols in COLUMN_LABELS.items() for code, _, full in cols}
+
+
+@dataclass
+class TablesResult:
+    """Long-form cells, the nested ``tables`` view, and what went wrong."""
+
+    cells: list[Cell] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def tables(self) -> dict[str, dict[str, dict[str, object]]]:
+        nested: dict[str, dict[str, dict[str, object]]] = {}
+        for cell in self.cells:
+            nested.setdefault(str(cell["table_code"]), {}).setdefault(
+                str(cell["row_code"]), {})[str(cell["col_code"])] = cell["value"]
+        return nested
+
+
+@dataclass(frozen=True)
+class Label:
+    """What a printed label is: a row, a group of rows, a column, prose."""
+
+    kind: str            # "row" | "group" | "column" | "heading" | "prose"
+    table: str | None = None
+    code: str | None = None
+
+
+def _column_matches(words: str) -> list[tuple[str, str]]:
+    found = []
+    for table, columns in COLUMN_LABELS.items():
+        for code, pattern, full in columns:
+            if re.search(pattern, words) or (len(words) >= 2 and full.startswith(words)):
+                found.append((table, code))
+                break
+    return found
+
+
+class _Mapper:
+    """Stateful reader of table rows, shared by HTML grids and text tables."""
+
+    def __init__(self, fmt: str | None, normalise: Callable[[str], str] | None) -> None:
+        self.fmt = fmt
+        self.normalise = normalise or (lambda s: s)
+        self.result = TablesResult()
+        self.rows: dict[tuple[str, str], list[object]] = {}
+        self.table: str | None = None   # table the last label belonged to
+        self.group: str | None = None   # applications group, e.g. "3.6"
+        self.active_format: str | None = None
+        self.header: dict[str, dict[str, str]] = {t: {} for t in TABLE_CODES}
+        self.after_data = False
+
+    # -- labels -------------------------------------------------------------
+
+    def classify(self, text: str, *, last: bool = False) -> Label | None:
+        flat = compact(text)
+        if not flat:
+            return None
+        if len(flat) > 80 or "。" in flat:
+            return Label("prose")
+        words = strip_numbering(flat)
+        numbered = words != flat
+        in_apps = self.table == "applications" and any(
+            t == "applications" for t, _ in self.rows)
+        if words == "其他" and (numbered or (last and in_apps)) and self.group == "3.6":
+            return Label("row", "applications", "3.6.3")
+        for table, code, pattern in ROW_PATTERNS:
+            if pattern.search(words):
+                if code == "3.7" and not (numbered or (last and in_apps)):
+                    break
+                return Label("row", table, code)
+        for table, code, pattern in GROUP_PATTERNS:
+            if pattern.search(words):
+                return Label("group", table, code)
+        matches = _column_matches(words)
+        if matches:
+            for table, code in matches:
+                if table == self.table:
+                    return Label("column", table, code)
+            return Label("column", *matches[0])
+        if numbered and classify_heading(words):
+            return Label("heading")
+        return None
+
+    def _note(self, label: Label, text: str) -> None:
+        """Update the reading state with one label."""
+        if label.kind in ("prose", "heading"):
+            self.table, self.group = None, None
+            return
+        if label.table:
+            self.table = label.table
+        if label.kind == "column":
+            if self.after_data:
+                self.header[label.table] = {}  # type: ignore[index]
+                self.after_data = False
+            self.header[label.table].setdefault(str(label.code), clean_label(text))  # type: ignore[index]
+        elif label.kind == "group":
+            if label.table == "applications" and str(label.code).startswith("3."):
+                self.group = label.code
+            elif label.code == "block" and self.after_data:
+                self.header["active"] = {}
+                self.after_data = False
+        elif label.kind == "row":
+            code = str(label.code)
+            self.group = code.rsplit(".", 1)[0] if code.count(".") == 2 else None
+
+    def resolve_row(self, labels: list[str], has_values: bool) -> tuple[str, str, str] | None:
+        """(table, row_code, printed label) of a row from its label cells."""
+        row = None
+        for i, text in enumerate(labels):
+            last = i == len(labels) - 1
+            label = self.classify(text, last=last)
+            if label is None:
+                continue
+            self._note(label, text)
+            if label.kind == "row":
+                row = (str(label.table), str(label.code), clean_label(text))
+            elif label.kind == "group" and label.code == "3.6" and last and has_values:
+                row = ("applications", "3.6", clean_label(text))
+            elif label.kind == "prose":
+                row = None
+        return row
+
+    # -- columns ------------------------------------------------------------
+
+    def columns_for(self, table: str, row: str, n_values: int) -> list[tuple[str, str]]:
+        """(col_code, col_label) a row's values fill in order, when no grid header says."""
+        header = self.header.get(table, {})
+        if table == "applications":
+            codes: Iterable[str] = APPLICATION_COLUMNS
+        elif table == "review_litigation":
+            codes = REVIEW_COLUMNS
+        else:
+            options = [(fmt, ACTIVE_COLUMNS[fmt][row]) for fmt in ("2021", "2019")
+                       if row in ACTIVE_COLUMNS[fmt]]
+            fmt, codes = max(options, key=lambda o: (
+                len(set(header) & set(o[1])), len(o[1]) == n_values,
+                o[0] == (self.active_format or self.fmt)))
+            self.active_format = fmt
+        out = []
+        for code in codes:
+            leaf = code.split(".")[-1]
+            label = (header.get(code) or header.get(leaf)) if table != "review_litigation" else None
+            out.append((code, label or _FULL_COLUMN_LABEL.get((table, leaf), leaf)))
+        return out
+
+    # -- output -------------------------------------------------------------
+
+    def emit(self, table: str, row: str, row_label: str, values: list[tuple[str, str, str]]) -> None:
+        key = (table, row)
+        parsed = [parse_value(raw) for _, _, raw in values]
+        if key in self.rows:
+            if self.rows[key] != parsed:
+                self.result.errors.append(
+                    f"{table}/{row}: printed twice with different values; first kept")
+            return
+        self.rows[key] = parsed
+        for (col, col_label, raw), value in zip(values, parsed):
+            self.result.cells.append({
+                "table_code": table, "row_code": row, "row_label": row_label,
+                "col_code": col, "col_label": col_label, "raw": raw, "value": value,
+            })
+
+    def emit_sequence(self, table: str, row: str, row_label: str, raws: list[str]) -> None:
+        """Values in printed order onto the row's columns, reporting any mismatch."""
+        if table == "review_litigation" and row == "all" and len(raws) < len(REVIEW_LEAVES):
+            return
+        columns = self.columns_for(table, row, len(raws))
+        if len(raws) != len(columns):
+            self.result.errors.append(
+                f"{table}/{row}: {len(raws)} values for {len(columns)} columns; "
+                f"mapped the first {min(len(raws), len(columns))} in template order")
+        self.emit(table, row, row_label,
+                  [(code, label, self.normalise(raw)) for (code, label), raw in zip(columns, raws)])
+
+    # -- text tables --------------------------------------------------------
+
+    def read_text(self, text: str, skip: set[str]) -> None:
+        self.table, self.group, self.after_data = None, None, False
+        for labels, values in text_runs(text):
+            row = self.resolve_row(labels, bool(values))
+            if not values:
+                continue
+            if row is None and self.table == "review_litigation":
+                row = ("review_litigation", "all", "")
+            if row is not None and row[0] not in skip:
+                self.emit_sequence(row[0], row[1], row[2], values)
+                self.after_data = True
+
+    # -- HTML grids ---------------------------------------------------------
+
+    def header_map(self, grid: Grid, header_rows: list[int]) -> dict[int, tuple[str, str, str, int]]:
+        """Grid column → (table, col_code, printed label, span) from header rows."""
+        width = len(grid[0]) if grid else 0
+        paths: list[list[tuple[str, Label | None, tuple[int, int]]]] = []
+        for c in range(width):
+            path, seen = [], set()
+            for r in header_rows:
+                cell = grid[r][c]
+                if cell.origin in seen or not cell.text:
+                    continue
+                seen.add(cell.origin)
+                path.append((cell.text, self.classify(cell.text), cell.origin))
+            paths.append(path)
+        votes: dict[str, int] = {}
+        for path in paths:
+            for _, label, _ in path:
+                if label and label.table and label.kind in ("column", "group"):
+                    votes[label.table] = votes.get(label.table, 0) + 1
+        if not votes:
+            return {}
+        table = max(votes, key=lambda t: votes[t])
+        columns: dict[int, tuple[str, str, str, int]] = {}
+        for c, path in enumerate(paths):
+            leaf = next((p for p in reversed(path) if p[1] and p[1].kind == "column"), None)
+            if leaf is None:
+                continue
+            text, _, origin = leaf
+            if c > 0 and any(grid[r][c - 1].origin == origin for r in header_rows):
+                continue   # not the first column of a spanned header cell
+            span = 1
+            while c + span < width and any(grid[r][c + span].origin == origin for r in header_rows):
+                span += 1
+            words = strip_numbering(compact(text))
+            code = next((code for t, code in _column_matches(words) if t == table), None)
+            if table == "review_litigation":
+                groups = [p[1].code for p in path if p[1] and p[1].kind == "group"
+                          and p[1].code in REVIEW_GROUPS]
+                code = f"{groups[-1] if groups else '?'}.{code}"
+            if code:
+                columns[c] = (table, code, clean_label(text), span)
+        if table == "review_litigation":
+            columns = self._review_by_position(columns)
+        return columns
+
+    def _review_by_position(self, columns: dict[int, tuple[str, str, str, int]]
+                            ) -> dict[int, tuple[str, str, str, int]]:
+        """Fill groups/leaves the labels left open (``行政诉讼`` without a
+        sub-heading, a truncated ``结果``) from the template's order."""
+        ordered = sorted(columns)
+        if len(ordered) != len(REVIEW_COLUMNS):
+            bad = [columns[c][1] for c in ordered if "?" in columns[c][1]]
+            if bad:
+                self.result.errors.append(
+                    f"review_litigation: {len(ordered)} header columns, groups unknown for {bad}")
+            return {c: v for c, v in columns.items() if "?" not in v[1]}
+        out = {}
+        for c, canonical in zip(ordered, REVIEW_COLUMNS):
+            table, code, label, span = columns[c]
+            leaf = compact(label)
+            full = _FULL_COLUMN_LABEL[("review_litigation", canonical.split(".")[1])]
+            group, printed_leaf = code.split(".")
+            compatible = full.startswith(leaf) or printed_leaf == canonical.split(".")[1]
+            if not compatible or group not in ("?", canonical.split(".")[0]):
+                self.result.errors.append(
+                    f"review_litigation: header {label!r} where the template has {canonical}")
+            out[c] = (table, canonical, label, span)
+        return out
+
+    def read_grid(self, grid: Grid, carried: dict[str, dict[int, tuple[str, str, str, int]]]) -> None:
+        self.table, self.group, self.after_data = None, None, False
+        header_rows: list[int] = []
+        colmap: dict[int, tuple[str, str, str, int]] = {}
+        fresh_header = False
+        prev_data = False
+        for r, row in enumerate(grid):
+            distinct, seen = [], set()
+            for c, cell in enumerate(row):
+                if cell.origin not in seen:
+                    seen.add(cell.origin)
+                    distinct.append((c, cell))
+            if fresh_header:
+                new_map = self.header_map(grid, header_rows)
+                if new_map:
+                    colmap = new_map
+                    carried[next(iter(new_map.values()))[0]] = colmap
+            covered = {c + k for c, v in colmap.items() for k in range(v[3])}
+            labels = [cell.text for c, cell in distinct
+                      if c not in covered and cell.text and not is_value_cell(cell.text)]
+            mapped_values = [cell.text for c, cell in distinct if c in covered]
+            loose_values = self._values_after_labels(distinct)
+            has_values = bool(loose_values) or bool(mapped_values)
+            saved = (self.table, self.group, self.after_data, {k: dict(v) for k, v in self.header.items()})
+            found = self.resolve_row(labels, has_values)
+            if found is None and has_values and any(parse_value(t) is not None for t in mapped_values + loose_values):
+                table_of_map = next(iter(colmap.values()))[0] if colmap else None
+                if table_of_map == "review_litigation" or (not colmap and self.table == "review_litigation"):
+                    found = ("review_litigation", "all", "")
+            is_data = found is not None and (has_values or bool(covered))
+            if not is_data:
+                self.table, self.group, self.after_data, self.header = saved[0], saved[1], saved[2], saved[3]
+                self.resolve_row(labels, False)
+                kinds = [self.classify(t) for t in labels]
+                if any(k and k.kind in ("column", "group") for k in kinds):
+                    if prev_data or not header_rows:
+                        header_rows = []
+                    header_rows.append(r)
+                    fresh_header = True
+                    prev_data = False
+                continue
+            fresh_header = False
+            prev_data = True
+            table, code, row_label = found  # type: ignore[misc]
+            use = colmap if colmap and next(iter(colmap.values()))[0] == table else carried.get(table)
+            if use and len(use) and max(use) < len(row):
+                values = []
+                used: set[tuple[int, int]] = set()
+                for c in sorted(use):
+                    _, col_code, col_label, span = use[c]
+                    slots = [row[k] for k in range(c, min(c + span, len(row)))]
+                    fresh = [s for s in slots if s.origin not in used]
+                    pick = next((s for s in fresh if s.text), fresh[0] if fresh else None)
+                    raw = pick.text if pick else ""
+                    if pick:
+                        used.add(pick.origin)
+                    values.append((col_code, col_label, self.normalise(raw)))
+                self.emit(table, code, row_label, values)
+            else:
+                self.emit_sequence(table, code, row_label, loose_values)
+            self.after_data = True
+
+    @staticmethod
+    def _values_after_labels(distinct: list[tuple[int, object]]) -> list[str]:
+        last_label = max((i for i, (_, cell) in enumerate(distinct)
+                          if cell.text and not is_value_cell(cell.text)), default=-1)  # type: ignore[attr-defined]
+        return [cell.text for _, cell in distinct[last_label + 1:]]  # type: ignore[attr-defined]
+
+    # -- completeness ---------------------------------------------------------
+
+    def report_gaps(self) -> None:
+        tables = self.result.tables
+        apps = tables.get("applications")
+        if apps:
+            expected = APPLICATION_ROWS_2021 if any(r.startswith("3.6.") for r in apps) or (
+                "3.6" not in apps and self.fmt == "2021") else APPLICATION_ROWS_2019
+            missing = [r for r in expected if r not in apps]
+            if missing:
+                self.result.errors.append(f"applications: rows not found: {', '.join(missing)}")
+        active = tables.get("active")
+        if active:
+            fmt = self.active_format or self.fmt or "2021"
+            missing = [r for r in ACTIVE_COLUMNS.get(fmt, ACTIVE_COLUMNS["2021"]) if r not in active]
+            if missing:
+                self.result.errors.append(f"active: rows not found: {', '.join(missing)}")
+        if self.fmt in ("2019", "2021"):
+            for table in TABLE_CODES:
+                if table not in tables:
+                    self.result.errors.append(f"{table}: table not found")
+
+
+def extract_tables(
+    *,
+    main: Selector | None = None,
+    text: str = "",
+    fmt: str | None = None,
+    normalise: Callable[[str], str] | None = None,
+) -> TablesResult:
+    """Canonical cells of the report's three tables.
+
+    HTML tables inside ``main`` are read first; a table still missing
+    afterwards is looked for in ``text`` (tables flattened to text, one
+    cell per line or ``|`` rows).
+    """
+    mapper = _Mapper(fmt, normalise)
+    carried: dict[str, dict[int, tuple[str, str, str, int]]] = {}
+    if main is not None:
+        for table in data_tables(main):
+            grid = table_grid(table)
+            if grid:
+                mapper.read_grid(grid, carried)
+    found = {str(c["table_code"]) for c in mapper.result.cells}
+    if text and len(found) < len(TABLE_CODES):
+        mapper.read_text(text, skip=found)
+    mapper.report_gaps()
+    return mapper.result
+
+
+def clean_raw(text: str) -> str:
+    """Default cell normalisation when the text stage's helper is absent."""
+    return clean_cell(text)

@@ -1,0 +1,27 @@
+"""Sections stage: the report's parts, each with its spec code."""
+
+from __future__ import annotations
+
+import logging
+
+from crawler.items import ReportItem, add_error
+from crawler.parsing.sections import split_sections
+from crawler.parsing.itemtext import item_text
+
+logger = logging.getLogger(__name__)
+
+
+class SectionsPipeline:
+    """Split the report text into ``sections`` [{seq, code, heading, text}]."""
+
+    def process_item(self, item: ReportItem) -> ReportItem:
+        try:
+            sections = split_sections(item_text(item))
+        except Exception as exc:
+            logger.exception("sections failed for %s", item.get("url"))
+            add_error(item, "sections", f"{type(exc).__name__}: {exc}")
+            sections = []
+        item["sections"] = sections
+        if not any(s["heading"] for s in sections):
+            add_error(item, "sections", "no section headings found")
+        return item
