@@ -75,6 +75,7 @@ class Site:
     headers: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     redirects: dict[str, dict[str, Any]] = field(default_factory=dict)
     dataproxy: dict[str, Path] = field(default_factory=dict)
+    challenge: dict[str, Any] | None = None   # anti-bot JS challenge (ops fixtures)
 
     @classmethod
     def load(cls, root: Path) -> Site:
@@ -88,6 +89,7 @@ class Site:
                      for glob, hdrs in (conf.get("headers") or {}).items()],
             redirects=dict(conf.get("redirects") or {}),
             dataproxy={str(col): root / rel for col, rel in (conf.get("hanweb_dataproxy") or {}).items()},
+            challenge=conf.get("challenge"),
         )
 
     def headers_for(self, path: str, file: Path) -> dict[str, str]:
@@ -95,6 +97,17 @@ class Site:
             if fnmatch.fnmatchcase(path, glob):
                 return dict(hdrs)
         return {"Content-Type": DEFAULT_TYPES.get(file.suffix.lower(), "application/octet-stream")}
+
+    def challenged(self, path: str, cookie_header: str) -> bool:
+        """True when `path` is guarded by the challenge and the request lacks its cookie.
+
+        ``challenge: {paths: glob, status: 412, cookie: "name=value", page: _file.html}``
+        imitates the script-sets-cookie-and-reloads anti-bot walls of many portals.
+        """
+        conf = self.challenge
+        if not conf or not fnmatch.fnmatchcase(path, str(conf.get("paths", "*"))):
+            return False
+        return str(conf["cookie"]) not in [c.strip() for c in cookie_header.split(";")]
 
     def resolve(self, path: str) -> Path | None:
         rel = unquote(path).lstrip("/")
@@ -155,6 +168,10 @@ class FixtureHandler(BaseHTTPRequestHandler):
         if fault is not None and self._inject(fault):
             return
         site = self.server.site
+        if site.challenged(split.path, self.headers.get("Cookie") or ""):
+            conf = site.challenge or {}
+            return self._send(int(conf.get("status", 412)), {"Content-Type": "text/html; charset=utf-8"},
+                              (site.root / conf["page"]).read_bytes(), head)
         if split.path in site.redirects:
             target = site.redirects[split.path]
             return self._send(int(target.get("status", 302)),
@@ -212,6 +229,10 @@ class SiteServer(ThreadingHTTPServer):
     def __init__(self, site: Site, faults: list[Fault], log_path: Path | None, lock: threading.Lock):
         super().__init__(("127.0.0.1", 0), FixtureHandler)
         self.site, self.faults, self.log_path, self.lock = site, faults, log_path, lock
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Injected resets and truncations break pipes on purpose: log, don't print."""
+        logger.debug("connection from %s ended abruptly", client_address, exc_info=True)
 
     @property
     def base_url(self) -> str:

@@ -116,17 +116,19 @@ def save_report(db: sqlite_utils.Database, record: dict[str, Any], now: str) -> 
 
     When a report with the same ``report_id`` is already stored (the same
     report seen on another portal or in a re-crawl) the more complete version
-    is kept, and every URL it was seen at is remembered.  Returns True when
-    this version was kept.
+    is kept, and every URL it was seen at is remembered.  Ties go to the
+    smaller (portal_id, url), so the result does not depend on which copy
+    arrived first.  Returns True when this version was kept.
     """
     report_id = record["report_id"]
     row = {key: record.get(key) for key in REPORT_COLUMNS}
     row["repairs"], row["errors"] = _json(record.get("repairs")), _json(record.get("errors"))
     row["completeness"] = completeness(record)
     with db.atomic():
-        old = db.execute("SELECT completeness, url FROM reports WHERE report_id = ?",
+        old = db.execute("SELECT completeness, portal_id, url FROM reports WHERE report_id = ?",
                          [report_id]).fetchone()
-        keep = old is None or row["completeness"] > old[0] or old[1] == row["url"]
+        mine = (-row["completeness"], row["portal_id"] or "", row["url"])
+        keep = old is None or old[2] == row["url"] or mine < (-old[0], old[1] or "", old[2])
         if keep:
             db["reports"].upsert(row, pk="report_id")
             for table in ("sections", "table_cells", "checks"):

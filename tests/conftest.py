@@ -68,7 +68,8 @@ class Crawl:
             return conn.execute(sql, params).fetchall()
 
     def stored_urls(self) -> set[str]:
-        return {row[0] for row in self.query("SELECT url FROM reports")}
+        """Every URL a stored report was seen at (a duplicate keeps one row, all URLs)."""
+        return {row[0] for row in self.query("SELECT url FROM report_urls")}
 
 
 @pytest.fixture

@@ -22,6 +22,8 @@ from crawler.cms.links import is_index_page, is_next_page, is_report_title, titl
     ("2023年政府信息公开工作要点", False),
     ("2022年度部门决算公开", False),
     ("政府信息公开年度报告格式模板", False),
+    ("信息公開年報(bào)", False),                    # the column's own link, no year
+    ("二〇二一年政府信息公开工作年度报告", True),
 ])
 def test_report_titles_are_told_from_distractors(title: str, expected: bool) -> None:
     assert is_report_title(title) is expected
@@ -36,7 +38,7 @@ def test_title_year_is_the_year_named_in_the_title(title: str, year: int | None)
     assert title_year(title) == year
 
 
-@pytest.mark.parametrize("text, expected", [("下一页", True), (" 下页 ", True), ("上一页", False), ("尾页", False), (">", True)])
+@pytest.mark.parametrize("text, expected", [("下一页", True), (" 下页 ", True), ("下一頁(yè)", True), ("上一页", False), ("尾页", False), (">", True)])
 def test_next_page_anchor_text(text: str, expected: bool) -> None:
     assert is_next_page(text) is expected
 

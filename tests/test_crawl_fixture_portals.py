@@ -32,7 +32,7 @@ def full_crawl(tmp_path_factory: pytest.TempPathFactory) -> Any:
     tmp = tmp_path_factory.mktemp("full")
     with FixtureServer(FIXTURES, log_path=tmp / "requests.jsonl", workdir=tmp) as server:
         crawl = Crawl(server, tmp)
-        crawl.run()
+        crawl.run("-O", str(tmp / "feed.csv"))
         yield crawl
 
 
@@ -40,7 +40,8 @@ def full_crawl(tmp_path_factory: pytest.TempPathFactory) -> Any:
 def test_crawl_stores_exactly_the_reports_of_each_listing_style(full_crawl: Crawl, site: str) -> None:
     base = full_crawl.server.sites[site]
     stored = {u for u, in full_crawl.query("SELECT url FROM report_urls WHERE url LIKE ?", base + "/%")}
-    assert stored == site_urls(full_crawl, site, "reports") | site_urls(full_crawl, site, "linked_reports")
+    redirected = {full_crawl.url(r["site"], r["from"]) for r in EXPECTED.get("redirects") or [] if r["site"] == site}
+    assert stored == site_urls(full_crawl, site, "reports") | redirected
 
 
 def test_no_distractor_is_stored(full_crawl: Crawl) -> None:
@@ -61,11 +62,35 @@ def test_every_fetch_is_a_pages_row(full_crawl: Crawl) -> None:
 
 
 def test_same_report_on_two_portals_is_one_row_with_both_urls(full_crawl: Crawl) -> None:
-    dup = EXPECTED["duplicates"]
-    urls = {full_crawl.url(d["site"], d["path"]) for d in dup["copies"]}
-    ids = {rid for rid, in full_crawl.query(
-        f"SELECT DISTINCT report_id FROM report_urls WHERE url IN ({','.join('?' * len(urls))})", *urls)}
-    assert len(ids) == 1
+    (dup,) = EXPECTED["duplicates"]
+    urls = {full_crawl.url(d["site"], d["path"]) for d in dup["urls"]}
+    rows = full_crawl.query(
+        f"SELECT report_id, kept FROM report_urls WHERE url IN ({','.join('?' * len(urls))})", *urls)
+    assert len(rows) == 2 and len({rid for rid, _ in rows}) == 1
+    assert sorted(kept for _, kept in rows) == [0, 1]
+    (index_no,) = full_crawl.query("SELECT index_no FROM reports WHERE report_id = ?", rows[0][0])[0]
+    assert index_no == dup["index_no"]
+
+
+def test_redirected_report_is_stored_under_its_final_url(full_crawl: Crawl) -> None:
+    for r in EXPECTED["redirects"]:
+        final = full_crawl.url(r["site"], r["to"])
+        assert full_crawl.query("SELECT COUNT(*) FROM reports WHERE url = ?", final)[0][0] == 1
+        statuses = [s for s, in full_crawl.query("SELECT status FROM pages WHERE url = ?", full_crawl.url(r["site"], r["from"]))]
+        assert statuses == [r["status"]]
+
+
+def test_counts_match_the_fixture_ground_truth(full_crawl: Crawl) -> None:
+    assert full_crawl.query("SELECT COUNT(*) FROM report_urls")[0][0] == EXPECTED["counts"]["report_urls"] + len(EXPECTED["redirects"])
+    assert full_crawl.query("SELECT COUNT(*) FROM reports")[0][0] == EXPECTED["counts"]["distinct_reports"]
+
+
+def test_feed_export_writes_report_rows(full_crawl: Crawl) -> None:
+    import csv
+    with (full_crawl.tmp / "feed.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {r["url"] for r in rows} == {u for u, in full_crawl.query("SELECT url FROM report_urls WHERE kept = 1")} | {
+        u for u, in full_crawl.query("SELECT url FROM report_urls WHERE kept = 0 AND url IN (SELECT url FROM pages WHERE status = 200 AND kind = 'report')")}
 
 
 def test_hanweb_pages_are_fetched_by_posting_to_dataproxy(full_crawl: Crawl) -> None:
@@ -74,24 +99,28 @@ def test_hanweb_pages_are_fetched_by_posting_to_dataproxy(full_crawl: Crawl) -> 
     assert all("columnid=" in r["body"] for r in posts)
 
 
-REPORT_GLOBS = ["*/art/*", "*/t20*", "*show*", "*nb*/*.htm*"]
-
-
 def test_fault_injected_crawl_still_stores_every_report(crawl_factory: Any) -> None:
-    faults = [{"path": glob, "kind": "status", "status": 503, "times": 1} for glob in REPORT_GLOBS]
-    faults += [
-        {"path": "*index_1.html", "kind": "reset", "times": 1},
-        {"path": "*/module/web/jpage/dataproxy.jsp", "kind": "status", "status": 502, "times": 1},
-        {"path": "*index.html", "kind": "truncate", "times": 1},
+    """Every report answers 503 first; listings reset, truncate or 502; robots.txt is slow."""
+    faults = [
+        {"path": "*/index_1.html", "kind": "reset", "times": 1},
+        {"path": "/module/web/jpage/dataproxy.jsp", "kind": "status", "status": 502, "times": 1},
+        {"path": "*/index.html", "kind": "truncate", "times": 1},
         {"path": "/robots.txt", "kind": "slow", "delay": 6, "times": 1},
     ]
+    faults += [{"site": site, "path": path, "kind": "status", "status": 503, "times": 1}
+               for site in SITES for path in EXPECTED["sites"][site]["reports"]]
     crawl = crawl_factory(faults=faults)
     crawl.run()
-    assert crawl.stored_urls() >= all_report_urls(crawl)
-    errors = " ".join(e for e, in crawl.query("SELECT error FROM pages WHERE error IS NOT NULL"))
-    for symptom in ("HTTP 503", "HTTP 502", "ConnectionLost", "_DataLoss", "TimeoutError"):
-        assert symptom in errors
-    assert not crawl.query("SELECT COUNT(*) FROM reports WHERE errors LIKE '%Traceback%'")[0][0]
+    assert crawl.stored_urls() == full_set(crawl)
+    errors = {e.split(":")[0] for e, in crawl.query("SELECT error FROM pages WHERE error IS NOT NULL")}
+    assert errors == {"HTTP 503", "HTTP 502", "DownloadFailedError", "ResponseDataLossError", "DownloadTimeoutError"}
+    retried = {u for u, in crawl.query("SELECT url FROM pages WHERE status = 200 AND attempt > 1 AND kind = 'report'")}
+    assert retried >= all_report_urls(crawl)
+
+
+def full_set(crawl: Crawl) -> set[str]:
+    """Every report URL the fixtures should leave in report_urls (redirect sources too)."""
+    return all_report_urls(crawl) | {crawl.url(r["site"], r["from"]) for r in EXPECTED["redirects"]}
 
 
 def test_report_that_keeps_failing_is_logged_with_status_and_error(crawl_factory: Any) -> None:
@@ -107,13 +136,13 @@ def test_report_that_keeps_failing_is_logged_with_status_and_error(crawl_factory
 
 def test_minimal_static_entry_works_on_a_portal_never_seen(crawl_factory: Any) -> None:
     crawl = crawl_factory()
-    entry = EXPECTED["minimal_static"]
+    site = "static_guannan"
     registry = crawl.tmp / "minimal.yaml"
     registry.write_text(yaml.safe_dump({"portals": [{
-        "id": "never-seen", "name": "从未见过的门户", "province": entry["province"], "cms": "static",
-        "start_urls": [crawl.url(entry["site"], entry["start_path"])]}]}, allow_unicode=True), "utf-8")
+        "id": "never-seen", "name": "从未见过的门户", "province": "jiangsu", "cms": "static",
+        "start_urls": [crawl.url(site, EXPECTED["sites"][site]["listing_pages"][0])]}]}, allow_unicode=True), "utf-8")
     crawl.run(registry=registry)
-    assert crawl.stored_urls() == site_urls(crawl, entry["site"], "reports")
+    assert crawl.stored_urls() == site_urls(crawl, site, "reports")
 
 
 def test_years_argument_keeps_only_reports_on_those_years(crawl: Crawl) -> None:

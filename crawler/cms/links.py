@@ -17,11 +17,13 @@ NOT_A_REPORT = re.compile(
     r"通知|编制|編制|指南|要点|要點|方案|意见|意見|办法|辦法|规定|規定|培训|培訓|会议|會議|"
     r"报送|報送|格式|模板|说明|說明|解读|解讀|政府工作[报報]告|统计公报|預算|预算|决算|決算|审计|審計|目录|目錄"
 )
-NEXT_PAGE = re.compile(r"^\s*(下一页|下页|后一页|next\s*page|>|›|»)\s*$", re.I)
+NEXT_PAGE = re.compile(r"^\s*(下一[页頁]|下[页頁]|后一[页頁]|後一[頁页]|next\s*page|>|›|»)\s*$", re.I)
 INDEX_PAGE = re.compile(r"(?:^|/)index_\d+\.s?html?$")
 # Accessibility toolbars print pinyin after each character: 報(bào).
 PINYIN = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüń]{1,7}\)")
 YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+# A report names the year it covers; a bare 信息公开年报 is the column's own link.
+ANY_YEAR = re.compile(r"(?:(?:19|20)\d{2}|[二][〇○零][一二〇○零][〇○零一二三四五六七八九])\s*年")
 
 
 def is_report_title(title: str) -> bool:
@@ -35,7 +37,8 @@ def is_report_title(title: str) -> bool:
     False
     """
     text = PINYIN.sub("", re.sub(r"\s+", "", title or ""))
-    return bool(REPORT_TITLE.search(text) and DISCLOSURE.search(text) and not NOT_A_REPORT.search(text))
+    return bool(REPORT_TITLE.search(text) and DISCLOSURE.search(text) and ANY_YEAR.search(text)
+                and not NOT_A_REPORT.search(text))
 
 
 def title_year(title: str) -> int | None:
@@ -49,7 +52,7 @@ def title_year(title: str) -> int | None:
 
 
 def is_next_page(text: str) -> bool:
-    return bool(NEXT_PAGE.match(text or ""))
+    return bool(NEXT_PAGE.match(PINYIN.sub("", text or "")))
 
 
 def is_index_page(url: str) -> bool:

@@ -34,18 +34,20 @@ def parse_create_page(script_text: str) -> tuple[int, int, str, str] | None:
     (3, 0, 'index', 'html')
     >>> parse_create_page("createPageHTML('page_div',7, 2,'index','shtml',98);")
     (7, 2, 'index', 'shtml')
+    >>> parse_create_page("function createPageHTML(_nPageCount, _nCurrIndex, _sPageName, _sPageExt){} "
+    ...                   "createPageHTML(3, 1, 'index', 'html');")
+    (3, 1, 'index', 'html')
     """
-    match = CREATE_PAGE.search(script_text)
-    if not match:
-        return None
-    args = [m.group(1) if m.group(1) is not None else m.group(2) if m.group(2) is not None else int(m.group(3))
-            for m in ARG.finditer(match.group(1))]
-    ints = [i for i, a in enumerate(args) if isinstance(a, int)]
-    if len(ints) < 2:
-        return None
-    strings = [a for a in args[ints[0]:] if isinstance(a, str)]
-    prefix, suffix = (strings + ["index", "html"])[:2]
-    return args[ints[0]], args[ints[1]], prefix, suffix
+    for match in CREATE_PAGE.finditer(script_text):  # skip the function's own definition
+        args = [m.group(1) if m.group(1) is not None else m.group(2) if m.group(2) is not None
+                else int(m.group(3)) for m in ARG.finditer(match.group(1))]
+        ints = [i for i, a in enumerate(args) if isinstance(a, int)]
+        if len(ints) < 2:
+            continue
+        strings = [a for a in args[ints[0]:] if isinstance(a, str)]
+        prefix, suffix = (strings + ["index", "html"])[:2]
+        return args[ints[0]], args[ints[1]], prefix, suffix
+    return None
 
 
 class TrsAdapter:
