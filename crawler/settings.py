@@ -42,6 +42,8 @@ DOWNLOADER_MIDDLEWARES = {
 REPORTS_DB = "data/reports.db"
 
 ITEM_PIPELINES = {
+    "crawler.pipelines.decode.DecodePipeline": 100,
+    "crawler.pipelines.normalise.NormalisePipeline": 200,
     "crawler.pipelines.metadata.MetadataPipeline": 300,
     "crawler.pipelines.sections.SectionsPipeline": 400,
     "crawler.pipelines.tables.TablesPipeline": 500,
@@ -60,3 +62,47 @@ FEED_EXPORT_ENCODING = "utf-8"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False
+
+# --- operations: scrapyd / playwright / redis ---
+# (crawler/browser.py, crawler/middlewares/browser.py, crawler/distributed.py; README
+# "JS-rendered portals" and "Distributed crawls".)
+import os as _os
+import shutil as _shutil
+
+# Requests marked `render` (cms: browser, render: true, anti-bot retries) are rendered
+# in the system Chromium; all others use Scrapy's HTTP handler.  The browser starts
+# with the first rendered request, so most crawls never start it.
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.browser.BrowserDownloadHandler",
+    "https": "crawler.browser.BrowserDownloadHandler",
+}
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+PLAYWRIGHT_LAUNCH_OPTIONS = {
+    "executable_path": _shutil.which("chromium") or "/usr/bin/chromium",  # Debian's; no download
+    "headless": True,
+    "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--no-first-run"],
+}
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
+# Anti-bot walls: these statuses with a cookie-setting, reloading script are retried in the browser.
+BROWSER_CHALLENGE_STATUSES = [412, 202]
+BROWSER_SETTLE_TIMEOUT = 15.0   # seconds a rendered page may take to finish scripts and reloads
+DOWNLOADER_MIDDLEWARES = {**DOWNLOADER_MIDDLEWARES, "crawler.middlewares.browser.ChallengeMiddleware": 900}
+# Cookies (the browser's, or any portal's) make Scrapy's cookie jar ask tldextract for
+# the public-suffix list, which it would download from the web: use its bundled copy.
+_os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+
+# Distributed crawls: REDIS_URL in the environment makes `scrapy crawl` a worker on a
+# shared scrapy-redis queue (seeded by `scrapy seed`) that hands its reports to
+# `scrapy drain`, the one process writing SQLite.  Workers never open REPORTS_DB.
+REDIS_URL = _os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    EXTENSIONS = {"crawler.distributed.WorkerExtension": 500}
+    SCHEDULER = "crawler.distributed.RedisScheduler"
+    SCHEDULER_QUEUE_CLASS = "scrapy_redis.queue.PriorityQueue"
+    DUPEFILTER_CLASS = "scrapy_redis.dupefilter.RFPDupeFilter"
+    SCHEDULER_PERSIST = True   # one worker finishing must not clear the others' queue
+    ITEM_PIPELINES = {**ITEM_PIPELINES, "crawler.pipelines.store.SQLiteStorePipeline": None,
+                      "crawler.pipelines.redis_queue.RedisQueuePipeline": 900}
+    REPORTS_DB = ""

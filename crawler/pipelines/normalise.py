@@ -1,0 +1,63 @@
+"""NormalisePipeline: main content → clean Simplified text, script, metadata text."""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from crawler.items import ReportItem, add_error
+from crawler.text.page import page_text
+from crawler.text.script import TRADITIONAL, detect_script
+
+logger = logging.getLogger(__name__)
+
+
+class NormalisePipeline:
+    """Set ``text``, ``script``, ``main`` (a Selector within ``tree``), ``meta_text``.
+
+    Settings: ``NORMALISE_ENABLED`` (default True).
+    """
+
+    def __init__(self, crawler: Crawler | None = None) -> None:
+        self.stats = crawler.stats if crawler is not None else None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> NormalisePipeline:
+        if not crawler.settings.getbool("NORMALISE_ENABLED", True):
+            raise NotConfigured("NORMALISE_ENABLED is off")
+        return cls(crawler)
+
+    def _inc(self, key: str) -> None:
+        if self.stats is not None:
+            self.stats.inc_value(f"normalise/{key}")
+
+    def process_item(self, item: ReportItem) -> ReportItem:
+        tree = item.get("tree")
+        if tree is None:
+            add_error(item, "normalise", "no parsed tree (decode failed)")
+            self._inc("missing_tree_count")
+            return item
+        try:
+            root = tree.root
+            script = detect_script(item.get("html") or "")
+            page = page_text(root, traditional=script == TRADITIONAL)
+            path = root.getroottree().getpath(page.main)
+            main = tree.xpath(path)
+        except Exception as exc:
+            logger.warning("normalise failed for %s: %s", item.get("url"), exc)
+            add_error(item, "normalise", f"{type(exc).__name__}: {exc}")
+            self._inc("failed_count")
+            return item
+        item["script"] = script
+        item["text"] = page.text
+        item["main"] = main[0] if main else tree
+        item["meta_text"] = page.meta_text
+        self._inc(f"script/{script}")
+        if not page.text:
+            add_error(item, "normalise", "main content is empty")
+            self._inc("empty_text_count")
+        if page.meta is None:
+            self._inc("no_meta_block_count")
+        return item

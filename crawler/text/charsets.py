@@ -1,0 +1,243 @@
+"""Character classes used to judge whether decoded Chinese text is plausible.
+
+The classes are built once, lazily, from the GB2312 code table (its level-1
+block is the 3,755 most common hanzi) and OpenCC's Simplified → Traditional
+tables (so a correct Traditional page scores as well as a Simplified one).
+Mojibake — GBK read out of step, UTF-8 read as GBK, Big5 read as GBK — is
+dominated by symbol rows, bopomofo, box drawing, private-use code points,
+GBK-extension rarities and GB2312 level-2 hanzi, which real reports rarely
+use.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import re
+import sys
+from collections import Counter
+from collections.abc import Iterable
+
+import opencc
+
+# Punctuation and symbols that real reports use; everything else outside
+# ASCII and the hanzi classes counts as suspicious.
+COMMON_PUNCTUATION = (
+    "，。、；：？！“”‘’（）《》〈〉【】〔〕［］｛｝「」『』—–…·•　"
+    "－％．／＋＝＜＞＆＊＠＃～｜＿"
+    "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳⑴⑵⑶⑷⑸⑹⑺⑻⑼⑽ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ"
+    "㎡℃×÷±≤≥≠‰°¥￥€\u00a0\u200b\ufeff■□●○◆◇★☆▲△√"
+)
+FULLWIDTH_ALNUM = "".join(chr(c) for c in range(0xFF10, 0xFF1A)) + "".join(
+    chr(c) for c in list(range(0xFF21, 0xFF3B)) + list(range(0xFF41, 0xFF5B))
+)
+
+# Weights used when scoring a candidate repair (see mojibake.score).
+GOOD = 1
+RARE = -1
+BAD = -3
+ESCAPED = -5  # an undecodable byte kept as a lone surrogate
+
+
+def _gb2312_block(first_row: int, last_row: int) -> str:
+    chars = []
+    for row in range(first_row, last_row + 1):
+        for cell in range(0xA1, 0xFF):
+            ch = bytes((row, cell)).decode("gb2312", "ignore")
+            if ch:
+                chars.append(ch)
+    return "".join(chars)
+
+
+@functools.cache
+def common_hanzi() -> frozenset[str]:
+    """GB2312 level-1 hanzi and their Traditional forms."""
+    level1 = _gb2312_block(0xB0, 0xD7)
+    joined = "\n".join(level1)
+    traditional: set[str] = set()
+    for config in ("s2t", "s2tw", "s2hk"):
+        traditional.update(opencc.OpenCC(config).convert(joined))
+    traditional.discard("\n")
+    # Variant Traditional forms (註, 纔, 祕 …) that convert to a level-1 hanzi.
+    gbk = _gbk_hanzi()
+    back = opencc.OpenCC("tw2s").convert("\n".join(gbk)).split("\n")
+    level1_set = frozenset(level1)
+    traditional.update(t for t, s in zip(gbk, back) if s != t and s in level1_set)
+    return level1_set | frozenset(traditional)
+
+
+def _gbk_hanzi() -> list[str]:
+    """Every hanzi GBK encodes (rows 0x81-0xFE)."""
+    chars = []
+    for lead in range(0x81, 0xFF):
+        for trail in list(range(0x40, 0x7F)) + list(range(0x80, 0xFF)):
+            ch = bytes((lead, trail)).decode("gbk", "ignore")
+            if ch and "\u4e00" <= ch <= "\u9fff":
+                chars.append(ch)
+    return chars
+
+
+@functools.cache
+def rare_hanzi() -> frozenset[str]:
+    """GB2312 level-2 hanzi (real but uncommon: names, classical words)."""
+    return frozenset(_gb2312_block(0xD8, 0xF7)) - common_hanzi()
+
+
+@functools.cache
+def simplified_only() -> frozenset[str]:
+    """Level-1 hanzi that a Traditional text never uses (they have a Traditional form)."""
+    return frozenset(_gb2312_block(0xB0, 0xD7)) - _traditional_forms()
+
+
+@functools.cache
+def traditional_only() -> frozenset[str]:
+    """Traditional forms that a Simplified text never uses."""
+    return _traditional_forms() - frozenset(_gb2312_block(0xB0, 0xF7))
+
+
+@functools.cache
+def _traditional_forms() -> frozenset[str]:
+    return common_hanzi() - (frozenset(_gb2312_block(0xB0, 0xD7)) - _s2t_identity())
+
+
+@functools.cache
+def _s2t_identity() -> frozenset[str]:
+    """Level-1 hanzi that some Traditional standard (OpenCC, Taiwan, Hong Kong) keeps."""
+    level1 = _gb2312_block(0xB0, 0xD7)
+    kept: set[str] = set()
+    for config in ("s2t", "s2tw", "s2hk"):
+        converted = opencc.OpenCC(config).convert("\n".join(level1)).split("\n")
+        kept.update(s for s, t in zip(level1, converted) if s == t)
+    return frozenset(kept)
+
+
+@functools.cache
+def good_chars() -> frozenset[str]:
+    return common_hanzi() | frozenset(COMMON_PUNCTUATION) | frozenset(FULLWIDTH_ALNUM)
+
+
+def _class(chars: frozenset[str]) -> str:
+    """A regex character class body for a set of characters."""
+    return "".join(re.escape(c) for c in sorted(chars))
+
+
+@functools.cache
+def suspicious_re(script: str | None = None) -> re.Pattern[str]:
+    """Matches one non-ASCII character that is not common in reports.
+
+    With `script`, characters of the other script are suspicious too.
+    """
+    good = good_chars()
+    if script == "traditional":
+        good = good - simplified_only()
+    elif script == "simplified":
+        good = good - traditional_only()
+    return re.compile("[^\\x00-\\x7f" + _class(good) + "]")
+
+
+WRONG_SCRIPT = -2
+
+
+@functools.cache
+def weights(script: str | None = None) -> dict[str, int]:
+    """Weight per non-ASCII character; `script` penalises the other script."""
+    table = dict.fromkeys(rare_hanzi(), RARE)
+    table.update(dict.fromkeys(good_chars(), GOOD))
+    if script == "traditional":
+        table.update(dict.fromkeys(simplified_only(), WRONG_SCRIPT))
+    elif script == "simplified":
+        table.update(dict.fromkeys(traditional_only(), WRONG_SCRIPT))
+    return table
+
+
+@functools.cache
+def frequent_weights(script: str | None = None) -> dict[str, int]:
+    """`weights` with a bonus for report vocabulary (used to rank repairs)."""
+    table = dict(weights(script))
+    for ch in frequent_chars():
+        if table.get(ch, 0) > 0:
+            table[ch] += BIGRAM_BONUS
+    return table
+
+
+def char_weight(ch: str, script: str | None = None) -> int:
+    """Plausibility of one character in a Chinese report."""
+    if ch < "\x80":
+        return GOOD if ch >= " " or ch in "\n\r\t" else BAD
+    if "\udc80" <= ch <= "\udcff":
+        return ESCAPED
+    return weights(script).get(ch, BAD)
+
+
+BIGRAM_BONUS = 1
+BRACKET_PAIRS = ("（）", "《》", "“”", "〔〕", "【】")
+BRACKET_PENALTY = 2
+# An ASCII letter or symbol between two non-ASCII characters: in GBK text
+# usually a trail byte set loose by a dropped byte (0x40-0x7E).
+SANDWICHED_RE = re.compile(r"(?<=[^\x00-\x7f])[@-~](?=[^\x00-\x7f])")
+HAN_PAIR_RE = re.compile(r"(?=([\u4e00-\u9fff]{2}))")
+
+
+@functools.cache
+def bigrams() -> frozenset[str]:
+    """Hanzi pairs frequent in reports (package data ``lexicon/bigrams.txt``)."""
+    data = importlib.resources.files("crawler.text.lexicon").joinpath("bigrams.txt")
+    return frozenset(data.read_text(encoding="utf-8").split())
+
+
+FREQUENT_PUNCTUATION = "，。、；：？！“”（）《》〔〕"
+
+
+@functools.cache
+def frequent_chars() -> frozenset[str]:
+    """Characters of report vocabulary: those of the known pairs, and punctuation."""
+    return frozenset("".join(bigrams())) | frozenset(FREQUENT_PUNCTUATION)
+
+
+def build_bigrams(texts: Iterable[str], min_count: int = 1) -> list[str]:
+    """Pairs seen at least `min_count` times, with their Traditional forms."""
+    counts: Counter[str] = Counter()
+    for text in texts:
+        counts.update(HAN_PAIR_RE.findall(text))
+    pairs = {pair for pair, n in counts.items() if n >= min_count}
+    forms = set(pairs)
+    for config in ("s2t", "s2tw", "t2s"):
+        converted = opencc.OpenCC(config).convert("\n".join(sorted(pairs))).split("\n")
+        forms.update(p for p in converted if len(p) == 2)
+    return sorted(forms)
+
+
+def score(text: str, script: str | None = None) -> int:
+    """Sum of character weights plus a bonus per known pair: higher is better."""
+    table = frequent_weights(script)
+    total = (BAD - GOOD) * len(SANDWICHED_RE.findall(text))
+    # Mojibake breaks bracket pairs: （一） read one byte late is 。一）.
+    for opening, closing in BRACKET_PAIRS:
+        total -= BRACKET_PENALTY * abs(text.count(opening) - text.count(closing))
+    known = bigrams()
+    total += BIGRAM_BONUS * sum(1 for pair in HAN_PAIR_RE.findall(text) if pair in known)
+    for ch in text:
+        if ch < "\x80":
+            total += GOOD
+        elif "\udc80" <= ch <= "\udcff":
+            total += ESCAPED
+        else:
+            total += table.get(ch, BAD)
+    return total
+
+
+def suspicious_count(text: str, script: str | None = None) -> int:
+    """How many characters of `text` are unusual for a report."""
+    return len(suspicious_re(script).findall(text))
+
+
+NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
+
+
+def non_ascii_count(text: str) -> int:
+    return len(NON_ASCII_RE.findall(text))
+
+
+if __name__ == "__main__":  # python -m crawler.text.charsets SEED.txt... > crawler/text/lexicon/bigrams.txt
+    texts = [open(path, encoding="utf-8").read() for path in sys.argv[1:]]
+    print("\n".join(build_bigrams(texts)))

@@ -1,0 +1,201 @@
+"""Find a report page's main content and metadata block, render them as lines.
+
+Main content: starting from ``<body>``, descend into the child that holds
+most of the non-link text while it holds at least ``DOMINANT`` of it; menus
+are mostly links, footers and metadata are short, so the descent stops at
+the element that wraps the report body.  The metadata block is the smallest
+element naming at least two metadata labels (索引号, 发布机构 …); it is
+left out of the main text.  Rendering puts one paragraph per line and a
+table row per line with cells joined by `` | ``; portal boilerplate lines
+(分享到, 打印本页 …) are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from crawler.text.pinyin import strip_pinyin
+
+DOMINANT = 0.7
+BLOCK_TAGS = frozenset(
+    "p div br li ul ol dl dt dd h1 h2 h3 h4 h5 h6 table tr section article header "
+    "footer nav blockquote pre center form title hr main aside figure figcaption "
+    "caption tbody thead tfoot".split()
+)
+SKIP_TAGS = frozenset("script style noscript template iframe object select button head".split())
+# Metadata labels, both scripts (pages are decoded, not yet converted).
+META_LABELS = (
+    "索引号", "索引號", "发布机构", "發布機構", "发布单位", "發布單位", "公开日期", "公開日期",
+    "发布日期", "發布日期", "成文日期", "发文日期", "文号", "文號", "主题分类", "主題分類",
+    "体裁分类", "體裁分類", "公开方式", "公開方式", "信息来源", "信息來源", "发布时间",
+    "發布時間", "所属机构", "來源", "来源", "公开范围", "组配分类", "有效性",
+)
+META_MAX_CHARS = 800
+# Text nodes worth checking for labels (a label may be split by pinyin).
+META_TEXT_XPATH = "//text()[" + " or ".join(
+    f"contains(., '{key}')" for key in ("索引", "布", "源", "日期", "文号", "文號", "分类",
+                                         "分類", "公开", "公開", "机构", "機構")
+) + "]"
+# Lines of portal chrome (after normalisation, Simplified).
+BOILERPLATE_RE = re.compile(
+    r"^(?:当前位置|您当前的位置|您现在的位置|首页\s*[>＞»]|分享到|分享[:：]?$|"
+    r"【?\s*打印(?:本页|此页|文章)?\s*】?\s*(?:【?\s*关闭|$)|【?\s*关闭(?:本页|窗口|此页)\s*】?$|"
+    r"扫一扫|温馨提示|网站标识码|.*备案号|主办单位|承办单位|技术支持|版权所有|"
+    r"【?\s*字[体号][:：]?|.*(?:收藏本页|加入收藏|设为首页)|上一篇|下一篇|相关链接|"
+    r"打印\s+关闭|\|+$)"
+)
+WS_RE = re.compile(r"\s+")
+# A newline in the page source (not a block boundary) is a soft break: it
+# vanishes between hanzi and becomes a space elsewhere.
+SOURCE_BREAK_RE = re.compile(r"[ \t\r]*\n\s*")
+SOFT = "\x01"
+SOFT_BETWEEN_CJK_RE = re.compile(r"(?<=[\u3400-\u9fff，。、；：）])\x01+(?=[\u3400-\u9fff（])")
+
+
+def _soft(text: str) -> str:
+    return SOURCE_BREAK_RE.sub(SOFT, text) if "\n" in text else text
+
+
+def _unsoft(text: str) -> str:
+    if SOFT not in text:
+        return text
+    return SOFT_BETWEEN_CJK_RE.sub("", text).replace(SOFT, " ")
+CELL_SEPARATOR = " | "
+LAYOUT_CELL_CHARS = 300
+
+
+def _is_element(node: object) -> bool:
+    return isinstance(getattr(node, "tag", None), str)
+
+
+def _count(text: str | None) -> int:
+    return len(text) - len(WS_RE.findall(text)) if text else 0
+
+
+def text_sizes(root: etree._Element) -> tuple[dict, dict]:
+    """Non-space text and link-text sizes per element, bottom-up in one pass."""
+    total: dict[etree._Element, int] = {}
+    links: dict[etree._Element, int] = {}
+    for el in reversed(list(root.iter())):
+        if not _is_element(el):
+            continue
+        tag = el.tag.lower()
+        if tag in SKIP_TAGS:
+            total[el] = links[el] = 0
+            continue
+        size = _count(el.text)
+        link = 0
+        for child in el:
+            size += _count(child.tail)
+            if _is_element(child):
+                size += total[child]
+                link += links[child]
+        total[el] = size
+        links[el] = size if tag == "a" else link
+    return total, links
+
+
+def find_main(root: etree._Element, sizes: tuple[dict, dict] | None = None) -> etree._Element:
+    """The element wrapping the report body."""
+    total, links = sizes or text_sizes(root)
+    body = root.find(".//body")
+    node = body if body is not None else root
+    while True:
+        own = total.get(node, 0) - links.get(node, 0)
+        best, best_size = None, 0
+        for child in node:
+            if _is_element(child):
+                size = total.get(child, 0) - links.get(child, 0)
+                if size > best_size:
+                    best, best_size = child, size
+        if best is None or own == 0 or best_size < DOMINANT * own:
+            return node
+        node = best
+
+
+def find_meta(root: etree._Element, total: dict) -> etree._Element | None:
+    """Smallest element naming at least two metadata labels."""
+    hits: dict[etree._Element, set[str]] = {}
+    for text in root.xpath(META_TEXT_XPATH):
+        parent = text.getparent()
+        plain = strip_pinyin(str(text))  # 發(fā)布時(shí)間 is a label too
+        labels = {label for label in META_LABELS if label in plain}
+        if not labels:
+            continue
+        node = parent
+        while node is not None:
+            hits.setdefault(node, set()).update(labels)
+            node = node.getparent()
+    candidates = [
+        el for el, labels in hits.items()
+        if len(labels) >= 2 and total.get(el, 0) <= META_MAX_CHARS
+    ]
+    if not candidates:
+        return None
+    best = max(candidates, key=lambda el: (len(hits[el]), -total.get(el, 0)))
+    if best.tag in ("tr", "td", "th", "tbody"):  # render whole rows, cells apart
+        table = next(best.iterancestors("table"), None)
+        if table is not None and total.get(table, 0) <= META_MAX_CHARS:
+            return table
+    return best
+
+
+def _inline_text(el: etree._Element, skip: etree._Element | None) -> str:
+    parts: list[str] = []
+    _collect(el, parts, skip, inline=True)
+    return WS_RE.sub(" ", _unsoft("".join(parts))).strip()
+
+
+def _is_layout_table(table: etree._Element) -> bool:
+    if table.find(".//table") is not None:
+        return True
+    return any(_count("".join(td.itertext())) > LAYOUT_CELL_CHARS for td in table.iter("td", "th"))
+
+
+def _collect(el: etree._Element, parts: list[str], skip: etree._Element | None,
+             inline: bool = False) -> None:
+    """Append the text of `el`; block boundaries become "\\n" unless inline."""
+    tag = el.tag.lower() if _is_element(el) else ""
+    if not tag or tag in SKIP_TAGS or el is skip:
+        return
+    if tag == "table" and not inline and not _is_layout_table(el):
+        parts.append("\n")
+        for row in el.iter("tr"):
+            cells = [_inline_text(cell, skip) for cell in row if _is_element(cell)
+                     and cell.tag.lower() in ("td", "th")]
+            if any(cells):
+                parts.append(CELL_SEPARATOR.join(cells) + "\n")
+        return
+    if tag in ("td", "th"):  # a cell outside a rendered table: keep cells apart
+        parts.append(" ")
+    block = tag in BLOCK_TAGS
+    if block:
+        parts.append(" " if inline else "\n")
+    if el.text:
+        parts.append(_soft(el.text))
+    for child in el:
+        _collect(child, parts, skip, inline)
+        if child.tail:
+            parts.append(_soft(child.tail))
+    if block:
+        parts.append(" " if inline else "\n")
+
+
+def render_lines(el: etree._Element, skip: etree._Element | None = None) -> list[str]:
+    """Paragraph lines of `el` (raw: not normalised), `skip` left out."""
+    parts: list[str] = []
+    _collect(el, parts, skip)
+    text = _unsoft("".join(parts))
+    lines = []
+    for line in text.split("\n"):
+        line = WS_RE.sub(" ", line).strip()
+        if line:
+            lines.append(line)
+    return lines
+
+
+def drop_boilerplate(lines: list[str]) -> list[str]:
+    """Lines that are not portal chrome (expects normalised Simplified lines)."""
+    return [line for line in lines if not BOILERPLATE_RE.match(line)]
