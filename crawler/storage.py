@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sqlite3
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -101,8 +102,23 @@ def migrate(db: sqlite_utils.Database) -> int:
     return schema_version(db)
 
 
+LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def storable(value: Any) -> Any:
+    """Strings SQLite can hold: lone surrogates (undecodable bytes kept by a
+    decoder) become U+FFFD.  Containers are cleaned recursively."""
+    if isinstance(value, str):
+        return LONE_SURROGATE.sub("\ufffd", value) if LONE_SURROGATE.search(value) else value
+    if isinstance(value, dict):
+        return {k: storable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [storable(v) for v in value]
+    return value
+
+
 def _json(value: Any) -> str | None:
-    return json.dumps(value, ensure_ascii=False) if value else None
+    return json.dumps(value, ensure_ascii=False, default=str) if value else None
 
 
 def completeness(record: dict[str, Any]) -> int:
@@ -120,6 +136,7 @@ def save_report(db: sqlite_utils.Database, record: dict[str, Any], now: str) -> 
     smaller (portal_id, url), so the result does not depend on which copy
     arrived first.  Returns True when this version was kept.
     """
+    record = storable(record)
     report_id = record["report_id"]
     row = {key: record.get(key) for key in REPORT_COLUMNS}
     row["repairs"], row["errors"] = _json(record.get("repairs")), _json(record.get("errors"))

@@ -73,3 +73,9 @@ def test_every_fetch_is_appended_to_pages(tmp_path: Path) -> None:
         log_page(db, {"url": "http://a/1", "method": "GET", "status": status, "attempt": attempt,
                       "error": "HTTP 503" if status == 503 else None})
     assert db.execute("SELECT status, error FROM pages ORDER BY id").fetchall() == [(503, "HTTP 503"), (200, None)]
+
+
+def test_undecodable_bytes_kept_as_surrogates_are_stored_as_replacement_chars(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "r.db")
+    save_report(db, record("http://a/1", text="送莊\udcc8鎮", repairs=[{"before": "\udcc8"}]), "t")
+    assert db.execute("SELECT text, repairs FROM reports").fetchone() == ("送莊\ufffd鎮", '[{"before": "\ufffd"}]')

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from itemadapter import ItemAdapter
 from scrapy.exceptions import NotConfigured
 
+from crawler.items import add_error
 from crawler.signals import page_fetched
 from crawler.storage import open_db, save_report, log_page
 
@@ -18,6 +19,12 @@ if TYPE_CHECKING:
     from crawler.items import ReportItem
 
 logger = logging.getLogger(__name__)
+
+# In-memory objects and raw bytes: the store keeps text, not trees.
+NOT_STORED = {"body", "tree", "main", "html"}
+# What a report row keeps when its full record cannot be written.
+BARE_FIELDS = ("report_id", "url", "link_url", "portal_id", "province", "level", "listing_url",
+               "link_title", "source_encoding", "fetched_at", "dedup_key")
 
 
 class SQLiteStorePipeline:
@@ -49,7 +56,17 @@ class SQLiteStorePipeline:
         log_page(self.db, page)
 
     def process_item(self, item: ReportItem) -> ReportItem:
-        record = ItemAdapter(item).asdict()
-        kept = save_report(self.db, record, datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        record = {k: v for k, v in ItemAdapter(item).items() if k not in NOT_STORED}
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        try:
+            kept = save_report(self.db, record, now)
+        except Exception as exc:
+            # Never lose a fetched report: keep what identifies it, and why the
+            # full record could not be written, so it can be found and fixed.
+            logger.exception("Storing %s failed; keeping it without its parsed parts", item.get("url"))
+            add_error(item, "store", f"{type(exc).__name__}: {exc}")
+            bare = {k: record.get(k) for k in BARE_FIELDS}
+            kept = save_report(self.db, {**bare, "errors": item["errors"]}, now)
+            self.crawler.stats.inc_value("store/report_bare_count")
         self.crawler.stats.inc_value("store/report_kept_count" if kept else "store/report_duplicate_count")
         return item
