@@ -25,21 +25,32 @@ def project_root() -> Path:
     return Path(cfg).parent
 
 
+SUMMARY_BY_PORTAL = """
+SELECT u.portal_id, COUNT(*) AS urls, SUM(u.kept) AS kept,
+       SUM(1 - u.kept) AS elsewhere
+FROM report_urls u GROUP BY u.portal_id ORDER BY u.portal_id"""
+
+
 def summary(db_path: str | Path) -> str:
     """A short human summary of what a database holds."""
     db = open_db(db_path)
-    lines = [f"Database: {db_path}"]
-    lines.append(f"{'portal':32} {'reports':>7} {'report URLs':>11}")
-    for pid, n, urls in db.execute(
-            "SELECT r.portal_id, COUNT(DISTINCT r.report_id), COUNT(u.url) FROM reports r "
-            "JOIN report_urls u ON u.report_id = r.report_id GROUP BY r.portal_id ORDER BY r.portal_id"):
-        lines.append(f"{pid:32} {n:>7} {urls:>11}")
-    (reports,) = db.execute("SELECT COUNT(*) FROM reports").fetchone()
-    (fetches, failed) = db.execute(
-        "SELECT COUNT(*), SUM(error IS NOT NULL) FROM pages").fetchone()
-    (errors,) = db.execute("SELECT COUNT(*) FROM reports WHERE errors IS NOT NULL").fetchone()
-    lines.append(f"reports: {reports}   fetches logged in pages: {fetches} ({failed or 0} failed)   "
-                 f"reports with recorded stage errors: {errors}")
+    lines = [f"Database: {db_path}", "",
+             f"{'portal':28} {'report URLs':>11} {'stored here':>11} {'duplicate/redirect':>18}"]
+    for pid, urls, kept, elsewhere in db.execute(SUMMARY_BY_PORTAL):
+        lines.append(f"{pid:28} {urls:>11} {kept:>11} {elsewhere:>18}")
+    one = lambda sql: db.execute(sql).fetchone()  # noqa: E731
+    (reports,) = one("SELECT COUNT(*) FROM reports")
+    formats = ", ".join(f"{f or 'unknown'} {n}" for f, n in db.execute(
+        "SELECT format, COUNT(*) FROM reports GROUP BY format ORDER BY format"))
+    (cells,) = one("SELECT COUNT(*) FROM table_cells")
+    checks = ", ".join(f"{s} {n}" for s, n in db.execute(
+        "SELECT status, COUNT(*) FROM checks GROUP BY status ORDER BY status"))
+    (fetches, failed) = one("SELECT COUNT(*), SUM(error IS NOT NULL) FROM pages")
+    (errors,) = one("SELECT COUNT(*) FROM reports WHERE errors IS NOT NULL")
+    lines += ["", f"reports: {reports} ({formats})   table cells: {cells}   checks: {checks or 'none'}",
+              f"fetches logged in pages: {fetches} ({failed or 0} failed)   "
+              f"reports with recorded parsing problems: {errors}",
+              "Browse: datasette " + str(db_path) + " -m crawler/datasette/metadata.yaml"]
     db.close()
     return "\n".join(lines)
 
@@ -53,6 +64,11 @@ class Command(ScrapyCommand):
 
     def short_desc(self) -> str:
         return "Crawl the bundled fixture portals (on 127.0.0.1) into SQLite and print a summary"
+
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        if not opts.loglevel:  # a demo prints its summary, not the crawl log
+            self.settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
