@@ -36,3 +36,29 @@ def test_export_writes_every_csv_with_bom_and_wide_applications(tmp_path: Path) 
     assert row["applications.1.natural_person"] == "5" and row["applications.3.7.total"] == "7"
     assert row["applications.3.3.1.total"] == ""
     assert len(row) == 7 + len(APPLICATION_ROWS) * 7
+
+
+def test_export_command_writes_csvs_from_a_database(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    db = open_db(tmp_path / "r.db")
+    save_report(db, {"report_id": "r1", "url": "http://a/1", "title": "报告", "province": "henan"}, "t")
+    db.close()
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run([str(Path(sys.executable).parent / "scrapy"), "export", "--db", str(tmp_path / "r.db"),
+                           "--out", str(tmp_path / "csv")], cwd=root, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in (tmp_path / "csv").iterdir()) == [
+        "applications_wide.csv", "checks.csv", "reports.csv", "sections.csv", "table_cells.csv"]
+    assert "reports.csv: 1 rows" in proc.stdout
+
+
+def test_export_command_without_a_database_says_so(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run([str(Path(sys.executable).parent / "scrapy"), "export", "--db", str(tmp_path / "none.db")],
+                          cwd=root, capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0 and "no database at" in proc.stderr

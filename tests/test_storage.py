@@ -79,3 +79,21 @@ def test_undecodable_bytes_kept_as_surrogates_are_stored_as_replacement_chars(tm
     db = open_db(tmp_path / "r.db")
     save_report(db, record("http://a/1", text="送莊\udcc8鎮", repairs=[{"before": "\udcc8"}]), "t")
     assert db.execute("SELECT text, repairs FROM reports").fetchone() == ("送莊\ufffd鎮", '[{"before": "\ufffd"}]')
+
+
+def test_existing_database_is_migrated_forward_keeping_its_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import crawler.storage as storage
+
+    db = open_db(tmp_path / "r.db")
+    save_report(db, record("http://a/1"), "t")
+    db.close()
+
+    def v2(db) -> None:  # a later schema change: a new column with a default
+        db["reports"].add_column("licence", str)
+        db.execute("UPDATE reports SET licence = 'unknown'")
+
+    monkeypatch.setattr(storage, "MIGRATIONS", [*storage.MIGRATIONS, v2])
+    monkeypatch.setattr(storage, "SCHEMA_VERSION", len(storage.MIGRATIONS))
+    db = storage.open_db(tmp_path / "r.db")
+    assert storage.schema_version(db) == 2
+    assert db.execute("SELECT url, licence FROM reports").fetchall() == [("http://a/1", "unknown")]
