@@ -1,39 +1,38 @@
 """Give each report its identity, so the same report seen twice is one row.
 
-The key is the normalised 索引号 when the page prints one; else publisher +
-report year + normalised title; else the URL.  ``report_id`` is a short hash
-of that key, stable across crawls and portals.
+The key is the normalised 索引号 (``index_key``, set by the metadata stage)
+when the page prints one; else publisher + report year + title, compacted;
+else the URL.  ``report_id`` is a short hash of that key, stable across
+crawls and portals; the store keeps the more complete copy and every URL.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from typing import Any
 
 from crawler.items import ReportItem
+from crawler.parsing.labels import compact
+from crawler.parsing.metadata import index_key
 
-SPACES = re.compile(r"[\s\u3000\xa0]+")
-TITLE_NOISE = re.compile(r"[（）()【】\[\]《》“”\"'、,，.。:：·_\-—]+")
-
-
-def normalise_key(text: str) -> str:
-    """Full/half width, spaces and case folded away.
-
-    >>> normalise_key(" ００２５９０６２２／2022-79879 ")
-    '002590622/2022-79879'
-    """
-    return SPACES.sub("", unicodedata.normalize("NFKC", text)).lower()
+TITLE_NOISE = re.compile(r"[()\[\]【】《》“”\"'、,，.。:：·_\-—]+")
 
 
 def dedup_key(item: ReportItem | dict[str, Any]) -> str:
-    index_no = item.get("index_key") or item.get("index_no")
-    if index_no:
-        return "index:" + normalise_key(str(index_no))
+    """The identity of a report.
+
+    >>> dedup_key({"index_no": " ００２５９０６２２／2022-79879 ", "url": "http://a/1"})
+    'index:002590622/2022-79879'
+    >>> dedup_key({"publisher": "盖北镇", "report_year": 2021, "title": "2021年 盖北镇政府信息公开年度报告", "url": "u"})
+    'title:盖北镇|2021|2021年盖北镇政府信息公开年度报告'
+    """
+    key = item.get("index_key") or index_key(item.get("index_no"))
+    if key:
+        return "index:" + key
     publisher, year, title = item.get("publisher"), item.get("report_year"), item.get("title")
     if publisher and year and title:
-        return f"title:{normalise_key(str(publisher))}|{year}|{TITLE_NOISE.sub('', normalise_key(str(title)))}"
+        return f"title:{compact(str(publisher))}|{year}|{TITLE_NOISE.sub('', compact(str(title)).lower())}"
     return "url:" + str(item["url"])
 
 
