@@ -45,11 +45,14 @@ def test_classify_heading_by_wording(heading, code):
      [("overview", "一、总体情况"), ("active", "二、主动公开政府信息情况"),
       ("applications", "三、收到和处理政府信息公开申请情况"),
       ("problems", "五、存在的主要问题及改进情况"), ("other", "六、其他需要报告的事项")]),
-    # seed 000: part three missing, part four mis-worded, sub-headings (二)(三) are not parts
+    # seed 000: the legacy parts printed as (二)(三)(四) under part 二 are parts (each a line
+    # naming a whole part of another kind); part 三 missing; (一)存在的问题 under 五 is not a part
     ("一、政府信息公开总体情况\n1.切实强化组织领导建设\n二、主动公开政府信息情况\n(二).依申请公开政府信息和不予公开政府信息的情况\n"
      "(三).政府信息公开的收费及减免情况\n四、因政府信息公开申请提起行政诉讼、行政复议的情况\n五、政府信息公开工作存在问题及整改措施\n"
      "(一)存在的问题\n六、其他需要报告的事项\n无。",
      [("overview", "一、政府信息公开总体情况"), ("active", "二、主动公开政府信息情况"),
+      ("applications", "(二).依申请公开政府信息和不予公开政府信息的情况"),
+      ("fees", "(三).政府信息公开的收费及减免情况"),
       ("review_litigation", "四、因政府信息公开申请提起行政诉讼、行政复议的情况"),
       ("problems", "五、政府信息公开工作存在问题及整改措施"), ("other", "六、其他需要报告的事项")]),
     # legacy, no overview heading: the opening text is the overview
@@ -91,3 +94,19 @@ def test_heading_repeated_as_table_caption_is_one_section():
 def test_section_text_is_what_lies_between_headings():
     sections = split_sections("一、总体情况 第一段。\n第二段。\n二、主动公开政府信息情况\n乙")
     assert sections[0]["text"] == "第一段。\n第二段。"
+
+
+def test_paren_sub_heading_running_into_its_text_is_not_a_part():
+    text = ("一、总体情况\n（一）主动公开。全年主动公开信息12条。\n（二）依申请公开情况。本年度无申请。\n"
+            "二、主动公开政府信息情况\n乙")
+    assert codes(text) == [("overview", "一、总体情况"), ("active", "二、主动公开政府信息情况")]
+
+
+def test_same_part_headed_twice_in_different_words_stays_two_sections():
+    text = ("二、主动公开政府信息情况\n甲\n(四)因政府信息公开申请引起的行政复议、提起行政诉讼的情况\n"
+            "四、因政府信息公开申请提起行政诉讼、行政复议的情况\n五、存在的主要问题及改进情况\n戊")
+    assert codes(text) == [
+        ("active", "二、主动公开政府信息情况"),
+        ("review_litigation", "(四)因政府信息公开申请引起的行政复议、提起行政诉讼的情况"),
+        ("review_litigation", "四、因政府信息公开申请提起行政诉讼、行政复议的情况"),
+        ("problems", "五、存在的主要问题及改进情况")]

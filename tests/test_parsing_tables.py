@@ -299,3 +299,25 @@ def test_report_without_tables_records_missing_tables_unless_legacy():
 def test_narrative_numbers_are_not_table_cells():
     text = "一、总体情况\n全年受理行政许可事项123件。\n行政许可\n办理了很多。\n六、其他需要报告的事项\n无"
     assert extract_tables(text=text, fmt="legacy").cells == []
+
+
+def test_review_header_truncated_as_printed_is_mapped_by_position_with_the_reason():
+    """Seed 003: `结果维持 | 结果 | 其他 | 尚未 | 总计` — the labels alone cannot place the columns."""
+    short = ["结果", "结果", "其他", "尚未", "总计"]
+    head = ("<tr>" + td("行政复议", 1, 5) + td("行政诉讼", 1, 10) + "</tr><tr>"
+            + "".join(td(x, 2) for x in ["结果维持"] + short[1:]) + td("未经复议直接起诉", 1, 5) + td("复议后起诉", 1, 5)
+            + "</tr><tr>" + "".join(td(x) for x in short * 2) + "</tr>")
+    html = "<table>" + head + "<tr>" + "".join(td(i) for i in range(1, 16)) + "</tr></table>"
+    result = extract_tables(main=Selector(text=html), fmt="2021")
+    assert result.tables["review_litigation"] == {"all": dict(zip(REVIEW_COLUMNS, range(1, 16)))}
+    assert result.errors[0] == ("review_litigation: header labels short of the template's (结果 其他 尚未); "
+                                "the 15 columns mapped by the template's order")
+
+
+def test_tables_printed_as_images_are_a_recorded_error_not_missing_tables():
+    """Seed 004: the three tables are pictures; the report keeps no table data and says why."""
+    html = ("<div>二、主动公开政府信息情况<br><p><img src='/picture/0/a.png'></p>三、收到和处理政府信息公开申请情况<br>"
+            "<p><img src='/picture/0/b.png'></p>四、政府信息公开行政复议、行政诉讼情况<br><p><img src='/picture/0/c.png'></p></div>")
+    result = extract_tables(main=Selector(text=html), text="二、主动公开政府信息情况", fmt="2019")
+    assert result.cells == []
+    assert result.errors == ["tables printed as images (3 <img> in the report body): no table data"]

@@ -19,7 +19,7 @@ from typing import Any
 from parsel import Selector
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
-from scrapy.settings import BaseSettings
+from scrapy.settings import BaseSettings, Settings
 from scrapy.utils.conf import build_component_list
 from scrapy.utils.misc import build_from_crawler, load_object
 from scrapy.utils.test import get_crawler
@@ -33,6 +33,7 @@ PARSING_STAGES = (
     "crawler.pipelines.tables.TablesPipeline",
 )
 LAST_STAGE = PARSING_STAGES[-1]
+PROJECT_SETTINGS = "crawler.settings"
 REPORT_FIELDS = [f for f in EXPORT_FIELDS if f not in ("text", "report_id", "fetched_at")] + [
     "index_key"]
 
@@ -75,8 +76,16 @@ def _ensure_tree(item: ReportItem) -> None:
 
 def extract_report(body: bytes, *, url: str, content_type: str | None = None,
                    settings: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Run the parsing pipeline on one page's bytes; the printed JSON as a dict."""
-    crawler = get_crawler(settings_dict={**(settings or {}), "TWISTED_REACTOR_ENABLED": False})
+    """Run the parsing pipeline on one page's bytes; the printed JSON as a dict.
+
+    ``settings`` default to the project's (``crawler.settings``): the same
+    decode and normalise stages as a crawl, then metadata, sections, tables.
+    """
+    if settings is None:
+        project = Settings()
+        project.setmodule(PROJECT_SETTINGS, priority="project")
+        settings = project.copy_to_dict()
+    crawler = get_crawler(settings_dict={**settings, "TWISTED_REACTOR_ENABLED": False})
     item = ReportItem(url=url, link_url=url, body=body, content_type=content_type, status=200)
     paths = stage_paths(crawler.settings)
     for path in paths:

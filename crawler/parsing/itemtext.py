@@ -6,29 +6,31 @@ Takes any mapping (a ReportItem in the pipeline), so no Scrapy import here.
 from __future__ import annotations
 
 import re
-
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 from parsel import Selector
 
-_BLOCKS = "p|div|tr|li|h1|h2|h3|h4|h5|h6|br|table|section|article"
+_BLOCKS = frozenset({
+    "p", "div", "tr", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "table", "tbody",
+    "thead", "tfoot", "section", "article", "header", "footer", "nav", "center", "blockquote",
+    "dl", "dt", "dd", "form", "body", "html", "pre", "title",
+})
+_CELLS = frozenset({"td", "th"})
+_SKIP = frozenset({"script", "style", "noscript", "template", "head"})
+
+Normaliser = Callable[[str], str]
 
 
 def item_text(item: Mapping[str, Any]) -> str:
-    """The item's clean text; without one, the text of ``main`` (or the page)."""
+    """The item's clean text; without one, the rendered lines of ``main`` (or the page)."""
     if item.get("text"):
         return str(item["text"])
     sel = page_selector(item)
     if sel is None:
         return ""
-    lines = []
-    for node in sel.xpath(f"descendant-or-self::*[self::{' or self::'.join(_BLOCKS.split('|'))}]"
-                          "[not(descendant::*[" + " or ".join(f"self::{t}" for t in _BLOCKS.split("|")) + "])]"):
-        line = re.sub(r"\s+", " ", " ".join(node.xpath(".//text()").getall())).strip()
-        if line:
-            lines.append(line)
-    return "\n".join(lines)
+    return "\n".join(block_lines(sel))
 
 
 def table_text(item: Mapping[str, Any]) -> str:
@@ -45,3 +47,57 @@ def page_selector(item: Mapping[str, Any]) -> Selector | None:
         if item.get(key) is not None:
             return item[key]
     return None
+
+
+def normaliser(item: Mapping[str, Any]) -> Normaliser | None:
+    """The text stage's string normaliser (pinyin out, Simplified, widths), if installed.
+
+    Strings the parsers take straight from the tree (cells, the ``<h1>``, a
+    metadata line) go through it so they read like the item's ``text``.
+    """
+    try:
+        from crawler.text.normalise import normalise_fragment  # noqa: PLC0415
+    except ImportError:
+        return None
+    return partial(normalise_fragment, traditional=item.get("script") == "traditional")
+
+
+def block_lines(sel: Selector) -> list[str]:
+    """The element's text as lines: one per block element or ``<br>``, table
+    cells of one row joined by `` | ``; scripts and styles left out.
+
+    >>> block_lines(Selector("<div>a<br>b<p>c</p>d<table><tr><td>x</td><td>y</td></tr></table></div>"))
+    ['a', 'b', 'c', 'd', 'x | y']
+    """
+    lines: list[str] = []
+    current: list[str] = []
+
+    def flush() -> None:
+        line = re.sub(r"\s+", " ", "".join(current)).strip(" |")
+        if line:
+            lines.append(line)
+        current.clear()
+
+    def walk(el: Any, *, root: bool = False) -> None:
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        if tag in _SKIP or not isinstance(el.tag, str):
+            if el.tail and not root:  # a comment's tail is page text
+                current.append(el.tail)
+            return
+        block = tag in _BLOCKS
+        if block or tag == "br":
+            flush()
+        if el.text:
+            current.append(el.text)
+        for child in el:
+            walk(child)
+        if tag in _CELLS:
+            current.append(" | ")
+        if block:
+            flush()
+        if el.tail and not root:
+            current.append(el.tail)
+
+    walk(sel.root, root=True)
+    flush()
+    return lines

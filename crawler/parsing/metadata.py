@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import date
 
 from parsel import Selector
@@ -23,26 +24,50 @@ _ANY_LABEL_RE = re.compile(r"[\u4e00-\u9fff]{2,6}\s*[:：]")
 def meta_fields(meta_text: str) -> dict[str, str]:
     """Label → printed value from a metadata block; empty values are left out.
 
+    Takes ``标签: 值`` lines and table rows rendered as ``标签 | 值 | 标签 | 值``.
+
     >>> meta_fields("索引号: 002590622/2022-79879 公开方式: 主动公开\\n文号: 公开日期: 2022-01-21")
     {'index_no': '002590622/2022-79879', 'publish_date': '2022-01-21'}
+    >>> meta_fields("索引号 | 014133461/2025-00008 | 分类 | 年报\\n发布机构 | 某镇人民政府 | 发布日期 | 2025-01-21\\n文号 | | 时效 | 有效")
+    {'index_no': '014133461/2025-00008', 'publisher': '某镇人民政府', 'publish_date': '2025-01-21'}
     """
     found: dict[str, str] = {}
     for line in (meta_text or "").splitlines():
-        for match in _LABEL_RE.finditer(line):
-            label = re.sub(r"\s+", "", match["label"])
-            field = next(f for f, labs in META_LABELS.items()
-                         if label in {re.sub(r"\s+", "", x) for x in labs})
-            rest = line[match.end():]
-            end = _ANY_LABEL_RE.search(rest)
-            value = (rest[: end.start()] if end else rest).strip()
-            if field in ("index_no", "doc_no"):
-                value = value.split()[0] if value.split() else ""
-            elif field != "publish_date":
-                value = re.split(r"\s{2,}|\t", value)[0].strip()
-            if value and field not in found and not (
-                    field == "publish_date" and parse_date(value) is None):
-                found[field] = value
+        if "|" in line:
+            cells = [c.strip() for c in line.split("|")]
+            for label_cell, value_cell in zip(cells, cells[1:]):
+                field = _FIELD_OF_LABEL.get(re.sub(r"[\s:：]+", "", label_cell))
+                if field:
+                    _keep(found, field, _LABEL_RE.sub("", value_cell) if _LABEL_RE.match(value_cell) else value_cell)
+            segments = cells
+        else:
+            segments = [line]
+        for segment in segments:
+            for match in _LABEL_RE.finditer(segment):
+                field = _FIELD_OF_LABEL[re.sub(r"\s+", "", match["label"])]
+                rest = segment[match.end():]
+                end = _ANY_LABEL_RE.search(rest)
+                _keep(found, field, rest[: end.start()] if end else rest)
     return found
+
+
+_FIELD_OF_LABEL = {re.sub(r"\s+", "", label): field
+                   for field, labels in META_LABELS.items() for label in labels}
+
+
+def _keep(found: dict[str, str], field: str, value: str) -> None:
+    """Record a field's first usable value, trimmed the way the field needs."""
+    value = value.strip()
+    if field in ("index_no", "doc_no"):
+        value = value.split()[0] if value.split() else ""
+    elif field != "publish_date":
+        value = re.split(r"\s{2,}|\t", value)[0].strip()
+    if field == "publish_date" and parse_date(value) is None:
+        return
+    if field == "publisher" and (len(value) > 40 or _ANY_LABEL_RE.match(value)):
+        return
+    if value and field not in found:
+        found[field] = value
 
 
 def index_key(index_no: str | None) -> str | None:
@@ -108,16 +133,23 @@ def _is_report_title(line: str) -> bool:
     return any(w in line for w in REPORT_WORDS) and len(line) <= 80 and "。" not in line
 
 
-def find_title(text: str, tree: Selector | None, link_title: str | None) -> str | None:
-    """The report's title: meta tag, heading, first title-like line, link, <title>."""
-    candidates = [_meta_tag(tree, META_TAGS["title"])]
+def find_title(text: str, tree: Selector | None, link_title: str | None,
+               normalise: Callable[[str], str] | None = None) -> str | None:
+    """The report's title: meta tag, heading, first title-like line, link, <title>.
+
+    Strings taken from the tree go through ``normalise`` (the text stage's
+    cleaner) so a Traditional page gives its Simplified title.
+    """
+    clean = normalise or (lambda s: s)
+    from_tree = [_meta_tag(tree, META_TAGS["title"])]
     if tree is not None:
-        candidates += [" ".join(h.xpath("normalize-space(.)").getall())
-                       for h in tree.xpath("//h1|//h2|//h3")]
+        from_tree += [" ".join(h.xpath("normalize-space(.)").getall())
+                      for h in tree.xpath("//h1|//h2|//h3")]
+    candidates = [clean(c) if c else c for c in from_tree]
     candidates += [line.strip() for line in (text or "").splitlines()[:12]]
     candidates.append(link_title)
     if tree is not None:
-        page_title = tree.xpath("normalize-space(//title)").get() or ""
+        page_title = clean(tree.xpath("normalize-space(//title)").get() or "")
         candidates += re.split(r"\s*[_|｜]\s*|\s+-\s+|\s*—\s*", page_title)
     for candidate in candidates:
         if candidate and _is_report_title(candidate.strip()):
@@ -206,6 +238,24 @@ def detect_format(text: str, year: int | None) -> str:
     return "2021" if year >= 2021 else "2019" if year >= 2019 else "legacy"
 
 
+def header_lines(lines: list[str], *, limit: int = 120) -> list[str]:
+    """The page's lines above its first numbered part: where metadata blocks sit.
+
+    >>> header_lines(["首页 > 年报", "索引号: 1", "一、总体情况", "来源: 正文里"])
+    ['首页 > 年报', '索引号: 1']
+    """
+    out = []
+    for line in lines:
+        if _PART_START.match(line):
+            break
+        if len(line) <= limit:
+            out.append(line)
+    return out
+
+
+_PART_START = re.compile(r"^\s*[一二三四五六七八九十]{1,2}\s*[、.．]")
+
+
 def extract_metadata(
     *,
     text: str,
@@ -214,13 +264,26 @@ def extract_metadata(
     table_text: str = "",
     link_title: str | None = None,
     link_date: str | None = None,
+    page_lines: list[str] | None = None,
+    normalise: Callable[[str], str] | None = None,
 ) -> dict[str, object]:
-    """All metadata fields of one report (None where the page has none)."""
-    fields = meta_fields(meta_text)
-    head = "\n".join((text or "").splitlines()[:15])
-    for key, value in meta_fields(head).items():
-        fields.setdefault(key, value)
-    title = find_title(text, tree, link_title) or fields.get("title")
+    """All metadata fields of one report (None where the page has none).
+
+    Labelled values come from, in order: the metadata block the text stage
+    found (``meta_text``), the page's lines above the report's first part
+    (``page_lines``, e.g. a TRS ``发布机构:`` line outside the block), and the
+    first lines of the report text.
+    """
+    clean = normalise or (lambda s: s)
+    header = header_lines(page_lines or [])
+    # 索引号 and 文号 exactly as printed: from the page's own lines first
+    printed = {k: v for k, v in meta_fields("\n".join(header)).items() if k in ("index_no", "doc_no")}
+    fields: dict[str, str] = {}
+    for source in (printed, meta_fields(meta_text), meta_fields("\n".join(clean(line) for line in header)),
+                   meta_fields("\n".join((text or "").splitlines()[:15]))):
+        for key, value in source.items():
+            fields.setdefault(key, value)
+    title = find_title(text, tree, link_title, normalise) or fields.get("title")
     sig_body, sig_date = signature(text)
     publish_date = (
         parse_date(fields.get("publish_date", ""))
@@ -228,9 +291,10 @@ def extract_metadata(
         or sig_date
         or parse_date(link_date or "")
     )
+    tag_publisher = _meta_tag(tree, META_TAGS["publisher"])
     publisher = (
         fields.get("publisher")
-        or _meta_tag(tree, META_TAGS["publisher"])
+        or (clean(tag_publisher) if tag_publisher else None)
         or sig_body
         or publisher_from_title(title)
     )
@@ -244,5 +308,5 @@ def extract_metadata(
         "publish_date": publish_date,
         "report_year": year,
         "doc_no": _clean_doc_no(fields.get("doc_no")),
-        "format": detect_format(f"{text}\n{table_text}", year),
+        "format": detect_format(f"{text}\n{clean(table_text)}", year),
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from crawler.parsing.labels import SECTION_PATTERNS, UNNUMBERED_HEADINGS, compact
+from crawler.parsing.labels import SECTION_PATTERNS, UNNUMBERED_HEADINGS, compact, strip_numbering
 
 # A heading may start a line or follow whitespace / the end of a sentence
 # (headings run together with their text on one line, seed 004).
@@ -69,18 +69,48 @@ def _unnumbered(text: str) -> list[_Heading]:
     return found
 
 
+def _whole_line(text: str, head: _Heading) -> bool:
+    """The heading is its line's only content (bar closing punctuation)."""
+    line_start = text.rfind("\n", 0, head.start) + 1
+    line_end = text.find("\n", head.end)
+    line_end = len(text) if line_end < 0 else line_end
+    return not text[line_start: head.start].strip() and not text[head.end: line_end].strip(" \t\u3000:：。.")
+
+
+def _misnumbered_parts(text: str, top: list[_Heading]) -> list[_Heading]:
+    """``（二）`` headings inside a top-level part that are really parts of their own.
+
+    Seed 000 prints the legacy parts 依申请公开… / 收费及减免… / 行政复议… as
+    ``(二)``–``(四)`` under part 二.  A sub-heading counts as a part when it is
+    a line of its own naming a whole part (``…情况``) of another kind than the
+    part it sits in; ``（一）主动公开。全年…`` under 总体情况 stays prose.
+    """
+    found = []
+    for head in _candidates(text, "paren"):
+        enclosing = [t for t in top if t.start < head.start]
+        if not enclosing or enclosing[-1].code == head.code:
+            continue
+        words = strip_numbering(compact(head.heading))
+        if _whole_line(text, head) and words.endswith("情况"):
+            found.append(head)
+    return found
+
+
 def find_headings(text: str) -> list[_Heading]:
     """Headings of the report's parts, in order, in the numbering style it uses."""
     unnumbered = _unnumbered(text)
     best: list[_Heading] = []
     best_score = 0
+    best_style = ""
     for style in _STYLES:  # top level first: it wins ties
         heads = _candidates(text, style)
         score = len({h.code for h in heads})
         if score > best_score and (style == "top" or score >= 3):
-            best, best_score = heads, score
+            best, best_score, best_style = heads, score, style
         if style == "top" and score >= 2:
             break
+    if best_style == "top":
+        best = sorted(best + _misnumbered_parts(text, best), key=lambda h: h.start)
     taken = {h.start for h in best}
     merged = best + [h for h in unnumbered
                      if not any(b.start <= h.start < b.end or h.start <= b.start < h.end for b in best)
@@ -88,13 +118,18 @@ def find_headings(text: str) -> list[_Heading]:
     return sorted(merged, key=lambda h: h.start)
 
 
+def _words(heading: str) -> str:
+    return strip_numbering(compact(heading))
+
+
 def split_sections(text: str, *, preamble_min: int = 40) -> list[dict[str, object]]:
     """The report's parts as ``[{seq, code, heading, text}]``.
 
     Text before the first heading becomes the ``overview`` part (with an
     empty heading) when the report prints no overview heading of its own.
-    Consecutive headings with the same code (a heading repeated as a table
-    caption) are merged into one part.
+    A heading printed twice in a row with the same words (a heading repeated
+    as a table caption) is one part; two differently worded headings of the
+    same kind stay two parts, as printed.
     """
     text = text or ""
     heads = find_headings(text)
@@ -106,7 +141,8 @@ def split_sections(text: str, *, preamble_min: int = 40) -> list[dict[str, objec
     for i, head in enumerate(heads):
         end = heads[i + 1].start if i + 1 < len(heads) else len(text)
         body = text[head.end: end].strip()
-        if parts and parts[-1]["code"] == head.code and not parts[-1]["text"]:
+        if (parts and parts[-1]["code"] == head.code and not parts[-1]["text"]
+                and _words(str(parts[-1]["heading"])) == _words(head.heading)):
             parts[-1]["text"] = body
             continue
         parts.append({"code": head.code, "heading": head.heading, "text": body})

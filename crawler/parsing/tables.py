@@ -272,6 +272,7 @@ class _Mapper:
                     f"review_litigation: {len(ordered)} header columns, groups unknown for {bad}")
             return {c: v for c, v in columns.items() if "?" not in v[1]}
         out = {}
+        truncated = []
         for c, canonical in zip(ordered, REVIEW_COLUMNS):
             table, code, label, span = columns[c]
             leaf = compact(label)
@@ -281,7 +282,13 @@ class _Mapper:
             if not compatible or group not in ("?", canonical.split(".")[0]):
                 self.result.errors.append(
                     f"review_litigation: header {label!r} where the template has {canonical}")
+            elif leaf != full:
+                truncated.append(label)
             out[c] = (table, canonical, label, span)
+        if truncated:
+            self.result.errors.append(
+                "review_litigation: header labels short of the template's "
+                f"({' '.join(dict.fromkeys(truncated))}); the 15 columns mapped by the template's order")
         return out
 
     def read_grid(self, grid: Grid, carried: dict[str, dict[int, tuple[str, str, str, int]]]) -> None:
@@ -354,7 +361,7 @@ class _Mapper:
 
     # -- completeness ---------------------------------------------------------
 
-    def report_gaps(self) -> None:
+    def report_gaps(self, images: int = 0) -> None:
         tables = self.result.tables
         apps = tables.get("applications")
         if apps:
@@ -370,6 +377,10 @@ class _Mapper:
             if missing:
                 self.result.errors.append(f"active: rows not found: {', '.join(missing)}")
         if self.fmt in ("2019", "2021"):
+            if not tables and images:
+                self.result.errors.append(
+                    f"tables printed as images ({images} <img> in the report body): no table data")
+                return
             for table in TABLE_CODES:
                 if table not in tables:
                     self.result.errors.append(f"{table}: table not found")
@@ -398,7 +409,8 @@ def extract_tables(
     found = {str(c["table_code"]) for c in mapper.result.cells}
     if text and len(found) < len(TABLE_CODES):
         mapper.read_text(text, skip=found)
-    mapper.report_gaps()
+    mapper.report_gaps(images=len(main.xpath(".//img")) if main is not None else 0)
+    mapper.result.errors = list(dict.fromkeys(mapper.result.errors))
     return mapper.result
 
 

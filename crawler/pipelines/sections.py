@@ -6,7 +6,7 @@ import logging
 
 from crawler.items import ReportItem, add_error
 from crawler.parsing.sections import split_sections
-from crawler.parsing.itemtext import item_text
+from crawler.parsing.itemtext import item_text, normaliser
 
 logger = logging.getLogger(__name__)
 
@@ -17,6 +17,10 @@ class SectionsPipeline:
     def process_item(self, item: ReportItem) -> ReportItem:
         try:
             sections = split_sections(item_text(item))
+            clean = normaliser(item)
+            if clean is not None:  # headings read like the normalised text, however it was made
+                for section in sections:
+                    section["heading"] = clean(str(section["heading"]))
         except Exception as exc:
             logger.exception("sections failed for %s", item.get("url"))
             add_error(item, "sections", f"{type(exc).__name__}: {exc}")

@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from functools import partial
 
 from crawler.items import ReportItem, add_error
 from crawler.parsing.checks import run_checks
 from crawler.parsing.tables import extract_tables
-from crawler.parsing.itemtext import item_text, page_selector
+from crawler.parsing.itemtext import item_text, normaliser, page_selector
 
 logger = logging.getLogger(__name__)
-
-
-def _normaliser(item: ReportItem) -> Callable[[str], str] | None:
-    """The text stage's cell normaliser, when that stage is installed."""
-    try:
-        from crawler.text.normalise import normalise_fragment  # noqa: PLC0415
-    except ImportError:
-        return None
-    return partial(normalise_fragment, traditional=item.get("script") == "traditional")
 
 
 class TablesPipeline:
@@ -32,7 +21,7 @@ class TablesPipeline:
                 main=page_selector(item),
                 text=item_text(item),
                 fmt=item.get("format"),
-                normalise=_normaliser(item),
+                normalise=normaliser(item),
             )
         except Exception as exc:
             logger.exception("tables failed for %s", item.get("url"))
