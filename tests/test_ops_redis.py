@@ -1,0 +1,124 @@
+"""Distributed crawl on a real redis-server: two workers and one drain equal one process.
+
+Starts redis-server on a free loopback port in a temporary directory, seeds
+the queue with `scrapy seed`, runs two `scrapy crawl` workers and `scrapy
+drain`, and compares the resulting database with a single-process crawl of
+the same fixture portals, table by table, ignoring only timestamps.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from conftest import FAST, ROOT, SCRAPY, Crawl
+
+TIMESTAMPS = {"fetched_at", "first_seen", "last_seen", "completed_at"}
+TABLES = {  # table: ORDER BY of a stable listing
+    "reports": "report_id", "report_urls": "url", "sections": "report_id, seq",
+    "table_cells": "report_id, table_code, row_code, col_code", "checks": "report_id, check_code, scope",
+    "listing_runs": "start_url",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def redis_url(tmp_path: Path) -> Iterator[str]:
+    server = shutil.which("redis-server")
+    assert server, "redis-server is not installed (scripts/setup.sh installs it)"
+    port = free_port()
+    proc = subprocess.Popen([server, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+                             "--appendonly", "no", "--dir", str(tmp_path)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+def dump(db_path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Every compared table, rows in a stable order, timestamps left out."""
+    out = {}
+    with sqlite3.connect(db_path) as conn:
+        for table, order in TABLES.items():
+            cols = [r[1] for r in conn.execute(f"PRAGMA table_info({table})") if r[1] not in TIMESTAMPS]
+            out[table] = conn.execute(f"SELECT {', '.join(cols)} FROM {table} ORDER BY {order}").fetchall()
+    return out
+
+
+def fetched(db_path: Path) -> list[tuple[str, str, int]]:
+    """Listing and report fetches (robots.txt is fetched once per worker)."""
+    with sqlite3.connect(db_path) as conn:
+        return sorted(conn.execute("SELECT url, kind, status FROM pages WHERE kind != 'robots'").fetchall())
+
+
+def scrapy(*args: str, env: dict[str, str], log: Path | None = None) -> subprocess.Popen[str]:
+    return subprocess.Popen([SCRAPY, *args], cwd=ROOT, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT if log is None else subprocess.PIPE)
+
+
+def test_two_workers_and_a_drain_store_what_one_process_stores(crawl: Crawl, redis_url: str) -> None:
+    started = time.monotonic()
+    crawl.run()
+    single = dump(crawl.db_path)
+    assert single["reports"], "the single-process crawl stored nothing"
+
+    env = {**os.environ, "REDIS_URL": redis_url}
+    db_path = crawl.tmp / "distributed.db"
+    seed = subprocess.run([SCRAPY, "seed", "-a", f"portals={crawl.registry}", "--db", str(db_path)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert seed.returncode == 0, seed.stderr[-3000:]
+    assert "Seeded" in seed.stdout
+
+    drain = scrapy("drain", "--db", str(db_path), "--until-idle", "--idle-seconds", "3", env=env)
+    workers = []
+    for n in (1, 2):
+        settings = {**FAST, "CONCURRENT_REQUESTS": "2", "LOG_FILE": str(crawl.tmp / f"worker{n}.log")}
+        args = ["crawl", "province_reports", "-a", f"portals={crawl.registry}"]
+        for key, value in settings.items():
+            args += ["-s", f"{key}={value}"]
+        workers.append(scrapy(*args, env=env))
+    for worker in workers:
+        output, _ = worker.communicate(timeout=180)
+        assert worker.returncode == 0, output[-3000:]
+    output, _ = drain.communicate(timeout=120)
+    assert drain.returncode == 0, output[-3000:]
+    print(f"distributed crawl test took {time.monotonic() - started:.1f} s")
+
+    # One store, same content: no report lost, none twice, same parts and checks.
+    distributed = dump(db_path)
+    for table in TABLES:
+        assert distributed[table] == single[table], f"{table} differs from the single-process crawl"
+    # Each listing and report was fetched once across both workers, as in one process.
+    assert fetched(db_path) == fetched(crawl.db_path)
+    # Both workers took part, and neither opened the SQLite store nor started a browser.
+    for n in (1, 2):
+        log = (crawl.tmp / f"worker{n}.log").read_text("utf-8", "replace")
+        assert "'redis_queue/page_count'" in log, f"worker {n} crawled nothing"
+        assert "Storing reports in" not in log
+        assert "playwright/browser_count" not in log
+    client = redis.Redis.from_url(redis_url)
+    assert client.llen("province_reports:store") == 0
+    assert client.llen("province_reports:store:processing") == 0
