@@ -136,7 +136,13 @@ def save_report(db: sqlite_utils.Database, record: dict[str, Any], now: str) -> 
     smaller (portal_id, url), so the result does not depend on which copy
     arrived first.  Returns True when this version was kept.
     """
-    record = storable(record)
+    try:
+        return _save_report(db, record, now)
+    except UnicodeEncodeError:  # lone surrogates from undecodable bytes: clean, then write
+        return _save_report(db, storable(record), now)
+
+
+def _save_report(db: sqlite_utils.Database, record: dict[str, Any], now: str) -> bool:
     report_id = record["report_id"]
     row = {key: record.get(key) for key in REPORT_COLUMNS}
     row["repairs"], row["errors"] = _json(record.get("repairs")), _json(record.get("errors"))
@@ -150,14 +156,22 @@ def save_report(db: sqlite_utils.Database, record: dict[str, Any], now: str) -> 
             db["reports"].upsert(row, pk="report_id")
             for table in ("sections", "table_cells", "checks"):
                 db.execute(f"DELETE FROM {table} WHERE report_id = ?", [report_id])
-            db["sections"].insert_all(
-                ({"report_id": report_id, **s} for s in record.get("sections") or []), pk=("report_id", "seq"))
-            db["table_cells"].insert_all(
-                ({"report_id": report_id, **c} for c in record.get("cells") or []),
-                pk=("report_id", "table_code", "row_code", "col_code"), replace=True)
-            db["checks"].insert_all(
-                ({"report_id": report_id, **c} for c in record.get("checks") or []),
-                pk=("report_id", "check_code", "scope"), replace=True)
+            # Plain executemany: a report has hundreds of cells, and per-row
+            # type sniffing in insert_all cost more than the rest of the store.
+            db.conn.executemany(
+                "INSERT INTO sections (report_id, seq, code, heading, text) VALUES (?, ?, ?, ?, ?)",
+                [(report_id, s.get("seq"), s.get("code"), s.get("heading"), s.get("text"))
+                 for s in record.get("sections") or []])
+            db.conn.executemany(
+                "INSERT OR REPLACE INTO table_cells (report_id, table_code, row_code, row_label, col_code,"
+                " col_label, raw, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(report_id, c.get("table_code"), c.get("row_code"), c.get("row_label"), c.get("col_code"),
+                  c.get("col_label"), c.get("raw"), c.get("value")) for c in record.get("cells") or []])
+            db.conn.executemany(
+                "INSERT OR REPLACE INTO checks (report_id, check_code, scope, expected, actual, status)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [(report_id, c.get("check_code"), c.get("scope"), c.get("expected"), c.get("actual"),
+                  c.get("status")) for c in record.get("checks") or []])
             db.execute("UPDATE report_urls SET kept = 0 WHERE report_id = ?", [report_id])
         for url in {record["url"], record.get("link_url") or record["url"]}:
             db.execute(

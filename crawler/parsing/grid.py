@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from lxml import etree
 from parsel import Selector
 
 from crawler.parsing.values import clean_cell, is_value_cell
@@ -35,14 +36,25 @@ class GridCell:
 Grid = list[list[GridCell]]
 
 
+_SPAN = re.compile(r"\s*(\d+)")
+
+
 def _span(value: str | None) -> int:
-    match = re.match(r"\s*(\d+)", value or "")
+    if value is None:
+        return 1
+    match = _SPAN.match(value)
     return min(max(int(match[1]), 1), _MAX_SPAN) if match else 1
 
 
-def _cell_text(cell: Selector) -> str:
-    parts = cell.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]").getall()
-    return clean_cell(" ".join(parts))
+# Compiled once and run on lxml elements: wrapping every cell in a parsel
+# Selector cost more than the rest of the table stage together.
+_ROWS = etree.XPath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")
+_CELLS = etree.XPath("./td|./th")
+_CELL_TEXT = etree.XPath(".//text()[not(ancestor::script) and not(ancestor::style)]")
+
+
+def _cell_text(cell: etree._Element) -> str:
+    return clean_cell(" ".join(_CELL_TEXT(cell)))
 
 
 def table_grid(table: Selector) -> Grid:
@@ -52,22 +64,24 @@ def table_grid(table: Selector) -> Grid:
     >>> [[c.text for c in row] for row in table_grid(Selector(html).xpath("//table")[0])]
     [['a', 'b', 'b'], ['a', 'c', 'd']]
     """
-    rows = table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")
+    rows = _ROWS(table.root)
     taken: dict[tuple[int, int], GridCell] = {}
-    width = 0
+    row_width = [0] * len(rows)  # rightmost slot filled in each row, spans included
     for r, row in enumerate(rows):
         c = 0
-        for cell in row.xpath("./td|./th"):
+        for cell in _CELLS(row):
             while (r, c) in taken:
                 c += 1
             slot = GridCell(_cell_text(cell), (r, c))
-            rowspan = min(_span(cell.attrib.get("rowspan")), len(rows) - r)
-            colspan = _span(cell.attrib.get("colspan"))
+            rowspan = min(_span(cell.get("rowspan")), len(rows) - r)
+            colspan = _span(cell.get("colspan"))
             for dr in range(rowspan):
                 for dc in range(colspan):
                     taken.setdefault((r + dr, c + dc), slot)
+                row_width[r + dr] = max(row_width[r + dr], c + colspan)
             c += colspan
-        width = max(width, c, max((cc + 1 for (rr, cc) in taken if rr == r), default=0))
+        row_width[r] = max(row_width[r], c)
+    width = max(row_width, default=0)
     empty = GridCell("", (-1, -1))
     return [[taken.get((r, c), empty) for c in range(width)] for r in range(len(rows))]
 
@@ -80,10 +94,10 @@ def data_tables(main: Selector) -> list[Selector]:
     """
     found = []
     for table in main.xpath("descendant-or-self::table"):
-        if table.xpath(".//table"):
+        element = table.root
+        if element.find(".//table") is not None:
             continue
-        rows = table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")
-        if max((len(r.xpath("./td|./th")) for r in rows), default=0) < 2:
+        if max((len(_CELLS(r)) for r in _ROWS(element)), default=0) < 2:
             continue
         found.append(table)
     return found

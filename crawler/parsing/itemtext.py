@@ -6,7 +6,7 @@ Takes any mapping (a ReportItem in the pipeline), so no Scrapy import here.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from typing import Any
 
@@ -19,6 +19,7 @@ _BLOCKS = frozenset({
 })
 _CELLS = frozenset({"td", "th"})
 _SKIP = frozenset({"script", "style", "noscript", "template", "head"})
+_SPACES = re.compile(r"\s+")
 
 Normaliser = Callable[[str], str]
 
@@ -69,35 +70,39 @@ def block_lines(sel: Selector) -> list[str]:
     >>> block_lines(Selector("<div>a<br>b<p>c</p>d<table><tr><td>x</td><td>y</td></tr></table></div>"))
     ['a', 'b', 'c', 'd', 'x | y']
     """
-    lines: list[str] = []
+    return list(iter_block_lines(sel))
+
+
+def iter_block_lines(sel: Selector) -> Iterator[str]:
+    """:func:`block_lines`, lazily: a reader that only needs the top of the
+    page (the metadata stage) stops walking the tree where it stops reading."""
     current: list[str] = []
 
-    def flush() -> None:
-        line = re.sub(r"\s+", " ", "".join(current)).strip(" |")
-        if line:
-            lines.append(line)
+    def flush() -> Iterator[str]:
+        line = _SPACES.sub(" ", "".join(current)).strip(" |")
         current.clear()
+        if line:
+            yield line
 
-    def walk(el: Any, *, root: bool = False) -> None:
+    def walk(el: Any, root: bool = False) -> Iterator[str]:
         tag = el.tag.lower() if isinstance(el.tag, str) else ""
-        if tag in _SKIP or not isinstance(el.tag, str):
+        if tag in _SKIP or not tag:
             if el.tail and not root:  # a comment's tail is page text
                 current.append(el.tail)
             return
         block = tag in _BLOCKS
         if block or tag == "br":
-            flush()
+            yield from flush()
         if el.text:
             current.append(el.text)
         for child in el:
-            walk(child)
+            yield from walk(child)
         if tag in _CELLS:
             current.append(" | ")
         if block:
-            flush()
+            yield from flush()
         if el.tail and not root:
             current.append(el.tail)
 
-    walk(sel.root, root=True)
-    flush()
-    return lines
+    yield from walk(sel.root, root=True)
+    yield from flush()

@@ -15,13 +15,16 @@ import unicodedata
 # helpers shared by every parser
 
 
+_WHITESPACE = re.compile(r"\s+")
+
+
 def compact(text: str) -> str:
     """Fold width, drop whitespace: the form every label is matched in.
 
     >>> compact("（三） 商业 企业")
     '(三)商业企业'
     """
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
+    return _WHITESPACE.sub("", unicodedata.normalize("NFKC", text or ""))
 
 
 CN_DIGITS = "零〇一二三四五六七八九十"

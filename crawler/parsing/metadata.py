@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 
 from parsel import Selector
@@ -238,7 +238,7 @@ def detect_format(text: str, year: int | None) -> str:
     return "2021" if year >= 2021 else "2019" if year >= 2019 else "legacy"
 
 
-def header_lines(lines: list[str], *, limit: int = 120) -> list[str]:
+def header_lines(lines: Iterable[str], *, limit: int = 120) -> list[str]:
     """The page's lines above its first numbered part: where metadata blocks sit.
 
     >>> header_lines(["首页 > 年报", "索引号: 1", "一、总体情况", "来源: 正文里"])
@@ -264,7 +264,7 @@ def extract_metadata(
     table_text: str = "",
     link_title: str | None = None,
     link_date: str | None = None,
-    page_lines: list[str] | None = None,
+    page_lines: Iterable[str] | None = None,
     normalise: Callable[[str], str] | None = None,
 ) -> dict[str, object]:
     """All metadata fields of one report (None where the page has none).

@@ -9,6 +9,7 @@ whose header lost its spans).  Whatever cannot be mapped is reported in
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -53,14 +54,43 @@ class Label:
     code: str | None = None
 
 
+_COLUMN_RES = tuple((table, tuple((code, re.compile(pattern), full) for code, pattern, full in columns))
+                    for table, columns in COLUMN_LABELS.items())
+# Cells that can only be values (numbers, units, placeholders) are never labels.
+_VALUE_ONLY = re.compile(r"[\d.,+\-−/\\—－×…%]*(?:件|个|项|次|条|万元|元|人次|家|份|起|人)?")
+
+
 def _column_matches(words: str) -> list[tuple[str, str]]:
     found = []
-    for table, columns in COLUMN_LABELS.items():
+    for table, columns in _COLUMN_RES:
         for code, pattern, full in columns:
-            if re.search(pattern, words) or (len(words) >= 2 and full.startswith(words)):
+            if pattern.search(words) or (len(words) >= 2 and full.startswith(words)):
                 found.append((table, code))
                 break
     return found
+
+
+_PROSE = Label("prose")
+
+
+@functools.lru_cache(maxsize=8192)
+def _label_facts(text: str) -> Label | tuple | None:
+    """What a printed label could be, independent of where it is read.
+
+    Cached: the same template labels recur in every report, and the reading
+    state (which table, which group) only picks among these facts.
+    """
+    flat = compact(text)
+    if not flat or _VALUE_ONLY.fullmatch(flat):
+        return None
+    if len(flat) > 80 or "。" in flat:
+        return _PROSE
+    words = strip_numbering(flat)
+    numbered = words != flat
+    row = next(((table, code) for table, code, pattern in ROW_PATTERNS if pattern.search(words)), None)
+    group = next(((table, code) for table, code, pattern in GROUP_PATTERNS if pattern.search(words)), None)
+    heading = bool(numbered and classify_heading(words))
+    return words, numbered, row, group, tuple(_column_matches(words)), heading
 
 
 class _Mapper:
@@ -80,32 +110,25 @@ class _Mapper:
     # -- labels -------------------------------------------------------------
 
     def classify(self, text: str, *, last: bool = False) -> Label | None:
-        flat = compact(text)
-        if not flat:
-            return None
-        if len(flat) > 80 or "。" in flat:
-            return Label("prose")
-        words = strip_numbering(flat)
-        numbered = words != flat
+        facts = _label_facts(text)
+        if facts is None or isinstance(facts, Label):
+            return facts
+        words, numbered, row, group, columns, heading = facts
         in_apps = self.table == "applications" and any(
             t == "applications" for t, _ in self.rows)
         if words == "其他" and (numbered or (last and in_apps)) and self.group == "3.6":
             return Label("row", "applications", "3.6.3")
-        for table, code, pattern in ROW_PATTERNS:
-            if pattern.search(words):
-                if code == "3.7" and not (numbered or (last and in_apps)):
-                    break
-                return Label("row", table, code)
-        for table, code, pattern in GROUP_PATTERNS:
-            if pattern.search(words):
-                return Label("group", table, code)
-        matches = _column_matches(words)
-        if matches:
-            for table, code in matches:
+        # A bare 总计 is the applications total only where a total row can be.
+        if row is not None and not (row[1] == "3.7" and not (numbered or (last and in_apps))):
+            return Label("row", *row)
+        if group is not None:
+            return Label("group", *group)
+        if columns:
+            for table, code in columns:
                 if table == self.table:
                     return Label("column", table, code)
-            return Label("column", *matches[0])
-        if numbered and classify_heading(words):
+            return Label("column", *columns[0])
+        if heading:
             return Label("heading")
         return None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -13,6 +14,10 @@ _NUMBER = re.compile(
 )
 
 
+_SPACE = re.compile(r"\s+")
+
+
+@functools.lru_cache(maxsize=65536)
 def clean_cell(text: str) -> str:
     """Cell text as stored in ``raw``: width folded, whitespace collapsed.
 
@@ -20,16 +25,17 @@ def clean_cell(text: str) -> str:
     '12 件'
     """
     text = unicodedata.normalize("NFKC", text or "").replace("\u200b", "")
-    return re.sub(r"\s+", " ", text).strip()
+    return _SPACE.sub(" ", text).strip()
 
 
+@functools.lru_cache(maxsize=65536)
 def parse_value(raw: str) -> int | float | None:
     """The number in a cell, or None for blank, "/", "—", "无", prose.
 
     >>> [parse_value(x) for x in ["0件", "１２", "1,234", "3.5", "/", "—", "无", "", "-2"]]
     [0, 12, 1234, 3.5, None, None, None, None, -2]
     """
-    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw or ""))
+    text = _SPACE.sub("", unicodedata.normalize("NFKC", raw or ""))
     if text in EMPTY_VALUES:
         return None
     match = _NUMBER.match(text)
@@ -42,11 +48,12 @@ def parse_value(raw: str) -> int | float | None:
     return sign * int(digits)
 
 
+@functools.lru_cache(maxsize=65536)
 def is_value_cell(raw: str) -> bool:
     """True when a cell holds a number or a placeholder for one.
 
     >>> [is_value_cell(x) for x in ["0", "12件", "/", "", "规章", "总计"]]
     [True, True, True, True, False, False]
     """
-    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw or ""))
+    text = _SPACE.sub("", unicodedata.normalize("NFKC", raw or ""))
     return text in EMPTY_VALUES or parse_value(text) is not None
