@@ -48,10 +48,11 @@ def test_province_has_an_entry_or_is_listed_as_not_yet_grounded(province):
     assert province in COVERED or province in NOT_YET
 
 
-@pytest.mark.parametrize("province", sorted(NOT_YET))
-def test_not_yet_grounded_province_has_no_entry_and_says_why(province):
-    assert province not in COVERED
-    assert "searched" in NOT_YET[province]
+def test_not_yet_grounded_provinces_have_no_entry_and_say_why():
+    # Empty today (every province has an entry); the rule holds for any future listing.
+    for province, reason in NOT_YET.items():
+        assert province not in COVERED, province
+        assert "searched" in reason, province
 
 
 def test_thin_provinces_do_have_entries():
