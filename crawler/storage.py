@@ -11,7 +11,7 @@ import json
 import logging
 import re
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,16 @@ REPORT_COLUMNS: dict[str, type] = {
     "encoding_reason": str, "script": str, "fetched_at": str, "dedup_key": str,
     "completeness": int, "repairs": str, "errors": str,
 }
+
+
+# What save_report reads from a report: its columns, its parts, where it was
+# linked from.  Raw bytes and parsed trees never leave the crawling process.
+STORED_FIELDS = (*REPORT_COLUMNS, "sections", "cells", "checks", "link_url", "listing_url", "link_title")
+
+
+def stored_record(item: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of a report item the store writes (a plain, serialisable dict)."""
+    return {key: item[key] for key in STORED_FIELDS if item.get(key) is not None}
 
 
 class StoreError(RuntimeError):

@@ -19,7 +19,7 @@ from scrapy.exceptions import NotConfigured
 
 from crawler.distributed import Keys, encode
 from crawler.signals import page_fetched
-from crawler.storage import REPORT_COLUMNS
+from crawler.storage import stored_record
 
 if TYPE_CHECKING:
     import redis
@@ -29,15 +29,6 @@ if TYPE_CHECKING:
     from crawler.items import ReportItem
 
 logger = logging.getLogger(__name__)
-
-# What save_report reads: the report columns, its parts, and where it was linked from.
-STORED_FIELDS = (*REPORT_COLUMNS, "sections", "cells", "checks", "link_url", "listing_url", "link_title")
-
-
-def stored_record(item: ReportItem | dict[str, Any]) -> dict[str, Any]:
-    adapter = ItemAdapter(item)
-    return {key: adapter.get(key) for key in STORED_FIELDS if adapter.get(key) is not None}
-
 
 class RedisQueuePipeline:
     def __init__(self, crawler: Crawler, server: redis.Redis):
@@ -66,6 +57,6 @@ class RedisQueuePipeline:
         self.crawler.stats.inc_value("redis_queue/page_count")
 
     def process_item(self, item: ReportItem) -> ReportItem:
-        self.server.lpush(self.keys.store, encode({"kind": "report", "record": stored_record(item)}))
+        self.server.lpush(self.keys.store, encode({"kind": "report", "record": stored_record(ItemAdapter(item))}))
         self.crawler.stats.inc_value("redis_queue/report_count")
         return item

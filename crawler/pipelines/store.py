@@ -11,7 +11,7 @@ from scrapy.exceptions import NotConfigured
 
 from crawler.items import add_error
 from crawler.signals import page_fetched
-from crawler.storage import open_db, save_report, log_page
+from crawler.storage import log_page, open_db, save_report, stored_record
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -20,8 +20,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# In-memory objects and raw bytes: the store keeps text, not trees.
-NOT_STORED = {"body", "tree", "main", "html"}
 # What a report row keeps when its full record cannot be written.
 BARE_FIELDS = ("report_id", "url", "link_url", "portal_id", "province", "level", "listing_url",
                "link_title", "source_encoding", "fetched_at", "dedup_key")
@@ -56,7 +54,7 @@ class SQLiteStorePipeline:
         log_page(self.db, page)
 
     def process_item(self, item: ReportItem) -> ReportItem:
-        record = {k: v for k, v in ItemAdapter(item).items() if k not in NOT_STORED}
+        record = stored_record(ItemAdapter(item))
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         try:
             kept = save_report(self.db, record, now)
