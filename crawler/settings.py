@@ -42,6 +42,7 @@ DOWNLOADER_MIDDLEWARES = {
 REPORTS_DB = "data/reports.db"
 
 ITEM_PIPELINES = {
+    "crawler.pipelines.attachment.AttachmentPipeline": 90,
     "crawler.pipelines.decode.DecodePipeline": 100,
     "crawler.pipelines.normalise.NormalisePipeline": 200,
     "crawler.pipelines.metadata.MetadataPipeline": 300,

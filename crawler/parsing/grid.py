@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from lxml import etree
@@ -57,7 +58,7 @@ def _cell_text(cell: etree._Element) -> str:
     return clean_cell(" ".join(_CELL_TEXT(cell)))
 
 
-def table_grid(table: Selector) -> Grid:
+def table_grid(table: Selector, normalise: Callable[[str], str] | None = None) -> Grid:
     """Expand rowspan/colspan into a rectangular grid of slots.
 
     >>> html = '<table><tr><td rowspan="2">a</td><td colspan="2">b</td></tr><tr><td>c</td><td>d</td></tr></table>'
@@ -65,6 +66,16 @@ def table_grid(table: Selector) -> Grid:
     [['a', 'b', 'b'], ['a', 'c', 'd']]
     """
     rows = _ROWS(table.root)
+    seen: dict[str, str] = {}  # most cells are "0": normalise each distinct text once
+
+    def text_of(cell: etree._Element) -> str:
+        text = _cell_text(cell)
+        if normalise is None:
+            return text
+        if text not in seen:
+            seen[text] = normalise(text)
+        return seen[text]
+
     taken: dict[tuple[int, int], GridCell] = {}
     row_width = [0] * len(rows)  # rightmost slot filled in each row, spans included
     for r, row in enumerate(rows):
@@ -72,7 +83,7 @@ def table_grid(table: Selector) -> Grid:
         for cell in _CELLS(row):
             while (r, c) in taken:
                 c += 1
-            slot = GridCell(_cell_text(cell), (r, c))
+            slot = GridCell(text_of(cell), (r, c))
             rowspan = min(_span(cell.get("rowspan")), len(rows) - r)
             colspan = _span(cell.get("colspan"))
             for dr in range(rowspan):

@@ -96,9 +96,8 @@ def _label_facts(text: str) -> Label | tuple | None:
 class _Mapper:
     """Stateful reader of table rows, shared by HTML grids and text tables."""
 
-    def __init__(self, fmt: str | None, normalise: Callable[[str], str] | None) -> None:
+    def __init__(self, fmt: str | None) -> None:
         self.fmt = fmt
-        self.normalise = normalise or (lambda s: s)
         self.result = TablesResult()
         self.rows: dict[tuple[str, str], list[object]] = {}
         self.table: str | None = None   # table the last label belonged to
@@ -221,7 +220,7 @@ class _Mapper:
                 f"{table}/{row}: {len(raws)} values for {len(columns)} columns; "
                 f"mapped the first {min(len(raws), len(columns))} in template order")
         self.emit(table, row, row_label,
-                  [(code, label, self.normalise(raw)) for (code, label), raw in zip(columns, raws)])
+                  [(code, label, raw) for (code, label), raw in zip(columns, raws)])
 
     # -- text tables --------------------------------------------------------
 
@@ -370,7 +369,7 @@ class _Mapper:
                     raw = pick.text if pick else ""
                     if pick:
                         used.add(pick.origin)
-                    values.append((col_code, col_label, self.normalise(raw)))
+                    values.append((col_code, col_label, raw))
                 self.emit(table, code, row_label, values)
             else:
                 self.emit_sequence(table, code, row_label, loose_values)
@@ -422,11 +421,13 @@ def extract_tables(
     afterwards is looked for in ``text`` (tables flattened to text, one
     cell per line or ``|`` rows).
     """
-    mapper = _Mapper(fmt, normalise)
+    # Labels and values are normalised where they are read (HTML cells here;
+    # `text` comes normalised), so that Traditional/pinyin labels map too.
+    mapper = _Mapper(fmt)
     carried: dict[str, dict[int, tuple[str, str, str, int]]] = {}
     if main is not None:
         for table in data_tables(main):
-            grid = table_grid(table)
+            grid = table_grid(table, normalise)
             if grid:
                 mapper.read_grid(grid, carried)
     found = {str(c["table_code"]) for c in mapper.result.cells}

@@ -34,6 +34,11 @@ class DecodePipeline:
             self.stats.inc_value(f"decode/{key}", count)
 
     def process_item(self, item: ReportItem) -> ReportItem:
+        if item.get("tree") is not None or any(e.get("stage") == "attachment" for e in item.get("errors") or []):
+            # A PDF/DOCX already converted by AttachmentPipeline, or a file it
+            # refused (.doc, corrupt): decoding its bytes as HTML gives garbage.
+            self._inc("skipped_attachment_count")
+            return item
         body = item.get("body")
         if not isinstance(body, bytes) or not body:
             add_error(item, "decode", f"no body to decode for {item.get('url')}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+import parsel
+from lxml import etree
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
@@ -12,6 +14,11 @@ from crawler.text.page import page_text
 from crawler.text.script import TRADITIONAL, detect_script
 
 logger = logging.getLogger(__name__)
+
+# The script is decided on what a reader sees, not on the markup: Word-pasted
+# cells repeat `font-family:宋体` hundreds of times in their style attributes.
+VISIBLE_TEXT = etree.XPath("//body//text()[not(ancestor::script) and not(ancestor::style)]")
+SCRIPT_SAMPLE = 20_000
 
 
 class NormalisePipeline:
@@ -41,10 +48,11 @@ class NormalisePipeline:
             return item
         try:
             root = tree.root
-            script = detect_script(item.get("html") or "")
+            script = detect_script(visible_text(root))
             page = page_text(root, traditional=script == TRADITIONAL)
-            path = root.getroottree().getpath(page.main)
-            main = tree.xpath(path)
+            # The element itself, wrapped (no XPath round trip: tag names
+            # on broken pages need not make a valid path).
+            main = parsel.Selector(root=page.main, type="html")
         except Exception as exc:
             logger.warning("normalise failed for %s: %s", item.get("url"), exc)
             add_error(item, "normalise", f"{type(exc).__name__}: {exc}")
@@ -52,7 +60,7 @@ class NormalisePipeline:
             return item
         item["script"] = script
         item["text"] = page.text
-        item["main"] = main[0] if main else tree
+        item["main"] = main
         item["meta_text"] = page.meta_text
         self._inc(f"script/{script}")
         if not page.text:
@@ -61,3 +69,15 @@ class NormalisePipeline:
         if page.meta is None:
             self._inc("no_meta_block_count")
         return item
+
+
+def visible_text(root: etree._Element) -> str:
+    """The page's text nodes (no tags, attributes, scripts or styles), capped."""
+    parts: list[str] = []
+    size = 0
+    for text in VISIBLE_TEXT(root):
+        parts.append(text)
+        size += len(text)
+        if size >= SCRIPT_SAMPLE:
+            break
+    return "".join(parts)

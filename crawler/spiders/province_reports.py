@@ -14,6 +14,13 @@ Incremental by design: reports already stored are not fetched again, and a
 newest-first listing stops paging at the first page whose reports are all
 known — but only when the previous crawl of that listing finished, so a
 crawl killed halfway is resumed, not cut short.
+
+Attachments: a report page that holds little text of its own (no 一、…
+parts) but links a PDF/DOCX/DOC (详见附件, 附件：….pdf) is a cover page: the
+attachment is fetched as the report (meta ``attachment_of`` = the page's
+URL) and the cover page's URL is kept as the report's ``link_url``, so a
+re-crawl knows it.  A full-text report page that also links a copy is
+stored as HTML; the copy is not fetched.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from scrapy.http import Response, TextResponse
 from w3lib.url import canonicalize_url
 
 from crawler.cms import get_adapter
+from crawler.attachments.links import attachment_to_follow
 from crawler.cms.links import is_report_title, title_year
 from crawler.items import ReportItem
 from crawler.registry import Portal, Registry, RegistryError, load_registry
@@ -163,10 +171,16 @@ class ProvinceReportsSpider(scrapy.Spider):
         year = title_year(title)
         return year is None or self.years is None or self.years[0] <= year <= self.years[1]
 
-    def parse_report(self, response: Response) -> Iterable[ReportItem]:
+    def parse_report(self, response: Response) -> Iterable[ReportItem | Request]:
         portal = self._portal(response.meta["portal_id"])
+        if isinstance(response, TextResponse) and "attachment_of" not in response.meta:
+            attachment = attachment_to_follow(response.selector, response.url)
+            if attachment is not None:
+                yield from self._follow_attachment(response, attachment)
+                return
         ctype = response.headers.get("Content-Type")
-        link_url = canonicalize_url(response.meta.get("redirect_urls", [response.url])[0])
+        link_url = response.meta.get("attachment_of") or \
+            canonicalize_url(response.meta.get("redirect_urls", [response.url])[0])
         yield ReportItem(
             url=canonicalize_url(response.url), link_url=link_url, portal_id=portal.id,
             province=portal.province, level=portal.level, listing_url=response.meta.get("listing_url"),
@@ -175,6 +189,21 @@ class ProvinceReportsSpider(scrapy.Spider):
             body=response.body, fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             errors=[],
         )
+
+    def _follow_attachment(self, response: TextResponse, url: str) -> Iterable[Request]:
+        """The cover page's attachment is the report: fetch it instead of storing the page."""
+        self.crawler.stats.inc_value("report/attachment_page_count")
+        if canonicalize_url(url) in self.known:
+            self.crawler.stats.inc_value("report/attachment_known_count")
+            return
+        meta = {key: response.meta.get(key) for key in ("portal_id", "listing_url", "link_title", "link_date")}
+        request = Request(url, callback=self.parse_report, errback=self.report_failed, priority=10, dont_filter=True,
+                          meta={**meta, "page_kind": "report",
+                                "attachment_of": canonicalize_url(response.url)})
+        if self._first_time(request):
+            logger.info("Report page %s holds an attachment: following %s", response.url, url)
+            self.crawler.stats.inc_value("report/attachment_followed_count")
+            yield request
 
     def listing_failed(self, failure: Any) -> None:
         request = failure.request

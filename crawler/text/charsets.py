@@ -122,12 +122,13 @@ def _class(chars: frozenset[str]) -> str:
 
 
 @functools.cache
-def suspicious_re(script: str | None = None) -> re.Pattern[str]:
+def suspicious_re(script: str | None = None, also_fine: str = "") -> re.Pattern[str]:
     """Matches one non-ASCII character that is not common in reports.
 
-    With `script`, characters of the other script are suspicious too.
+    With `script`, characters of the other script are suspicious too;
+    characters in `also_fine` are not.
     """
-    good = good_chars()
+    good = good_chars() | frozenset(also_fine)
     if script == "traditional":
         good = good - simplified_only()
     elif script == "simplified":
@@ -213,7 +214,8 @@ def score(text: str, script: str | None = None) -> int:
     total = (BAD - GOOD) * len(SANDWICHED_RE.findall(text))
     # Mojibake breaks bracket pairs: （一） read one byte late is 。一）.
     for opening, closing in BRACKET_PAIRS:
-        total -= BRACKET_PENALTY * abs(text.count(opening) - text.count(closing))
+        if closing in text:
+            total -= BRACKET_PENALTY * _unopened(text, opening, closing)
     known = bigrams()
     total += BIGRAM_BONUS * sum(1 for pair in HAN_PAIR_RE.findall(text) if pair in known)
     for ch in text:
@@ -224,6 +226,24 @@ def score(text: str, script: str | None = None) -> int:
         else:
             total += table.get(ch, BAD)
     return total
+
+
+def _unopened(text: str, opening: str, closing: str) -> int:
+    """Closing brackets with no opening one before them.
+
+    An opening bracket left open is normal in a run cut at ASCII text
+    (``《区政府2020年度…》``); a closing one out of nowhere is not.
+    """
+    depth = unopened = 0
+    for ch in text:
+        if ch == opening:
+            depth += 1
+        elif ch == closing:
+            if depth:
+                depth -= 1
+            else:
+                unopened += 1
+    return unopened
 
 
 def suspicious_count(text: str, script: str | None = None) -> int:

@@ -38,6 +38,7 @@ META_TEXT_XPATH = "//text()[" + " or ".join(
     f"contains(., '{key}')" for key in ("索引", "布", "源", "日期", "文号", "文號", "分类",
                                          "分類", "公开", "公開", "机构", "機構")
 ) + "]"
+_META_TEXT = etree.XPath(META_TEXT_XPATH)  # compiled once, not per page
 # Lines of portal chrome (after normalisation, Simplified).
 BOILERPLATE_RE = re.compile(
     r"^(?:当前位置|您当前的位置|您现在的位置|首页\s*[>＞»]|分享到|分享[:：]?$|"
@@ -71,16 +72,20 @@ def _is_element(node: object) -> bool:
 
 
 def _count(text: str | None) -> int:
-    return len(text) - len(WS_RE.findall(text)) if text else 0
+    """Length less one per run of whitespace (as ``len - len(WS_RE.findall)``)."""
+    if not text:
+        return 0
+    words = text.split()
+    if not words:
+        return len(text) - 1
+    return len(text) - len(words) + 1 - text[0].isspace() - text[-1].isspace()
 
 
 def text_sizes(root: etree._Element) -> tuple[dict, dict]:
     """Non-space text and link-text sizes per element, bottom-up in one pass."""
     total: dict[etree._Element, int] = {}
     links: dict[etree._Element, int] = {}
-    for el in reversed(list(root.iter())):
-        if not _is_element(el):
-            continue
+    for el in reversed(list(root.iter(etree.Element))):
         tag = el.tag.lower()
         if tag in SKIP_TAGS:
             total[el] = links[el] = 0
@@ -88,8 +93,10 @@ def text_sizes(root: etree._Element) -> tuple[dict, dict]:
         size = _count(el.text)
         link = 0
         for child in el:
-            size += _count(child.tail)
-            if _is_element(child):
+            tail = child.tail
+            if tail:
+                size += _count(tail)
+            if child in total:
                 size += total[child]
                 link += links[child]
         total[el] = size
@@ -118,7 +125,7 @@ def find_main(root: etree._Element, sizes: tuple[dict, dict] | None = None) -> e
 def find_meta(root: etree._Element, total: dict) -> etree._Element | None:
     """Smallest element naming at least two metadata labels."""
     hits: dict[etree._Element, set[str]] = {}
-    for text in root.xpath(META_TEXT_XPATH):
+    for text in _META_TEXT(root):
         parent = text.getparent()
         plain = strip_pinyin(str(text))  # 發(fā)布時(shí)間 is a label too
         labels = {label for label in META_LABELS if label in plain}
@@ -157,8 +164,11 @@ def _is_layout_table(table: etree._Element) -> bool:
 def _collect(el: etree._Element, parts: list[str], skip: etree._Element | None,
              inline: bool = False) -> None:
     """Append the text of `el`; block boundaries become "\\n" unless inline."""
-    tag = el.tag.lower() if _is_element(el) else ""
-    if not tag or tag in SKIP_TAGS or el is skip:
+    tag = el.tag
+    if not isinstance(tag, str):
+        return
+    tag = tag.lower()
+    if tag in SKIP_TAGS or el is skip:
         return
     if tag == "table" and not inline and not _is_layout_table(el):
         parts.append("\n")

@@ -2,27 +2,37 @@
 
 * ``utf8-as-gbk``: UTF-8 bytes that were once read as GBK and stored that
   way (``锛堜竴锛夊仴`` is ``（一）健``).  Re-encoding the run as GB18030 gives
-  the UTF-8 bytes back; the repair is exact unless the reader replaced a
-  byte it could not pair, in which case that one character is lost.
+  the UTF-8 bytes back.  The repair is exact unless the reader replaced a
+  byte it could not pair: a U+FFFD before a multi-byte character was 0x80
+  and is restored; one before ASCII could have been any continuation byte,
+  and that one character is lost.  Once a text shows clear UTF-8 mojibake,
+  runs too short to judge alone are repaired too.
 * ``gbk-dropped-byte``: a GBK (or Big5) stream that lost or gained one
   byte, so every following pair is read out of step until the next ASCII
   byte (``　。ㄒ唬┙∪珯C`` is ``　（一）健全機`` missing a byte).  The byte
-  at fault is found by scoring every cut; the character it belonged to is
-  lost.
+  at fault is found by trying the cuts before the damage and ranking them
+  with character classes (:mod:`crawler.text.charsets`) plus a word
+  model (:mod:`crawler.text.lm`); the character it belonged to is lost.
 
 Both work on runs of non-ASCII characters (a shifted stream always falls
-back into step at an ASCII byte) and only act when the run holds several
-characters reports rarely use and the repair scores clearly better than the
-original (see :mod:`crawler.text.charsets`), so correct text is left alone.
+back into step at an ASCII byte).  Only runs holding a trace of damage
+(characters reports rarely use, an undecodable byte, a loose trail byte)
+are examined, so clean pages cost one regex scan, and a repair must score
+clearly better than the run as read, so correct text is left alone.
 """
 
 from __future__ import annotations
 
 import bisect
+import functools
 import re
+from collections.abc import Iterator
 from typing import Any
 
-from crawler.text import charsets
+from crawler.text import charsets, lm
+from crawler.text.pinyin import TONED
+
+PINYIN_LETTERS = TONED + "üÜ"
 
 # A run of non-ASCII characters and the ASCII character after it (a
 # shifted GBK pair may have swallowed or released that byte).
@@ -45,6 +55,7 @@ MIN_SUSPICIOUS = 2      # unusual characters (or one, with a loose ASCII byte) t
 MIN_GAIN = 4            # a repair must improve the score by at least this much
 SNIPPET = 24
 MAX_ROUNDS = 3          # dropped bytes repaired per run at most
+SEARCH = 40             # characters before the damage where the cut is looked for
 
 
 def repair_text(
@@ -63,34 +74,30 @@ def repair_text(
     '报告（一）健全机构，强化领导'
     """
     repairs: list[dict[str, Any]] = []
-    if charsets.suspicious_re(script).search(text) is not None:
-        codec = encoding if encoding in SHIFTABLE else None
-        pieces: list[str] = []
-        last = 0
-        for match in SEGMENT_RE.finditer(text):
+    codec = encoding if encoding in SHIFTABLE else None
+    hint = _hint_re(script, codec is not None)
+    if hint.search(text) is not None:
+        found: list[tuple[re.Match[str], str, list[str]]] = []
+        missed: list[re.Match[str]] = []
+        for match in _hinted_segments(text, hint):
             segment = match.group()
-            if not _worth_examining(segment, script):
+            if not _worth_examining(segment, script, codec):
+                missed.append(match)
                 continue
             fixed, kinds = _repair_segment(segment, codec, script)
-            if not kinds:
-                continue
-            before_segment = text[last:match.start()]
-            if "gbk-dropped-byte" in kinds and _ends_with_replacement_mark(text, match.start()):
-                # an encoder's "?" for the character the lost byte belonged to
-                before_segment = before_segment[:-1]
-                kinds.append("replacement-mark")
-            where = sum(map(len, pieces)) + len(before_segment)
-            pieces.append(before_segment)
-            pieces.append(fixed)
-            last = match.end()
-            for kind in kinds:
-                repairs.append({
-                    "kind": kind, "where": where,
-                    "before": segment[:SNIPPET], "after": fixed[:SNIPPET],
-                })
-        if pieces:
-            pieces.append(text[last:])
-            text = "".join(pieces)
+            if kinds:
+                found.append((match, fixed, kinds))
+            else:
+                missed.append(match)
+        if missed and any("utf8-as-gbk" in kinds for _, _, kinds in found):
+            # The text is UTF-8 read as GBK: runs too short to judge alone
+            # (``鏈�`` between digits is 月) are repaired if that is no worse.
+            for match in missed:
+                fixed = repair_utf8_as_gbk(match.group(), min_gain=0)
+                if fixed is not None:
+                    found.append((match, fixed, ["utf8-as-gbk"]))
+            found.sort(key=lambda hit: hit[0].start())
+        text = _apply(text, found, repairs)
     if encoding is not None and _has_surrogates(text):
         count = len(SURROGATE_RE.findall(text))
         text = SURROGATE_RE.sub("\ufffd", text)
@@ -102,6 +109,71 @@ def repair_text(
 SURROGATE_RE = re.compile("[\udc80-\udcff]+")
 
 
+@functools.cache
+def _hint_re(script: str | None, shiftable: bool) -> re.Pattern[str]:
+    """Any trace of mojibake: an unusual character, €, or (for two-byte
+    codecs) what a shifted stream leaves, see SHIFT_HINT_RE."""
+    # Pinyin letters (zhèn) are GB2312 characters that pages annotate
+    # hanzi with, not a trace of mojibake.
+    pattern = charsets.suspicious_re(script, PINYIN_LETTERS).pattern + "|€"
+    if shiftable:
+        pattern += "|" + SHIFT_HINT_RE.pattern
+    return re.compile(pattern)
+
+
+def _hinted_segments(text: str, hint: re.Pattern[str]) -> Iterator[re.Match[str]]:
+    """The SEGMENT_RE matches of `text` that hold a `hint` match, in order.
+
+    Clean pages have a handful of hints, so the segments around them are
+    found without walking the whole page: a segment never spans two ASCII
+    characters in a row, so the segmentation restarts there.
+    """
+    done = 0
+    for hit in hint.finditer(text):
+        at = hit.start()
+        if at < done:
+            continue
+        start = at
+        while start > done and not (text[start - 1] < "\x80" and (start < 2 or text[start - 2] < "\x80")):
+            start -= 1
+        for match in SEGMENT_RE.finditer(text, start):
+            done = match.end()
+            if done > at:
+                if match.start() <= at:
+                    yield match
+                break
+# A byte that fits no pair, or a trail byte (0x40-0x7E) set loose between hanzi.
+LOOSE_BYTE_RE = re.compile("[\udc80-\udcff]|(?<=[^\x00-\x7f])[@-~](?=[^\x00-\x7f])")
+
+
+def _apply(
+    text: str, found: list[tuple[re.Match[str], str, list[str]]], repairs: list[dict[str, Any]]
+) -> str:
+    """`text` with each repaired segment replaced, the repairs recorded."""
+    if not found:
+        return text
+    pieces: list[str] = []
+    last = 0
+    for match, fixed, kinds in found:
+        segment = match.group()
+        before_segment = text[last:match.start()]
+        if "gbk-dropped-byte" in kinds and _ends_with_replacement_mark(text, match.start()):
+            # an encoder's "?" for the character the lost byte belonged to
+            before_segment = before_segment[:-1]
+            kinds = [*kinds, "replacement-mark"]
+        where = sum(map(len, pieces)) + len(before_segment)
+        pieces.append(before_segment)
+        pieces.append(fixed)
+        last = match.end()
+        for kind in kinds:
+            repairs.append({
+                "kind": kind, "where": where,
+                "before": segment[:SNIPPET], "after": fixed[:SNIPPET],
+            })
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
 def _ends_with_replacement_mark(text: str, end: int) -> bool:
     """A "?" right before `end`, itself after non-ASCII text or at the start."""
     return end >= 1 and text[end - 1] == "?" and (end == 1 or text[end - 2] >= "\x80")
@@ -111,8 +183,16 @@ def _has_surrogates(text: str) -> bool:
     return SURROGATE_RE.search(text) is not None
 
 
-def _worth_examining(segment: str, script: str | None = None) -> bool:
+def _worth_examining(segment: str, script: str | None = None, codec: str | None = None) -> bool:
+    if codec is not None and (
+        LOOSE_BYTE_RE.search(segment) is not None or TRAILING_LETTER_RE.search(segment) is not None
+    ):
+        return True  # a byte that fits no pair, or a trail byte set loose
     unusual = charsets.suspicious_count(segment, script)
+    if unusual and script is not None and charsets.suspicious_re().search(segment) is None:
+        # Characters of the other script alone are a quoted name or a page
+        # of mixed script, not mojibake (whose garbage is mostly rarities).
+        return False
     if unusual >= MIN_SUSPICIOUS:
         return True
     return unusual >= 1 and (
@@ -121,49 +201,94 @@ def _worth_examining(segment: str, script: str | None = None) -> bool:
     )
 
 
+# Anything a shifted two-byte stream leaves: an undecodable byte, or an
+# ASCII letter or symbol right after a non-ASCII character.
+SHIFT_HINT_RE = re.compile(f"[\udc80-\udcff]|[^\\x00-\\x7f{PINYIN_LETTERS}][@-~]")
+# A run that ends in a letter or symbol: perhaps the last trail byte of a
+# shifted stream (下载PDF ends like that too: only a clearly better cut wins).
+TRAILING_LETTER_RE = re.compile(f"[^\\x00-\\x7f{PINYIN_LETTERS}][@-~]\\Z")
+
+
 def _repair_segment(
     segment: str, codec: str | None, script: str | None
 ) -> tuple[str, list[str]]:
     """Best repair of one non-ASCII run, or the run itself and no kinds."""
     kinds: list[str] = []
+    original = segment
     if not _has_surrogates(segment):
         fixed = repair_utf8_as_gbk(segment)
         if fixed is not None:
             segment = fixed
             kinds.append("utf8-as-gbk")
-    if codec is not None:
-        for _ in range(MAX_ROUNDS):
-            if not _worth_examining(segment, script) and not _has_surrogates(segment):
-                break
-            fixed = repair_dropped_byte(segment, codec, script)
-            if fixed is None:
-                break
-            segment = fixed
-            kinds.append("gbk-dropped-byte" if codec != "big5hkscs" else "big5-dropped-byte")
+    if codec is None:
+        return segment, kinds
+    segment, kinds = _repair_dropped_bytes(segment, kinds, codec, script)
+    if kinds and kinds[0] == "utf8-as-gbk":
+        # A shifted GBK run can look like UTF-8 here and there: keep the
+        # reading that makes the better text.
+        other, other_kinds = _repair_dropped_bytes(original, [], codec, script)
+        if other_kinds and rank(other, script) > rank(segment, script):
+            return other, other_kinds
+    return segment, kinds
+
+
+def _repair_dropped_bytes(
+    segment: str, kinds: list[str], codec: str, script: str | None
+) -> tuple[str, list[str]]:
+    kinds = list(kinds)
+    for _ in range(MAX_ROUNDS):
+        if not _worth_examining(segment, script, codec):
+            break
+        fixed = repair_dropped_byte(segment, codec, script)
+        if fixed is None:
+            break
+        segment = fixed
+        kinds.append("gbk-dropped-byte" if codec != "big5hkscs" else "big5-dropped-byte")
     return segment, kinds
 
 
 def _mojibake_bytes(segment: str) -> tuple[bytes, list[int]]:
     """Bytes a GBK reader consumed to produce `segment`, and char offsets.
 
-    ``€`` is the lone byte 0x80 (as browsers read it) and U+FFFD a byte the
-    reader could not use, kept as 0xFF so it breaks any UTF-8 sequence.
+    ``€`` is the lone byte 0x80 (as browsers read it) or GB18030's A2 E3,
+    whichever continues the UTF-8 sequence around it.  U+FFFD is a byte the
+    reader could not use: 0x80 when a multi-byte character follows (see
+    below), else kept as 0xFF, which breaks any UTF-8 sequence.
     """
     out = bytearray()
     offsets = []
-    for ch in segment:
+    need = 0  # UTF-8 continuation bytes still expected
+    for index, ch in enumerate(segment):
         offsets.append(len(out))
         if ch == "€":
-            out += b"\x80"
+            following = segment[index + 1:index + 2]
+            # A2 finishes a character and E3 opens one that the next byte continues.
+            if need == 1 and following >= "\x80" and (
+                following in "€\ufffd" or 0x80 <= following.encode("gb18030")[0] <= 0xBF
+            ):
+                piece = b"\xa2\xe3"
+            else:
+                piece = b"\x80"
         elif ch == "\ufffd":
-            out += LOST
+            # A GB18030 reader replaces one byte: a bad lead (0x80 is the only
+            # one UTF-8 has) or a lead whose trail is bad (< 0x40, 0x7F).  A
+            # multi-byte character after it means the trail was good, so the
+            # byte was 0x80; before ASCII it could be any continuation byte.
+            following = segment[index + 1:index + 2]
+            piece = b"\x80" if following >= "\x80" else LOST
         else:
-            out += ch.encode("gb18030")
+            piece = ch.encode("gb18030")
+        out += piece
+        for byte in piece:
+            if need and 0x80 <= byte <= 0xBF:
+                need -= 1
+            else:
+                need = 1 if 0xC2 <= byte <= 0xDF else 2 if 0xE0 <= byte <= 0xEF else 3 if 0xF0 <= byte <= 0xF4 else 0
     offsets.append(len(out))
     return bytes(out), offsets
 
 
-def repair_utf8_as_gbk(segment: str) -> str | None:
+def repair_utf8_as_gbk(segment: str, min_gain: float | None = None) -> str | None:
     """Undo UTF-8-read-as-GBK inside a run; None when there is nothing to do.
 
     >>> repair_utf8_as_gbk("锛堜竴锛夊仴鍏ㄦ満鏋")  # 构 lost its last byte: gone
@@ -190,7 +315,8 @@ def repair_utf8_as_gbk(segment: str) -> str | None:
             continue
         before = segment[first:stop]
         after = raw[offsets[first]:offsets[stop]].decode("utf-8", "replace").replace("\ufffd", "")
-        if charsets.score(after) - charsets.score(before) < MIN_GAIN // 2 + len(before) // 4:
+        gain = charsets.score(after) - charsets.score(before)
+        if gain <= 0 or (min_gain is None and gain < MIN_GAIN // 2 + len(before) // 4):
             continue
         pieces.append(segment[last_char:first])
         pieces.append(after)
@@ -202,13 +328,25 @@ def repair_utf8_as_gbk(segment: str) -> str | None:
     return "".join(pieces)
 
 
+JUNK = -11  # a symbol reports never use costs as much as a hanzi the word model never saw
+
+
+def rank(text: str, script: str | None = None) -> float:
+    """How plausible `text` is as a report: character classes plus the word model."""
+    junk = len(NON_HAN_JUNK_RE.findall(text)) if charsets.suspicious_re(script).search(text) else 0
+    return charsets.score(text, script) + lm.score(text) + JUNK * junk
+
+
+NON_HAN_JUNK_RE = re.compile(r"[^\x00-\x7f\u3400-\u9fff\uf900-\ufaff，。、；：？！“”‘’（）《》〈〉【】〔〕…—·　％]")
+
+
 def repair_dropped_byte(segment: str, codec: str, script: str | None = None) -> str | None:
     """Cut the one byte that threw a two-byte stream out of step.
 
-    `segment` must come from bytes decoded with ``surrogateescape``.  Every
-    cut up to just past the first unusual character is tried; the best
-    scoring one wins if it beats the segment by a clear margin.  None when
-    no cut helps.
+    `segment` must come from bytes decoded with ``surrogateescape``.  The
+    cuts in the SEARCH characters before the first unusual character and
+    before the first loose byte are tried; the best ranking one wins if it
+    beats the segment by a clear margin.  None when no cut helps.
     """
     try:
         raw = segment.encode(codec, "surrogateescape")
@@ -217,20 +355,69 @@ def repair_dropped_byte(segment: str, codec: str, script: str | None = None) -> 
     offsets = [0]
     for ch in segment:
         offsets.append(offsets[-1] + len(ch.encode(codec, "surrogateescape")))
-    first_bad = next(
-        (i for i, ch in enumerate(segment) if charsets.char_weight(ch, script) < 0),
-        len(segment),
-    )
-    base = charsets.score(segment, script)
-    best_score, best = base + MIN_GAIN, None
-    # The cut lies before the first visibly wrong character, usually a few
-    # characters before it; one byte either side of every boundary.
-    for index in range(max(0, first_bad - 40), min(len(segment), first_bad + 2)):
-        for cut in {offsets[index], offsets[index] + 1}:
-            if cut >= len(raw):
-                continue
-            candidate = (raw[:cut] + raw[cut + 1:]).decode(codec, "surrogateescape")
-            value = charsets.score(candidate, script)
-            if value >= best_score:  # ties: the later cut keeps more of the text as read
-                best_score, best = value, candidate
+    # The cut lies before a visibly wrong character, usually a few
+    # characters before it, or before the byte the stream fell back into
+    # step at (a loose byte, or a trail byte that swallowed the ASCII letter
+    # after the run); one byte either side of every boundary.  Each cluster
+    # of wrong characters gets its own window: a lone character of the
+    # other script early in the run (時 on a Simplified page) is not where
+    # the damage starts.
+    anchors = _bad_clusters(segment, script)
+    loose = LOOSE_BYTE_RE.search(segment)
+    if loose is not None:
+        anchors.append(loose.start())
+    if TRAILING_LETTER_RE.search(segment) is not None:
+        anchors.append(len(segment) - 1)
+    indices: set[int] = set()
+    for anchor in anchors:
+        indices.update(range(max(0, anchor - SEARCH), min(len(segment), anchor + 2)))
+    if not indices:
+        return None
+    cuts = sorted({cut for index in indices for cut in (offsets[index], offsets[index] + 1)
+                   if cut < len(raw)})
+    # Every candidate equals the segment before the first cut and, once
+    # the stream is back in step, at the end: only the part between (and
+    # a few characters of context) is scored, against the same part of
+    # the segment.
+    start = max(0, min(indices) - CONTEXT)
+    base_ranks: dict[int, float] = {}
+    best_gain, best = float(MIN_GAIN), None
+    for cut in cuts:
+        candidate = (raw[:cut] + raw[cut + 1:]).decode(codec, "surrogateescape")
+        trim = max(0, _common_suffix(candidate, segment, len(segment) - start) - CONTEXT)
+        if trim not in base_ranks:
+            base_ranks[trim] = rank(segment[start:len(segment) - trim], script)
+        gain = rank(candidate[start:len(candidate) - trim], script) - base_ranks[trim]
+        if gain >= best_gain:  # ties: the later cut keeps more of the text as read
+            best_gain, best = gain, candidate
     return best
+
+
+CONTEXT = 6  # characters scored either side of what a cut changes
+MAX_CLUSTERS = 3  # windows of wrong characters searched per run
+
+
+def _bad_clusters(segment: str, script: str | None) -> list[int]:
+    """Where each run of implausible characters starts (at most MAX_CLUSTERS)."""
+    starts: list[int] = []
+    last_bad = -10
+    for i, ch in enumerate(segment):
+        if charsets.char_weight(ch, script) < 0:
+            if i - last_bad > 2:
+                starts.append(i)
+                if len(starts) == MAX_CLUSTERS:
+                    break
+            last_bad = i
+    return starts or [len(segment)]
+
+
+def _common_suffix(a: str, b: str, limit: int) -> int:
+    """Length of the longest common suffix of `a` and `b`, at most `limit`."""
+    low, high = 0, min(len(a), len(b), limit)
+    while low < high:  # a suffix that matches is matched by every shorter one
+        mid = (low + high + 1) // 2
+        if a[len(a) - mid:] == b[len(b) - mid:]:
+            low = mid
+        else:
+            high = mid - 1
+    return low

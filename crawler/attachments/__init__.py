@@ -1,0 +1,48 @@
+"""Report attachments (PDF, DOCX, DOC) → an HTML document the pipeline reads unchanged.
+
+Pure functions, no Scrapy imports::
+
+    kind = is_attachment(content_type, body, url)   # "pdf" | "docx" | "doc" | None
+    html = to_html(kind, body)                       # str, or None for legacy .doc
+
+``to_html`` raises :class:`AttachmentError` for a corrupt or unreadable file.
+"""
+
+from __future__ import annotations
+
+from crawler.attachments.detect import KINDS, is_attachment
+from crawler.attachments.render import AttachmentError
+
+LEGACY_DOC_ERROR = "legacy .doc attachment: not parsed"
+
+__all__ = ["KINDS", "LEGACY_DOC_ERROR", "AttachmentError", "is_attachment", "to_html", "converter_name"]
+
+CONVERTERS = {"pdf": "pdfplumber", "docx": "word/document.xml"}
+
+
+def converter_name(kind: str) -> str:
+    """What turned a `kind` into HTML, for ``encoding_reason``.
+
+    >>> converter_name("pdf")
+    'pdfplumber'
+    """
+    return CONVERTERS.get(kind, "none")
+
+
+def to_html(kind: str, body: bytes) -> str | None:
+    """The attachment as an HTML document; None for a legacy binary .doc.
+
+    Paragraphs become ``<p>``, tables ``<table><tr><td>`` with ``rowspan`` /
+    ``colspan``.  Raises :class:`AttachmentError` when the file is corrupt.
+    """
+    if kind == "pdf":
+        from crawler.attachments.pdf import pdf_to_html  # noqa: PLC0415 (pdfplumber is slow to import)
+
+        return pdf_to_html(body)
+    if kind == "docx":
+        from crawler.attachments.docx import docx_to_html  # noqa: PLC0415
+
+        return docx_to_html(body)
+    if kind == "doc":
+        return None
+    raise ValueError(f"unknown attachment kind {kind!r} (expected one of {', '.join(KINDS)})")

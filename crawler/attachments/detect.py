@@ -1,0 +1,92 @@
+"""Is a response body a report attachment, and of which kind?"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from urllib.parse import unquote, urlsplit
+
+KINDS = ("pdf", "docx", "doc")
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"   # Word 97–2003 (also .xls/.ppt)
+ZIP_MAGIC = b"PK\x03\x04"
+PDF_MAGIC = b"%PDF-"
+DOCX_PART = "word/document.xml"
+
+CONTENT_TYPES = {
+    "application/pdf": "pdf",
+    "application/x-pdf": "pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/msword": "doc",
+    "application/doc": "doc",
+    "application/vnd.ms-word": "doc",
+}
+# Extensions, in the path or in a download script's query (downfile.jsp?filename=….pdf).
+EXTENSION = re.compile(r"\.(pdf|docx|doc)(?=$|[?#&;])", re.I)
+OTHER_OLE2 = re.compile(r"\.(xls|ppt|msg|wps)(?=$|[?#&;])", re.I)
+MARKUP = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<", re.S)
+
+
+def _zip_kind(body: bytes) -> str | None:
+    """"docx" for a Word zip, "" for another zip (xlsx, pptx …), None when unreadable."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            return "docx" if DOCX_PART in archive.namelist() else ""
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return None
+
+
+def url_extension(url: str | None) -> str | None:
+    """The attachment extension a URL names, if any.
+
+    >>> url_extension("http://x.gov.cn/module/download/downfile.jsp?filename=P0202401.PDF")
+    'pdf'
+    >>> url_extension("http://x.gov.cn/art/2024/1/2/art_1.html") is None
+    True
+    """
+    if not url:
+        return None
+    parts = urlsplit(url)
+    for text in (unquote(parts.path), unquote(parts.query)):
+        match = EXTENSION.search(text)
+        if match:
+            return match.group(1).lower()
+    return None
+
+
+def is_attachment(content_type: str | bytes | None, body: bytes, url: str | None = None) -> str | None:
+    """``"pdf"``, ``"docx"`` or ``"doc"`` when `body` is a report file, else None.
+
+    Magic bytes decide first (a DOCX served as ``application/octet-stream``
+    is a DOCX), then the Content-Type header, then the URL's extension.  A
+    body that is markup (an HTML error page behind a ``.pdf`` link) is never
+    an attachment.
+
+    >>> is_attachment("application/octet-stream", b"%PDF-1.4 ...", "http://x/a.bin")
+    'pdf'
+    >>> is_attachment("text/html", b"<html>...</html>", "http://x/a.pdf") is None
+    True
+    """
+    head = body[:1024]
+    if head.lstrip().startswith(PDF_MAGIC):
+        return "pdf"
+    if head.startswith(ZIP_MAGIC):
+        kind = _zip_kind(body)
+        if kind is not None:
+            return kind or None   # a readable zip without word/document.xml (xlsx …) is no report
+        # an unreadable zip falls through: a corrupt DOCX is still a DOCX, and says so on conversion
+    elif head.startswith(OLE2_MAGIC):
+        return None if OTHER_OLE2.search(url or "") else "doc"
+    elif MARKUP.match(head):
+        return None
+    elif PDF_MAGIC in head:   # the PDF spec allows junk before the header
+        return "pdf"
+    if isinstance(content_type, bytes):
+        content_type = content_type.decode("latin-1")
+    mime = (content_type or "").split(";")[0].strip().lower()
+    if mime in CONTENT_TYPES:
+        return CONTENT_TYPES[mime]
+    if mime.startswith("text/"):
+        return None
+    return url_extension(url)
