@@ -184,10 +184,17 @@ def _has_surrogates(text: str) -> bool:
 
 
 def _worth_examining(segment: str, script: str | None = None, codec: str | None = None) -> bool:
-    if codec is not None and (
-        LOOSE_BYTE_RE.search(segment) is not None or TRAILING_LETTER_RE.search(segment) is not None
-    ):
-        return True  # a byte that fits no pair, or a trail byte set loose
+    if codec is not None and _has_surrogates(segment):
+        return True  # a byte that fits no pair
+    if codec is not None:
+        loose = LOOSE_BYTE_RE.search(segment) or TRAILING_LETTER_RE.search(segment)
+        if loose is not None:
+            # A trail byte set loose, or an ASCII letter after a run.  A symbol
+            # there (击[注册], 报告_抚宁区) is usually clean text: then only
+            # with characters reports never use beside it.
+            if loose.group()[-1].isalpha():
+                return True
+            return charsets.suspicious_count(segment, script) >= 1
     unusual = charsets.suspicious_count(segment, script)
     if unusual and script is not None and charsets.suspicious_re().search(segment) is None:
         # Characters of the other script alone are a quoted name or a page
