@@ -189,10 +189,10 @@ def _worth_examining(segment: str, script: str | None = None, codec: str | None 
     if codec is not None:
         loose = LOOSE_BYTE_RE.search(segment) or TRAILING_LETTER_RE.search(segment)
         if loose is not None:
-            # A trail byte set loose, or an ASCII letter after a run.  A symbol
-            # there (击[注册], 报告_抚宁区) is usually clean text: then only
-            # with characters reports never use beside it.
-            if loose.group()[-1].isalpha():
+            # A trail byte set loose, or an ASCII letter after a run.  Brackets,
+            # underscores and @ there (击[注册], 报告_抚宁区, 邮箱xx@) are
+            # usually clean text: then only with characters reports never use.
+            if loose.group()[-1] not in CLEAN_AFTER_HAN:
                 return True
             return charsets.suspicious_count(segment, script) >= 1
     unusual = charsets.suspicious_count(segment, script)
@@ -211,6 +211,7 @@ def _worth_examining(segment: str, script: str | None = None, codec: str | None 
 # Anything a shifted two-byte stream leaves: an undecodable byte, or an
 # ASCII letter or symbol right after a non-ASCII character.
 SHIFT_HINT_RE = re.compile(f"[\udc80-\udcff]|[^\\x00-\\x7f{PINYIN_LETTERS}][@-~]")
+CLEAN_AFTER_HAN = frozenset("[]_@{}")
 # A run that ends in a letter or symbol: perhaps the last trail byte of a
 # shifted stream (下载PDF ends like that too: only a clearly better cut wins).
 TRAILING_LETTER_RE = re.compile(f"[^\\x00-\\x7f{PINYIN_LETTERS}][@-~]\\Z")
