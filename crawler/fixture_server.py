@@ -271,8 +271,8 @@ def serve(root: Path, faults: list[Fault], log_path: Path | None) -> dict[str, S
 class FixtureServer:
     """Run the fixture server in a subprocess, as Scrapy's own tests run theirs.
 
-    >>> with FixtureServer("fixtures") as fx:          # doctest: +SKIP
-    ...     fx.sites["trs_funing"]                      # 'http://127.0.0.1:40123'
+    Used as ``with FixtureServer("fixtures") as fx: fx.sites["trs_funing"]``,
+    which gives a base URL such as ``http://127.0.0.1:40123``.
     """
 
     def __init__(self, root: str | Path = "fixtures", faults: list[dict[str, Any]] | None = None,
