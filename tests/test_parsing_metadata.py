@@ -107,3 +107,11 @@ def test_extract_metadata_prefers_meta_tags_when_page_has_no_block():
 def test_extract_metadata_falls_back_to_title_for_publisher_without_block():
     fields = extract_metadata(text="灌南县北陈集镇2024年政府信息公开工作年度报告\n一、总体情况\n正文。", link_date="2025-01-20")
     assert (fields["publisher"], fields["publish_date"], fields["index_no"]) == ("灌南县北陈集镇", "2025-01-20", None)
+
+
+def test_title_skips_sidebar_links_to_work_reports_and_notices():
+    tree = Selector(text='<html><head><title>政府信息公开</title></head><body>'
+                         '<h3>2024年政府工作报告</h3><h3>关于做好2023年政府信息公开工作年度报告编制工作的通知</h3>'
+                         '<h1>某县2023年政府信息公开工作年度报告</h1></body></html>')
+    fields = extract_metadata(text="一、总体情况\n正文。", tree=tree)
+    assert fields["title"] == "某县2023年政府信息公开工作年度报告"

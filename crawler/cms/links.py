@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from crawler.text.pinyin import strip_pinyin
+
 # A report link says 年报 or 年度报告 ...
 REPORT_TITLE = re.compile(r"年\s*[报報]|年\s*度\s*[报報]\s*告")
 # ... about information disclosure, or is a bare "XX年报" in a 年报 column ...
@@ -19,8 +21,6 @@ NOT_A_REPORT = re.compile(
 )
 NEXT_PAGE = re.compile(r"^\s*(下一[页頁]|下[页頁]|后一[页頁]|後一[頁页]|next\s*page|>|›|»)\s*$", re.I)
 INDEX_PAGE = re.compile(r"(?:^|/)index_\d+\.s?html?$")
-# Accessibility toolbars print pinyin after each character: 報(bào).
-PINYIN = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüń]{1,7}\)")
 YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 # A report names the year it covers; a bare 信息公开年报 is the column's own link.
 ANY_YEAR = re.compile(r"(?:(?:19|20)\d{2}|[二][〇○零][一二〇○零][〇○零一二三四五六七八九])\s*年")
@@ -36,7 +36,7 @@ def is_report_title(title: str) -> bool:
     >>> is_report_title("2024年政府工作报告")
     False
     """
-    text = PINYIN.sub("", re.sub(r"\s+", "", title or ""))
+    text = strip_pinyin(re.sub(r"\s+", "", title or ""))
     return bool(REPORT_TITLE.search(text) and DISCLOSURE.search(text) and ANY_YEAR.search(text)
                 and not NOT_A_REPORT.search(text))
 
@@ -52,7 +52,7 @@ def title_year(title: str) -> int | None:
 
 
 def is_next_page(text: str) -> bool:
-    return bool(NEXT_PAGE.match(PINYIN.sub("", text or "")))
+    return bool(NEXT_PAGE.match(strip_pinyin(text or "")))
 
 
 def is_index_page(url: str) -> bool:

@@ -9,8 +9,10 @@ from datetime import date
 
 from parsel import Selector
 
+from crawler.cms.links import is_report_title
+
 from crawler.parsing.labels import (
-    BODY_SUFFIXES, CN_DIGITS, FORMAT_MARKERS, META_LABELS, META_TAGS, REPORT_WORDS, compact,
+    BODY_SUFFIXES, CN_DIGITS, FORMAT_MARKERS, META_LABELS, META_TAGS, compact,
 )
 
 _ALL_LABELS = sorted({lab for labs in META_LABELS.values() for lab in labs}, key=len, reverse=True)
@@ -130,7 +132,12 @@ def _meta_tag(tree: Selector | None, names: tuple[str, ...]) -> str | None:
 
 
 def _is_report_title(line: str) -> bool:
-    return any(w in line for w in REPORT_WORDS) and len(line) <= 80 and "。" not in line
+    """The listing's rule (year, 年报/年度报告, disclosure, not a notice), on a title-sized line.
+
+    Sidebars on report pages link 2024年政府工作报告 and 编制工作的通知; the
+    same rule that keeps them out of the crawl keeps them out of ``title``.
+    """
+    return len(line) <= 80 and "。" not in line and is_report_title(line)
 
 
 def find_title(text: str, tree: Selector | None, link_title: str | None,
