@@ -12,6 +12,7 @@ from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
 from crawler.attachments import LEGACY_DOC_ERROR, AttachmentError, is_attachment, to_html
+from crawler.attachments.docx import DOCUMENT, W_NS
 from crawler.attachments.links import attachment_to_follow, page_is_thin
 from crawler.items import ReportItem
 from crawler.pipelines.attachment import AttachmentPipeline
@@ -21,7 +22,6 @@ PDF_COUNTY = (SITE / "zwgk/ndbg/202501/P020250120384512.pdf").read_bytes()
 DOCX_LIUCHENG = (SITE / "zwgk/ndbg/202401/P020240119360022.docx").read_bytes()
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 
 def make_docx(body_xml: str, parts: dict[str, str] | None = None) -> bytes:
@@ -178,8 +178,20 @@ def test_docx_fixture_tables_keep_the_template_grid():
     assert len(apps.xpath("tr")) == 28 and all(len(tr.xpath("td")) <= 10 for tr in apps.xpath("tr"))
 
 
+def damaged_deflate_docx() -> bytes:
+    """A DOCX whose document.xml deflate stream is damaged (zlib, not zipfile, notices)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(DOCUMENT, "<w:document>" + "一" * 3000 + "</w:document>")
+    body = bytearray(buffer.getvalue())
+    start = body.index(DOCUMENT.encode()) + len(DOCUMENT) + 5
+    body[start:start + 32] = bytes(b ^ 0xFF for b in body[start:start + 32])
+    return bytes(body)
+
+
 @pytest.mark.parametrize(("body", "message"), [
     (b"PK\x03\x04 truncated zip", "corrupt DOCX"),
+    (damaged_deflate_docx(), "corrupt DOCX: error"),
     (zip_of("xl/workbook.xml"), "no word/document.xml"),
     (make_docx("", {"word/document.xml": "<w:document><w:body><w:p>"}), "word/document.xml"),
     (make_docx("", {"word/document.xml": f'<w:document xmlns:w="{W_NS}"/>'}), "no w:body"),
@@ -229,6 +241,8 @@ def test_pipeline_leaves_html_pages_to_decode(pipeline):
 @pytest.mark.parametrize(("body", "content_type", "error"), [
     (OLE2, "application/msword", LEGACY_DOC_ERROR),
     (b"%PDF-1.4\nbroken", "application/pdf", "corrupt PDF"),
+    (damaged_deflate_docx(), "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+     "corrupt DOCX"),
 ])
 def test_pipeline_records_unparsed_attachments_and_keeps_the_item(pipeline, body, content_type, error):
     out = pipeline.process_item(item(body, content_type))

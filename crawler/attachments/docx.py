@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 from lxml import etree
@@ -138,7 +139,9 @@ def docx_blocks(body: bytes) -> list[Block]:
             xml = archive.read(info)
     except KeyError as exc:
         raise AttachmentError(f"corrupt DOCX: no {DOCUMENT} in the archive") from exc
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImplementedError,
+            OSError, EOFError, ValueError) as exc:
+        # zlib.error: a damaged deflate stream; NotImplementedError: a compression zipfile lacks
         raise AttachmentError(f"corrupt DOCX: {type(exc).__name__}: {exc}") from exc
     try:
         root = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False))

@@ -52,6 +52,11 @@ class AttachmentPipeline:
             add_error(item, "attachment", str(exc))
             self._inc("failed_count")
             return item
+        except Exception as exc:  # a converter bug must not cost the item: it is stored with the error
+            logger.exception("attachment %s (%s): converter failed", item.get("url"), kind)
+            add_error(item, "attachment", f"{kind} converter failed: {type(exc).__name__}: {exc}")
+            self._inc("failed_count")
+            return item
         if html is None:
             logger.info("attachment %s: %s", item.get("url"), LEGACY_DOC_ERROR)
             add_error(item, "attachment", LEGACY_DOC_ERROR)
