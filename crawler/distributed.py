@@ -10,7 +10,7 @@ runs the unchanged spider on a shared scrapy-redis request queue, and:
 * workers never write SQLite.  :class:`~crawler.pipelines.redis_queue.RedisQueuePipeline`
   pushes each finished report (stored fields only) and every page-log record
   onto one Redis list; ``scrapy drain`` is the single writer that moves them
-  into the store with the same ``save_report``/``log_page`` calls as a
+  into the store with the same ``store_report``/``log_page`` calls as a
   single-process crawl.  SQLite wants one writer; Redis lists are the
   hand-off, and a message is only removed once its transaction committed.
 * :class:`RedisScheduler` applies the shared dupefilter to every *fresh*
@@ -39,7 +39,7 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy_redis.scheduler import Scheduler
 
-from crawler.storage import log_page, mark_listings_complete, save_report
+from crawler.storage import log_page, mark_listings_complete, store_report
 
 if TYPE_CHECKING:
     import redis
@@ -78,6 +78,10 @@ class Keys:
     @property
     def processing(self) -> str:  # taken by the drain, not yet committed
         return f"{self.spider}:store:processing"
+
+    @property
+    def failed(self) -> str:      # messages the drain could not handle, kept for inspection
+        return f"{self.spider}:store:failed"
 
     @property
     def known(self) -> str:
@@ -216,7 +220,7 @@ class Drain:
     server: redis.Redis
     db: sqlite_utils.Database
     keys: Keys
-    counts: dict[str, int] = field(default_factory=lambda: {"report": 0, "kept": 0, "page": 0})
+    counts: dict[str, int] = field(default_factory=lambda: {"report": 0, "kept": 0, "page": 0, "failed": 0})
     open_workers: set[str] = field(default_factory=set)
     closed: list[dict[str, Any]] = field(default_factory=list)
 
@@ -225,7 +229,8 @@ class Drain:
         kind = message.get("kind")
         if kind == "report":
             self.counts["report"] += 1
-            self.counts["kept"] += save_report(self.db, message["record"], now())
+            kept, _error = store_report(self.db, message["record"], now())
+            self.counts["kept"] += kept
         elif kind == "page":
             self.counts["page"] += 1
             log_page(self.db, message["page"])
@@ -240,6 +245,16 @@ class Drain:
                 self.finish_run()
         else:
             logger.warning("Drain: unknown message kind %r; skipped", kind)
+
+    def take(self, raw: bytes) -> None:
+        """Handle one message, then release it; one that cannot be handled is set aside, not retried forever."""
+        try:
+            self.handle(raw)
+        except Exception:
+            logger.exception("Drain: message could not be handled; kept in %s", self.keys.failed)
+            self.server.lpush(self.keys.failed, raw)
+            self.counts["failed"] += 1
+        self.server.lrem(self.keys.processing, 1, raw)
 
     def finish_run(self) -> None:
         """Every worker has closed: mark listings complete, as the spider does alone."""
@@ -260,14 +275,12 @@ class Drain:
     def run(self, until_idle: bool = False, idle_seconds: float = 5.0, poll: float = 1.0) -> dict[str, int]:
         """Drain forever, or until nothing is queued or busy for `idle_seconds`."""
         for raw in reversed(self.server.lrange(self.keys.processing, 0, -1)):  # left by a killed drain
-            self.handle(raw)
-            self.server.lrem(self.keys.processing, 1, raw)
+            self.take(raw)
         quiet_since: float | None = None
         while True:
             raw = self.server.blmove(self.keys.store, self.keys.processing, poll, "RIGHT", "LEFT")
             if raw is not None:
-                self.handle(raw)
-                self.server.lrem(self.keys.processing, 1, raw)
+                self.take(raw)
                 quiet_since = None
                 continue
             if not until_idle:

@@ -152,6 +152,29 @@ def save_report(db: sqlite_utils.Database, record: dict[str, Any], now: str) -> 
         return _save_report(db, storable(record), now)
 
 
+# What a report row keeps when its full record cannot be written.
+BARE_FIELDS = ("report_id", "url", "link_url", "portal_id", "province", "level", "listing_url",
+               "link_title", "source_encoding", "fetched_at", "dedup_key")
+
+
+def store_report(db: sqlite_utils.Database, record: dict[str, Any], now: str) -> tuple[bool, str | None]:
+    """:func:`save_report`, falling back to a bare row that says why; returns (kept, store error).
+
+    Never lose a fetched report: when its full record cannot be written
+    (a bug in a stage, a value SQLite refuses), keep what identifies it and
+    the error, so it can be found and re-parsed.  The single-process store
+    and the distributed drain both write through here.
+    """
+    try:
+        return save_report(db, record, now), None
+    except Exception as exc:
+        logger.exception("Storing %s failed; keeping it without its parsed parts", record.get("url"))
+        error = f"{type(exc).__name__}: {exc}"
+        bare = {key: record.get(key) for key in BARE_FIELDS}
+        bare["errors"] = [*(record.get("errors") or []), {"stage": "store", "error": error}]
+        return save_report(db, bare, now), error
+
+
 def _save_report(db: sqlite_utils.Database, record: dict[str, Any], now: str) -> bool:
     report_id = record["report_id"]
     row = {key: record.get(key) for key in REPORT_COLUMNS}

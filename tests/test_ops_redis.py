@@ -22,6 +22,8 @@ import pytest
 import redis
 
 from conftest import FAST, ROOT, SCRAPY, Crawl
+from crawler.distributed import Drain, Keys, encode
+from crawler.storage import open_db
 
 TIMESTAMPS = {"fetched_at", "first_seen", "last_seen", "completed_at"}
 TABLES = {  # table: ORDER BY of a stable listing
@@ -122,3 +124,20 @@ def test_two_workers_and_a_drain_store_what_one_process_stores(crawl: Crawl, red
     client = redis.Redis.from_url(redis_url)
     assert client.llen("province_reports:store") == 0
     assert client.llen("province_reports:store:processing") == 0
+
+
+def test_drain_sets_aside_a_bad_message_and_stores_the_rest(tmp_path: Path, redis_url: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    keys = Keys("province_reports")
+    report = {"report_id": "r1", "url": "http://127.0.0.1/a.html", "portal_id": "p", "province": "henan",
+              "sections": [{"seq": 1, "code": "overview"}, {"seq": 1, "code": "again"}]}   # parts SQLite refuses
+    page = {"url": "http://127.0.0.1/a.html", "status": 200, "fetched_at": "2026-01-01T00:00:00+00:00"}
+    for message in (encode({"kind": "report", "record": report}), "{not json", encode({"kind": "page", "page": page})):
+        client.lpush(keys.store, message)
+    db = open_db(tmp_path / "d.db")
+    counts = Drain(client, db, keys).run(until_idle=True, idle_seconds=0.2, poll=0.1)
+    assert (counts["report"], counts["kept"], counts["page"], counts["failed"]) == (1, 1, 1, 1)
+    stored = db.execute("SELECT url, errors FROM reports").fetchone()
+    assert stored[0] == report["url"] and '"stage": "store"' in stored[1]
+    assert client.lrange(keys.failed, 0, -1) == [b"{not json"]
+    assert client.llen(keys.store) == client.llen(keys.processing) == 0

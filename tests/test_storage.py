@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
 import pytest
 
-from crawler.storage import SCHEMA_VERSION, StoreError, log_page, open_db, save_report, schema_version
+from crawler.storage import (
+    SCHEMA_VERSION, StoreError, log_page, open_db, save_report, schema_version, store_report,
+)
 
 
 def record(url: str, report_id: str = "r1", **extra: object) -> dict:
@@ -97,3 +100,16 @@ def test_existing_database_is_migrated_forward_keeping_its_data(tmp_path: Path, 
     db = storage.open_db(tmp_path / "r.db")
     assert storage.schema_version(db) == 2
     assert db.execute("SELECT url, licence FROM reports").fetchall() == [("http://a/1", "unknown")]
+
+
+def test_a_report_whose_parts_cannot_be_written_is_kept_bare_with_the_reason(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "r.db")
+    bad = record("http://a/1", sections=[{"seq": 1, "code": "overview"}, {"seq": 1, "code": "dup"}],
+                 errors=[{"stage": "tables", "error": "partly mapped"}])
+    kept, error = store_report(db, bad, "t")
+    assert kept is True and error.startswith("IntegrityError")
+    row = db.execute("SELECT url, errors FROM reports").fetchone()
+    assert row[0] == "http://a/1"
+    assert [e["stage"] for e in json.loads(row[1])] == ["tables", "store"]
+    assert db.execute("SELECT COUNT(*) FROM sections").fetchone()[0] == 0
+    assert store_report(db, record("http://a/2", report_id="r2"), "t") == (True, None)

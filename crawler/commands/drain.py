@@ -62,4 +62,6 @@ class Command(ScrapyCommand):
             db.close()
         if counts:
             print(f"Drained into {db_path}: {counts['report']} report(s) ({counts['kept']} kept), "
-                  f"{counts['page']} page record(s)")
+                  f"{counts['page']} page record(s)"
+                  + (f"; {counts['failed']} message(s) could not be handled, kept in {Keys(SPIDER).failed}"
+                     if counts["failed"] else ""))

@@ -11,7 +11,7 @@ from scrapy.exceptions import NotConfigured
 
 from crawler.items import add_error
 from crawler.signals import page_fetched
-from crawler.storage import log_page, open_db, save_report, stored_record
+from crawler.storage import log_page, open_db, store_report, stored_record
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -19,11 +19,6 @@ if TYPE_CHECKING:
     from crawler.items import ReportItem
 
 logger = logging.getLogger(__name__)
-
-# What a report row keeps when its full record cannot be written.
-BARE_FIELDS = ("report_id", "url", "link_url", "portal_id", "province", "level", "listing_url",
-               "link_title", "source_encoding", "fetched_at", "dedup_key")
-
 
 class SQLiteStorePipeline:
     def __init__(self, crawler: Crawler, path: str):
@@ -40,7 +35,8 @@ class SQLiteStorePipeline:
         return pipeline
 
     def open_spider(self) -> None:
-        self.db = open_db(self.path)
+        if self.db is None:  # page_fetched (robots.txt) may have opened it already
+            self.db = open_db(self.path)
         logger.info("Storing reports in %s", self.path)
 
     def close_spider(self) -> None:
@@ -56,15 +52,9 @@ class SQLiteStorePipeline:
     def process_item(self, item: ReportItem) -> ReportItem:
         record = stored_record(ItemAdapter(item))
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        try:
-            kept = save_report(self.db, record, now)
-        except Exception as exc:
-            # Never lose a fetched report: keep what identifies it, and why the
-            # full record could not be written, so it can be found and fixed.
-            logger.exception("Storing %s failed; keeping it without its parsed parts", item.get("url"))
-            add_error(item, "store", f"{type(exc).__name__}: {exc}")
-            bare = {k: record.get(k) for k in BARE_FIELDS}
-            kept = save_report(self.db, {**bare, "errors": item["errors"]}, now)
+        kept, error = store_report(self.db, record, now)
+        if error is not None:
+            add_error(item, "store", error)
             self.crawler.stats.inc_value("store/report_bare_count")
         self.crawler.stats.inc_value("store/report_kept_count" if kept else "store/report_duplicate_count")
         return item
