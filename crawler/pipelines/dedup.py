@@ -9,12 +9,15 @@ crawls and portals; the store keeps the more complete copy and every URL.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from typing import Any
 
-from crawler.items import ReportItem
+from crawler.items import ReportItem, add_error
 from crawler.parsing.labels import compact
 from crawler.parsing.metadata import index_key
+
+logger = logging.getLogger(__name__)
 
 TITLE_NOISE = re.compile(r"[()\[\]【】《》“”\"'、,，.。:：·_\-—]+")
 
@@ -38,7 +41,12 @@ def dedup_key(item: ReportItem | dict[str, Any]) -> str:
 
 class DedupPipeline:
     def process_item(self, item: ReportItem) -> ReportItem:
-        key = dedup_key(item)
+        try:
+            key = dedup_key(item)
+        except Exception as exc:  # odd metadata must not cost the report: it is keyed by URL
+            logger.exception("dedup key failed for %s", item.get("url"))
+            add_error(item, "dedup", f"{type(exc).__name__}: {exc}")
+            key = "url:" + str(item["url"])
         item["dedup_key"] = key
         item["report_id"] = hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
         return item

@@ -30,7 +30,12 @@ class TablesPipeline:
             return item
         item["cells"] = result.cells
         item["tables"] = result.tables
-        item["checks"] = run_checks(result.tables)
         for error in result.errors:
             add_error(item, "tables", error)
+        try:
+            item["checks"] = run_checks(result.tables)
+        except Exception as exc:  # the cells stand on their own; the report keeps them
+            logger.exception("checks failed for %s", item.get("url"))
+            add_error(item, "checks", f"{type(exc).__name__}: {exc}")
+            item["checks"] = []
         return item
