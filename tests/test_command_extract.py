@@ -109,3 +109,12 @@ def test_fixture_report_extracts_to_its_hand_checked_json(expected_path, page_pa
     assert report["tables"] == expected["tables"]
     assert sorted((c["check_code"], c["scope"], c["status"]) for c in report["checks"]) == sorted(
         tuple(c) for c in expected["checks"])
+
+
+def test_extract_of_a_legacy_doc_reports_why_and_reads_no_garbage():
+    ole2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 8
+    report = extract_report(ole2, url="http://127.0.0.1/P0201.doc", content_type="application/msword",
+                            settings={"ITEM_PIPELINES": {"crawler.pipelines.attachment.AttachmentPipeline": 90}})
+    assert report["errors"][0]["stage"] == "attachment"
+    assert report["source_encoding"] is None     # its bytes were never read as a web page
+    assert report["title"] is None and report["sections"] == [] and report["tables"] == {}

@@ -65,8 +65,12 @@ async def _await(awaitable: Any) -> Any:
 
 
 def _ensure_tree(item: ReportItem) -> None:
-    """Decode the page when no decode stage ran (charset from header/meta/BOM)."""
-    if item.get("tree") is not None:
+    """Decode the page when no decode stage ran (charset from header/meta/BOM).
+
+    Not an attachment the attachment stage refused (.doc, corrupt PDF): its
+    bytes read as HTML are garbage, and the item already says why.
+    """
+    if item.get("tree") is not None or any(e.get("stage") == "attachment" for e in item.get("errors") or []):
         return
     encoding, html = html_to_unicode(item.get("content_type"), item["body"])
     item.setdefault("source_encoding", encoding)
