@@ -17,11 +17,14 @@ from crawler.text.pinyin import strip_pinyin
 from crawler.text.script import detect_script
 
 SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
+HANZI = re.compile(r"[\u3400-\u9fff]")
 _CLEAN_LINE = re.compile(r"[a-z?ㄒ┙\ue000-\uf8ff]")
 
 
 def _sentences() -> list[str]:
-    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))] if SEEDS.exists() else []
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    if not texts:
+        raise FileNotFoundError(f"no seed texts in {SEEDS}: clone the project with ../shared beside it")
     texts = [re.sub(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+\)", "", t) for t in texts]
     found = []
     for text in texts:
@@ -29,7 +32,7 @@ def _sentences() -> list[str]:
             part = part.strip().replace("\xa0", " ")
             if 6 <= len(part) <= 120 and not _CLEAN_LINE.search(part):
                 found.append(part)
-    return found or ["按照《中华人民共和国政府信息公开条例》要求，现将2021年度工作情况报告如下。"]
+    return found
 
 
 SENTENCES = _sentences()
@@ -167,9 +170,9 @@ def test_clean_gbk_and_utf8_pages_decode_unchanged(text: str) -> None:
 def test_simplified_text_never_goes_through_opencc(text: str) -> None:
     text = text + "吉林省乾安县、乾县"
     assert detect_script(text) == "simplified"
-    assert normalise_fragment(text, traditional=False) == normalise_fragment(text, traditional=False)
-    assert "乾安县" in normalise_fragment(text, traditional=False)
-    assert "乾县" in normalise_fragment(text, traditional=False)
+    out = normalise_fragment(text, traditional=False)
+    assert HANZI.findall(out) == HANZI.findall(text)   # widths and spaces may change; no character does
+    assert out.endswith("吉林省乾安县、乾县")
 
 
 @PROPERTY

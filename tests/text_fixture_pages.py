@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import fnmatch
 from pathlib import Path
 
-import yaml
+from crawler.fixture_server import Site
 
 ROOT = Path(__file__).resolve().parent.parent / "fixtures"
 # seed → (site, path), from fixtures/README.md
@@ -19,26 +18,10 @@ SEED_PAGES = {
 
 
 def content_type(site: str, path: str) -> str | None:
-    """Content-Type the fixture server sends for `path` (first matching glob)."""
-    config = yaml.safe_load((ROOT / "sites" / site / "site.yaml").read_text(encoding="utf-8"))
-    for pattern, headers in (config.get("headers") or {}).items():
-        if path == pattern or fnmatch.fnmatch(path, pattern) or fnmatch.fnmatch(
-            path.rsplit("/", 1)[-1], pattern
-        ):
-            return headers.get("Content-Type")
-    return None
+    """The Content-Type the fixture server sends for `path` (its own header rules)."""
+    served = Site.load(ROOT / "sites" / site)
+    return served.headers_for(path, ROOT / "sites" / site / path.lstrip("/")).get("Content-Type")
 
 
 def page(site: str, path: str) -> tuple[bytes, str | None]:
     return (ROOT / "sites" / site / path.lstrip("/")).read_bytes(), content_type(site, path)
-
-
-def report_pages() -> list[tuple[str, str]]:
-    """Every report page listed in fixtures/expected_urls.yaml that exists on disk."""
-    pages = []
-    for site_dir in sorted((ROOT / "sites").iterdir()):
-        for html in sorted(site_dir.rglob("art_*.html")) + sorted(site_dir.rglob("t2*.html")) + sorted(
-            site_dir.rglob("c[0-9]*.html")
-        ) + sorted(p for p in site_dir.rglob("[0-9]*.html")):
-            pages.append((site_dir.name, "/" + str(html.relative_to(site_dir))))
-    return pages
