@@ -32,7 +32,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         mw.crawler = crawler
         return mw
 
-    async def _wait(self, result: Request | Response, request: Request) -> Request | Response:
+    async def _wait(self, result: Request | Response) -> Request | Response:
         if isinstance(result, Request):
             tries = result.meta.get("retry_times", 1)
             delay = min(self.cap, self.base * 2 ** (tries - 1)) * random.uniform(0.8, 1.2)
@@ -41,10 +41,10 @@ class BackoffRetryMiddleware(RetryMiddleware):
         return result
 
     async def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
-        return await self._wait(super().process_response(request, response), request)
+        return await self._wait(super().process_response(request, response))
 
     async def process_exception(self, request: Request, exception: Exception) -> Request | Response | None:  # type: ignore[override]
         result = super().process_exception(request, exception)
         if result is None:
             return None
-        return await self._wait(result, request)
+        return await self._wait(result)

@@ -12,6 +12,8 @@ from typing import Any
 
 from parsel import Selector
 
+from crawler.text.normalise import normalise_fragment
+
 _BLOCKS = frozenset({
     "p", "div", "tr", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "table", "tbody",
     "thead", "tfoot", "section", "article", "header", "footer", "nav", "center", "blockquote",
@@ -50,16 +52,12 @@ def page_selector(item: Mapping[str, Any]) -> Selector | None:
     return None
 
 
-def normaliser(item: Mapping[str, Any]) -> Normaliser | None:
-    """The text stage's string normaliser (pinyin out, Simplified, widths), if installed.
+def normaliser(item: Mapping[str, Any]) -> Normaliser:
+    """The text stage's string normaliser (pinyin out, Simplified, widths).
 
     Strings the parsers take straight from the tree (cells, the ``<h1>``, a
     metadata line) go through it so they read like the item's ``text``.
     """
-    try:
-        from crawler.text.normalise import normalise_fragment  # noqa: PLC0415
-    except ImportError:
-        return None
     return partial(normalise_fragment, traditional=item.get("script") == "traditional")
 
 

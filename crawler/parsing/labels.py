@@ -244,17 +244,6 @@ APPLICATION_ROWS_2019 = ("1", "2", "3.1", "3.2", *(f"3.3.{i}" for i in range(1, 
 APPLICATION_ROWS_2021 = tuple(r for r in APPLICATION_ROWS_2019 if r != "3.6")[:-2] + (
     "3.6.1", "3.6.2", "3.6.3", "3.7", "4")
 
-# Printed labels for rows and columns (used as row_label/col_label when the
-# page's own label is unusable, and by tests).
-ROW_LABELS: dict[str, dict[str, str]] = {
-    "active": {
-        "rules": "规章", "normative": "行政规范性文件", "licensing": "行政许可",
-        "other_services": "其他对外管理服务事项", "penalty": "行政处罚",
-        "coercion": "行政强制", "fees": "行政事业性收费", "procurement": "政府集中采购",
-    },
-    "review_litigation": {"all": ""},
-}
-
 # A cell whose whole text is one of these is a placeholder, not a number.
 EMPTY_VALUES = {"", "/", "／", "—", "——", "-", "--", "－", "无", "空", "暂无", "\\", "×", "…"}
 

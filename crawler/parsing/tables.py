@@ -23,7 +23,7 @@ from crawler.parsing.labels import (
     TABLE_CODES, compact, strip_numbering,
 )
 from crawler.parsing.sections import classify_heading
-from crawler.parsing.values import clean_cell, is_value_cell, parse_value
+from crawler.parsing.values import is_value_cell, parse_value
 
 Cell = dict[str, object]
 _FULL_COLUMN_LABEL = {(t, code): full for t, cols in COLUMN_LABELS.items() for code, _, full in cols}
@@ -436,8 +436,3 @@ def extract_tables(
     mapper.report_gaps(images=len(main.xpath(".//img")) if main is not None else 0)
     mapper.result.errors = list(dict.fromkeys(mapper.result.errors))
     return mapper.result
-
-
-def clean_raw(text: str) -> str:
-    """Default cell normalisation when the text stage's helper is absent."""
-    return clean_cell(text)

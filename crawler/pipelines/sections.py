@@ -17,10 +17,9 @@ class SectionsPipeline:
     def process_item(self, item: ReportItem) -> ReportItem:
         try:
             sections = split_sections(item_text(item))
-            clean = normaliser(item)
-            if clean is not None:  # headings read like the normalised text, however it was made
-                for section in sections:
-                    section["heading"] = clean(str(section["heading"]))
+            clean = normaliser(item)  # headings read like the normalised text, however it was made
+            for section in sections:
+                section["heading"] = clean(str(section["heading"]))
         except Exception as exc:
             logger.exception("sections failed for %s", item.get("url"))
             add_error(item, "sections", f"{type(exc).__name__}: {exc}")

@@ -50,7 +50,6 @@ class Decoded:
     html: str
     encoding: str
     reason: str
-    script: str
     repairs: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -119,7 +118,7 @@ def decode_body(body: bytes, content_type: str | None = None) -> Decoded:
             html = body[len(bom):].decode(encoding, "replace")
             return Decoded(html, encoding.replace("-le", "").replace("-be", "")
                            if encoding.startswith("utf-16") else encoding,
-                           "bom", script.detect_script(html))
+                           "bom")
     header_label = header_charset(content_type)
     meta_label = meta_charset(body)
     declared = [
@@ -169,7 +168,7 @@ def decode_body(body: bytes, content_type: str | None = None) -> Decoded:
             reason = "detected: " + "; ".join(notes) + f"; {chosen.encoding} {_describe_ok(chosen)}"
     page_script = script.detect_script(chosen.text[:SAMPLE_CHARS * 5])
     html, repairs = mojibake.repair_text(chosen.text, chosen.encoding, page_script)
-    return Decoded(html, chosen.encoding, reason, page_script, repairs)
+    return Decoded(html, chosen.encoding, reason, repairs)
 
 
 def _describe_ok(trial: _Trial) -> str:
