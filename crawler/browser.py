@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import shutil
 from typing import TYPE_CHECKING, Any
 
 from playwright.async_api import Error as PlaywrightError
@@ -41,22 +40,11 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 HTML_TYPES = ("", "text/html", "application/xhtml+xml")
 DROP_HEADERS = {"content-encoding", "content-length", "transfer-encoding"}
 # Status of the document the page shows now (Chromium ≥ 109), not of the first load.
 NAVIGATION_STATUS = ("() => { const e = performance.getEntriesByType('navigation')[0];"
                      " return e && e.responseStatus ? e.responseStatus : null; }")
-
-
-def chromium_path() -> str:
-    """The system Chromium: Playwright cannot download its own browser here."""
-    return shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
-
-
-def launch_options() -> dict[str, Any]:
-    return {"executable_path": chromium_path(), "headless": True, "args": list(CHROMIUM_ARGS)}
 
 
 def sniff_charset(body: bytes) -> str:

@@ -52,6 +52,11 @@ ITEM_PIPELINES = {
     "crawler.pipelines.store.SQLiteStorePipeline": 900,
 }
 
+# Switches for the text stages (on by default; off leaves the raw page to later stages).
+ATTACHMENTS_ENABLED = True    # PDF/DOCX report attachments → HTML before decode
+DECODE_ENABLED = True         # charset by evidence, mojibake repair
+NORMALISE_ENABLED = True      # main content, pinyin out, Traditional → Simplified
+
 # Feed exports (-O reports.csv) write the report columns, not raw bytes or trees.
 FEED_EXPORT_FIELDS = [
     "report_id", "index_no", "title", "report_year", "publisher", "publish_date", "doc_no",
@@ -68,7 +73,7 @@ TELNETCONSOLE_ENABLED = False
 # (crawler/browser.py, crawler/middlewares/browser.py, crawler/distributed.py; README
 # "JS-rendered portals" and "Distributed crawls".)
 import os as _os
-import shutil as _shutil
+from crawler import chromium as _chromium
 
 # Requests marked `render` (cms: browser, render: true, anti-bot retries) are rendered
 # in the system Chromium; all others use Scrapy's HTTP handler.  The browser starts
@@ -78,12 +83,7 @@ DOWNLOAD_HANDLERS = {
     "https": "crawler.browser.BrowserDownloadHandler",
 }
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
-PLAYWRIGHT_LAUNCH_OPTIONS = {
-    "executable_path": _shutil.which("chromium") or "/usr/bin/chromium",  # Debian's; no download
-    "headless": True,
-    "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--no-first-run"],
-}
+PLAYWRIGHT_LAUNCH_OPTIONS = _chromium.launch_options()   # Debian's chromium; Playwright cannot download one
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 # Anti-bot walls: these statuses with a cookie-setting, reloading script are retried in the browser.

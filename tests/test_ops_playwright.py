@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.browser import launch_options
+from crawler.chromium import launch_options
 from crawler.fixture_server import FixtureServer, render_registry
 from conftest import FIXTURES, Crawl
 
