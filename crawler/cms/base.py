@@ -10,6 +10,7 @@ from parsel import Selector
 from w3lib.url import canonicalize_url
 
 from crawler.cms.links import is_index_page, is_next_page
+from crawler.parsing.metadata import parse_date
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -17,7 +18,6 @@ if TYPE_CHECKING:
 
     from crawler.registry import Portal
 
-DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})")
 SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "#")
 
 
@@ -52,10 +52,9 @@ def link_date(anchor: Selector) -> str | None:
     """The date printed beside a link: in its title/text, or its row's text."""
     for text in (" ".join(anchor.xpath(".//text()").getall()),
                  " ".join(anchor.xpath("./ancestor::*[self::li or self::tr or self::dd or self::div][1]//text()").getall())):
-        match = DATE.search(text)
-        if match:
-            y, m, d = match.groups()
-            return f"{y}-{int(m):02d}-{int(d):02d}"
+        found = parse_date(text)
+        if found:
+            return found
     return None
 
 

@@ -9,7 +9,7 @@ from datetime import date
 
 from parsel import Selector
 
-from crawler.cms.links import is_report_title
+from crawler.cms.links import YEAR, is_report_title
 
 from crawler.parsing.labels import (
     BODY_SUFFIXES, CN_DIGITS, FORMAT_MARKERS, META_LABELS, META_TAGS, compact,
@@ -164,7 +164,6 @@ def find_title(text: str, tree: Selector | None, link_title: str | None,
     return None
 
 
-_YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年")
 _YEAR_IN_TEXT = re.compile(r"现将\s*((?:19|20)\d{2})\s*年|统计期限自\s*((?:19|20)\d{2})|"
                            r"((?:19|20)\d{2})\s*年度?政府信息公开")
 
@@ -177,7 +176,7 @@ def report_year(title: str | None, text: str, publish_date: str | None) -> int |
     >>> report_year(None, "", "2021-01-07")
     2020
     """
-    for source, regex in ((title or "", _YEAR_IN_TITLE), (text or "", _YEAR_IN_TEXT)):
+    for source, regex in ((title or "", YEAR), (text or "", _YEAR_IN_TEXT)):
         match = regex.search(unicodedata.normalize("NFKC", source))
         if match:
             return int(next(g for g in match.groups() if g))
