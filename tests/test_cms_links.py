@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.cms.links import is_index_page, is_next_page, is_report_title, title_year
+from crawler.cms.links import is_index_page, is_next_page
+from crawler.parsing.titles import is_report_title, title_year
 
 
 @pytest.mark.parametrize("title, expected", [

@@ -13,7 +13,7 @@ from urllib.parse import urljoin
 from parsel import Selector
 
 from crawler.attachments.detect import EXTENSION, url_extension
-from crawler.cms.links import is_report_title
+from crawler.parsing.titles import is_report_title
 
 # A report's own part headings (一、总体情况 … / 第一部分): two or more mean full text.
 PART_HEADING = re.compile(r"^\s*(?:[一二三四五六七]\s*[、.．]|第[一二三四五六七]部分)")

@@ -9,7 +9,7 @@ from datetime import date
 
 from parsel import Selector
 
-from crawler.cms.links import YEAR, is_report_title
+from crawler.parsing.titles import YEAR, is_report_title
 
 from crawler.parsing.labels import (
     BODY_SUFFIXES, CN_DIGITS, FORMAT_MARKERS, META_LABELS, META_TAGS, compact,

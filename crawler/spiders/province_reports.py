@@ -38,7 +38,7 @@ from w3lib.url import canonicalize_url
 
 from crawler.cms import get_adapter
 from crawler.attachments.links import attachment_to_follow
-from crawler.cms.links import is_report_title, title_year
+from crawler.parsing.titles import is_report_title, title_year
 from crawler.items import ReportItem
 from crawler.registry import Portal, Registry, RegistryError, load_registry
 from crawler.storage import completed_listings, known_report_urls, mark_listings_complete, open_db
