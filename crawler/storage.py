@@ -38,6 +38,19 @@ def stored_record(item: Mapping[str, Any]) -> dict[str, Any]:
     return {key: item[key] for key in STORED_FIELDS if item.get(key) is not None}
 
 
+# One statement per write (no sqlite-utils upsert: its INSERT OR IGNORE + UPDATE
+# fired the full-text triggers twice for every new report).
+_COLUMNS = list(REPORT_COLUMNS)
+UPSERT_REPORT = (
+    f"INSERT INTO reports ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+    " ON CONFLICT(report_id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS if c != "report_id")
+)
+PAGE_COLUMNS = ("url", "method", "fingerprint", "kind", "portal_id", "status", "error", "content_type",
+                "size", "attempt", "fetched_at")
+INSERT_PAGE = f"INSERT INTO pages ({', '.join(PAGE_COLUMNS)}) VALUES ({', '.join('?' * len(PAGE_COLUMNS))})"
+
+
 class StoreError(RuntimeError):
     """The database cannot be opened or migrated."""
 
@@ -186,7 +199,7 @@ def _save_report(db: sqlite_utils.Database, record: dict[str, Any], now: str) ->
         mine = (-row["completeness"], row["portal_id"] or "", row["url"])
         keep = old is None or old[2] == row["url"] or mine < (-old[0], old[1] or "", old[2])
         if keep:
-            db["reports"].upsert(row, pk="report_id")
+            db.conn.execute(UPSERT_REPORT, [row[c] for c in _COLUMNS])
             for table in ("sections", "table_cells", "checks"):
                 db.execute(f"DELETE FROM {table} WHERE report_id = ?", [report_id])
             # Plain executemany: a report has hundreds of cells, and per-row
@@ -219,8 +232,11 @@ def _save_report(db: sqlite_utils.Database, record: dict[str, Any], now: str) ->
 
 def log_page(db: sqlite_utils.Database, page: dict[str, Any]) -> None:
     """Append one fetch (successful or not) to the `pages` log."""
+    unknown = set(page) - set(PAGE_COLUMNS)
+    if unknown:
+        raise ValueError(f"page record has fields the pages table lacks: {sorted(unknown)}")
     with db.atomic():
-        db["pages"].insert(page)
+        db.conn.execute(INSERT_PAGE, [page.get(c) for c in PAGE_COLUMNS])
 
 
 def known_report_urls(db: sqlite_utils.Database) -> set[str]:
