@@ -32,6 +32,7 @@ META_LABELS = (
     "体裁分类", "體裁分類", "公开方式", "公開方式", "信息来源", "信息來源", "发布时间",
     "發布時間", "所属机构", "來源", "来源", "公开范围", "组配分类", "有效性",
 )
+_META_LABEL_RE = re.compile("|".join(map(re.escape, META_LABELS)))
 META_MAX_CHARS = 800
 # Text nodes worth checking for labels (a label may be split by pinyin).
 META_TEXT_XPATH = "//text()[" + " or ".join(
@@ -128,6 +129,8 @@ def find_meta(root: etree._Element, total: dict) -> etree._Element | None:
     for text in _META_TEXT(root):
         parent = text.getparent()
         plain = strip_pinyin(str(text))  # 發(fā)布時(shí)間 is a label too
+        if not _META_LABEL_RE.search(plain):  # most hits are body text saying 公开
+            continue
         labels = {label for label in META_LABELS if label in plain}
         if not labels:
             continue
