@@ -17,7 +17,8 @@ logger = logging.getLogger(__name__)
 
 # The script is decided on what a reader sees, not on the markup: Word-pasted
 # cells repeat `font-family:宋体` hundreds of times in their style attributes.
-VISIBLE_TEXT = etree.XPath("//body//text()[not(ancestor::script) and not(ancestor::style)]")
+# Script and style hold only text, so parent:: suffices; plain strings, not smart ones.
+VISIBLE_TEXT = etree.XPath("//body//text()[not(parent::script or parent::style)]", smart_strings=False)
 SCRIPT_SAMPLE = 20_000
 
 
