@@ -13,6 +13,7 @@ table row per line with cells joined by `` | ``; portal boilerplate lines
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from lxml import etree
 
@@ -153,9 +154,7 @@ def find_meta(root: etree._Element, total: dict) -> etree._Element | None:
 
 
 def _inline_text(el: etree._Element, skip: etree._Element | None) -> str:
-    parts: list[str] = []
-    _collect(el, parts, skip, inline=True)
-    return WS_RE.sub(" ", _unsoft("".join(parts))).strip()
+    return WS_RE.sub(" ", _unsoft("".join(_parts(el, skip, inline=True)))).strip()
 
 
 def _is_layout_table(table: etree._Element) -> bool:
@@ -164,9 +163,8 @@ def _is_layout_table(table: etree._Element) -> bool:
     return any(_count("".join(td.itertext())) > LAYOUT_CELL_CHARS for td in table.iter("td", "th"))
 
 
-def _collect(el: etree._Element, parts: list[str], skip: etree._Element | None,
-             inline: bool = False) -> None:
-    """Append the text of `el`; block boundaries become "\\n" unless inline."""
+def _parts(el: etree._Element, skip: etree._Element | None, inline: bool = False) -> Iterator[str]:
+    """The text of `el` in document order; block boundaries are "\n" unless inline."""
     tag = el.tag
     if not isinstance(tag, str):
         return
@@ -174,39 +172,51 @@ def _collect(el: etree._Element, parts: list[str], skip: etree._Element | None,
     if tag in SKIP_TAGS or el is skip:
         return
     if tag == "table" and not inline and not _is_layout_table(el):
-        parts.append("\n")
+        yield "\n"
         for row in el.iter("tr"):
             cells = [_inline_text(cell, skip) for cell in row if _is_element(cell)
                      and cell.tag.lower() in ("td", "th")]
             if any(cells):
-                parts.append(CELL_SEPARATOR.join(cells) + "\n")
+                yield CELL_SEPARATOR.join(cells) + "\n"
         return
     if tag in ("td", "th"):  # a cell outside a rendered table: keep cells apart
-        parts.append(" ")
+        yield " "
     block = tag in BLOCK_TAGS
     if block:
-        parts.append(" " if inline else "\n")
+        yield " " if inline else "\n"
     if el.text:
-        parts.append(_soft(el.text))
+        yield _soft(el.text)
     for child in el:
-        _collect(child, parts, skip, inline)
+        yield from _parts(child, skip, inline)
         if child.tail:
-            parts.append(_soft(child.tail))
+            yield _soft(child.tail)
     if block:
-        parts.append(" " if inline else "\n")
+        yield " " if inline else "\n"
+
+
+def iter_lines(el: etree._Element, skip: etree._Element | None = None) -> Iterator[str]:
+    """Paragraph lines of `el` (raw: not normalised), `skip` left out; lazily,
+    so a reader that needs only the top of a page stops walking where it stops."""
+    current: list[str] = []
+    for part in _parts(el, skip):
+        if "\n" not in part:
+            current.append(part)
+            continue
+        first, *rest = part.split("\n")
+        current.append(first)
+        for piece in rest:
+            line = WS_RE.sub(" ", _unsoft("".join(current))).strip()
+            if line:
+                yield line
+            current = [piece]
+    line = WS_RE.sub(" ", _unsoft("".join(current))).strip()
+    if line:
+        yield line
 
 
 def render_lines(el: etree._Element, skip: etree._Element | None = None) -> list[str]:
-    """Paragraph lines of `el` (raw: not normalised), `skip` left out."""
-    parts: list[str] = []
-    _collect(el, parts, skip)
-    text = _unsoft("".join(parts))
-    lines = []
-    for line in text.split("\n"):
-        line = WS_RE.sub(" ", line).strip()
-        if line:
-            lines.append(line)
-    return lines
+    """:func:`iter_lines`, as a list."""
+    return list(iter_lines(el, skip))
 
 
 def drop_boilerplate(lines: list[str]) -> list[str]:
