@@ -6,7 +6,8 @@ import logging
 
 from crawler.items import ReportItem, add_error
 from crawler.parsing.metadata import extract_metadata
-from crawler.parsing.itemtext import item_text, iter_block_lines, normaliser, table_text
+from crawler.parsing.itemtext import item_text, normaliser, table_text
+from crawler.text.extract import iter_lines
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ class MetadataPipeline:
                 table_text=table_text(item),
                 link_title=item.get("link_title"),
                 link_date=item.get("link_date"),
-                page_lines=iter_block_lines(item["tree"]) if item.get("tree") is not None else (),
+                page_lines=iter_lines(item["tree"].root) if item.get("tree") is not None else (),
                 normalise=normaliser(item),
             )
         except Exception as exc:  # a parsing bug must not lose the report
