@@ -29,12 +29,14 @@ import json
 import logging
 import os
 import socket
+import sqlite3
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+import redis
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy_redis.scheduler import Scheduler
@@ -42,7 +44,6 @@ from scrapy_redis.scheduler import Scheduler
 from crawler.storage import log_page, mark_listings_complete, store_report
 
 if TYPE_CHECKING:
-    import redis
     import sqlite_utils
     from scrapy import Request, Spider
     from scrapy.crawler import Crawler
@@ -247,9 +248,16 @@ class Drain:
             logger.warning("Drain: unknown message kind %r; skipped", kind)
 
     def take(self, raw: bytes) -> None:
-        """Handle one message, then release it; one that cannot be handled is set aside, not retried forever."""
+        """Handle one message, then release it; one that cannot be handled is set aside, not retried forever.
+
+        Redis or SQLite being unavailable is not the message's fault: that
+        error stops the drain and the message stays in ``processing``, to be
+        handled first on restart.
+        """
         try:
             self.handle(raw)
+        except (redis.RedisError, sqlite3.OperationalError):
+            raise
         except Exception:
             logger.exception("Drain: message could not be handled; kept in %s", self.keys.failed)
             self.server.lpush(self.keys.failed, raw)

@@ -176,10 +176,14 @@ def store_report(db: sqlite_utils.Database, record: dict[str, Any], now: str) ->
     Never lose a fetched report: when its full record cannot be written
     (a bug in a stage, a value SQLite refuses), keep what identifies it and
     the error, so it can be found and re-parsed.  The single-process store
-    and the distributed drain both write through here.
+    and the distributed drain both write through here.  A database that is
+    locked, full or unreadable (OperationalError) is not the record's fault:
+    that error is raised, not stored.
     """
     try:
         return save_report(db, record, now), None
+    except sqlite3.OperationalError:
+        raise
     except Exception as exc:
         logger.exception("Storing %s failed; keeping it without its parsed parts", record.get("url"))
         error = f"{type(exc).__name__}: {exc}"

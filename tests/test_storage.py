@@ -113,3 +113,15 @@ def test_a_report_whose_parts_cannot_be_written_is_kept_bare_with_the_reason(tmp
     assert [e["stage"] for e in json.loads(row[1])] == ["tables", "store"]
     assert db.execute("SELECT COUNT(*) FROM sections").fetchone()[0] == 0
     assert store_report(db, record("http://a/2", report_id="r2"), "t") == (True, None)
+
+
+def test_a_locked_database_is_an_error_not_a_bare_row(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "r.db")
+    db.execute("PRAGMA busy_timeout = 100")
+    other = sqlite3.connect(tmp_path / "r.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")            # another writer holds the lock
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        store_report(db, record("http://a/1"), "t")
+    other.execute("ROLLBACK")
+    assert db.execute("SELECT COUNT(*) FROM reports").fetchone()[0] == 0
+    assert store_report(db, record("http://a/1"), "t") == (True, None)
