@@ -15,16 +15,15 @@ from typing import Any
 
 import sqlite_utils
 
+from crawler.items import REPORT_FIELDS
 from crawler.parsing.labels import APPLICATION_COLUMNS, APPLICATION_ROWS_2019, APPLICATION_ROWS_2021
 
 logger = logging.getLogger(__name__)
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-REPORT_FIELDS = ["report_id", "index_no", "title", "report_year", "publisher", "publish_date",
-                 "doc_no", "format", "portal_id", "province", "level", "url", "source_encoding",
-                 "script", "fetched_at", "dedup_key", "errors", "text"]
+CSV_REPORT_FIELDS = [*REPORT_FIELDS, "dedup_key", "errors", "text"]
 TABLE_QUERIES = {
-    "reports.csv": f"SELECT {', '.join(REPORT_FIELDS)} FROM reports ORDER BY province, portal_id, report_year, report_id",
+    "reports.csv": f"SELECT {', '.join(CSV_REPORT_FIELDS)} FROM reports ORDER BY province, portal_id, report_year, report_id",
     "sections.csv": "SELECT report_id, seq, code, heading, text FROM sections ORDER BY report_id, seq",
     "table_cells.csv": "SELECT report_id, table_code, row_code, row_label, col_code, col_label, raw, value "
                        "FROM table_cells ORDER BY report_id, table_code, rowid",

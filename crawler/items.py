@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import scrapy
 
-# Fields the store and feed exports write; objects that only live in memory
-# (parsed trees, raw bytes) are deliberately left out.
-EXPORT_FIELDS = [
+# A report's own columns, in the order every export shows them (feed exports,
+# reports.csv, `scrapy extract`); each adds what it needs (text, errors, ...).
+# Objects that only live in memory (parsed trees, raw bytes) are never exported.
+REPORT_FIELDS = [
     "report_id", "index_no", "title", "report_year", "publisher", "publish_date",
     "doc_no", "format", "portal_id", "province", "level", "url", "source_encoding",
-    "encoding_reason", "script", "fetched_at", "text",
+    "encoding_reason", "script", "fetched_at",
 ]
 
 

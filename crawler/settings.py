@@ -5,6 +5,8 @@ Every custom setting is documented in the README ("Settings").
 
 from __future__ import annotations
 
+from crawler import items as _items
+
 BOT_NAME = "reports"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -58,11 +60,7 @@ DECODE_ENABLED = True         # charset by evidence, mojibake repair
 NORMALISE_ENABLED = True      # main content, pinyin out, Traditional → Simplified
 
 # Feed exports (-O reports.csv) write the report columns, not raw bytes or trees.
-FEED_EXPORT_FIELDS = [
-    "report_id", "index_no", "title", "report_year", "publisher", "publish_date", "doc_no",
-    "format", "portal_id", "province", "level", "url", "source_encoding", "script",
-    "fetched_at",
-]
+FEED_EXPORT_FIELDS = list(_items.REPORT_FIELDS)
 FEED_EXPORT_ENCODING = "utf-8"
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

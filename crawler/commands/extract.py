@@ -25,7 +25,7 @@ from scrapy.utils.misc import build_from_crawler, load_object
 from scrapy.utils.test import get_crawler
 from w3lib.encoding import html_to_unicode
 
-from crawler.items import EXPORT_FIELDS, ReportItem
+from crawler.items import REPORT_FIELDS, ReportItem
 
 PARSING_STAGES = (
     "crawler.pipelines.metadata.MetadataPipeline",
@@ -34,8 +34,7 @@ PARSING_STAGES = (
 )
 LAST_STAGE = PARSING_STAGES[-1]
 PROJECT_SETTINGS = "crawler.settings"
-REPORT_FIELDS = [f for f in EXPORT_FIELDS if f not in ("text", "report_id", "fetched_at")] + [
-    "index_key"]
+JSON_FIELDS = [f for f in REPORT_FIELDS if f not in ("report_id", "fetched_at")] + ["index_key"]
 
 
 def stage_paths(settings: BaseSettings) -> list[str]:
@@ -101,7 +100,7 @@ def extract_report(body: bytes, *, url: str, content_type: str | None = None,
 
 def report_json(item: ReportItem) -> dict[str, Any]:
     """The report as ``scrapy extract`` prints it."""
-    out: dict[str, Any] = {name: item.get(name) for name in REPORT_FIELDS}
+    out: dict[str, Any] = {name: item.get(name) for name in JSON_FIELDS}
     out["sections"] = item.get("sections") or []
     out["tables"] = item.get("tables") or {}
     out["checks"] = item.get("checks") or []
