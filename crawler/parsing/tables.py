@@ -20,7 +20,7 @@ from crawler.parsing.grid import Grid, clean_label, data_tables, table_grid, tex
 from crawler.parsing.labels import (
     ACTIVE_COLUMNS, APPLICATION_COLUMNS, APPLICATION_ROWS_2019, APPLICATION_ROWS_2021,
     COLUMN_LABELS, GROUP_PATTERNS, REVIEW_COLUMNS, REVIEW_GROUPS, REVIEW_LEAVES, ROW_PATTERNS,
-    TABLE_CODES, compact, strip_numbering,
+    TABLE_CODES, VALUE_UNITS, compact, strip_numbering,
 )
 from crawler.parsing.sections import classify_heading
 from crawler.parsing.values import is_value_cell, parse_value
@@ -57,7 +57,8 @@ class Label:
 _COLUMN_RES = tuple((table, tuple((code, re.compile(pattern), full) for code, pattern, full in columns))
                     for table, columns in COLUMN_LABELS.items())
 # Cells that can only be values (numbers, units, placeholders) are never labels.
-_VALUE_ONLY = re.compile(r"[\d.,+\-−/\\—－×…%]*(?:件|个|项|次|条|万元|元|人次|家|份|起|人)?")
+_VALUE_ONLY = re.compile(r"[\d.,+\-−/\\—－×…%]*(?:"
+                         + "|".join(sorted(map(re.escape, VALUE_UNITS), key=len, reverse=True)) + ")?")
 
 
 def _column_matches(words: str) -> list[tuple[str, str]]:
