@@ -33,7 +33,7 @@ class TablesPipeline:
         for error in result.errors:
             add_error(item, "tables", error)
         try:
-            item["checks"] = run_checks(result.tables)
+            item["checks"] = run_checks(item["tables"])
         except Exception as exc:  # the cells stand on their own; the report keeps them
             logger.exception("checks failed for %s", item.get("url"))
             add_error(item, "checks", f"{type(exc).__name__}: {exc}")
