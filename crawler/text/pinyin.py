@@ -9,6 +9,7 @@ toned annotations too.
 
 from __future__ import annotations
 
+import functools
 import re
 
 TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
@@ -24,12 +25,16 @@ SYLLABLE_RE = re.compile(
 MIN_TONED_FOR_TONELESS = 3
 
 
-def _is_syllable(word: str) -> bool:
-    return SYLLABLE_RE.fullmatch(word.rstrip("12345").translate(TONE_BASE)) is not None
+NOT_PINYIN, TONELESS, TONED_SYLLABLE = 0, 1, 2
 
 
-def _toned(word: str) -> bool:
-    return word[-1] in "12345" or any(ch in TONED for ch in word)
+@functools.lru_cache(maxsize=4096)
+def _kind(word: str) -> int:
+    """Cached: an annotated page repeats a few hundred syllables thousands of times."""
+    if SYLLABLE_RE.fullmatch(word.rstrip("12345").translate(TONE_BASE)) is None:
+        return NOT_PINYIN
+    toned = word[-1] in "12345" or any(ch in TONED for ch in word)
+    return TONED_SYLLABLE if toned else TONELESS
 
 
 def strip_pinyin(text: str) -> str:
@@ -46,8 +51,7 @@ def strip_pinyin(text: str) -> str:
 
     def toned_only(match: re.Match[str]) -> str:
         nonlocal toned
-        word = match.group(1)
-        if _toned(word) and _is_syllable(word):
+        if _kind(match.group(1)) == TONED_SYLLABLE:
             toned += 1
             return ""
         return match.group()
@@ -55,6 +59,6 @@ def strip_pinyin(text: str) -> str:
     text = ANNOTATION_RE.sub(toned_only, text)
     if toned >= MIN_TONED_FOR_TONELESS:
         text = ANNOTATION_RE.sub(
-            lambda m: "" if _is_syllable(m.group(1)) else m.group(), text
+            lambda m: "" if _kind(m.group(1)) != NOT_PINYIN else m.group(), text
         )
     return text
