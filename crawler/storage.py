@@ -223,7 +223,12 @@ def _save_report(db: sqlite_utils.Database, record: dict[str, Any], now: str) ->
                 [(report_id, c.get("check_code"), c.get("scope"), c.get("expected"), c.get("actual"),
                   c.get("status")) for c in record.get("checks") or []])
             db.execute("UPDATE report_urls SET kept = 0 WHERE report_id = ?", [report_id])
-        for url in {record["url"], record.get("link_url") or record["url"]}:
+        urls = {record["url"], record.get("link_url") or record["url"]}
+        marks = ", ".join("?" * len(urls))
+        before = [rid for (rid,) in db.execute(
+            f"SELECT DISTINCT report_id FROM report_urls WHERE url IN ({marks}) AND report_id != ?",
+            [*urls, report_id])]
+        for url in urls:
             db.execute(
                 "INSERT INTO report_urls (url, report_id, portal_id, listing_url, link_title, kept,"
                 " first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
@@ -231,7 +236,23 @@ def _save_report(db: sqlite_utils.Database, record: dict[str, Any], now: str) ->
                 " kept = excluded.kept, last_seen = excluded.last_seen",
                 [url, report_id, record.get("portal_id"), record.get("listing_url"),
                  record.get("link_title"), int(keep and url == record["url"]), now, now])
+        for superseded in before:
+            _drop_if_unlinked(db, superseded)
     return keep
+
+
+def _drop_if_unlinked(db: sqlite_utils.Database, report_id: str) -> None:
+    """A report none of whose URLs lead to it any more is superseded, not a second report.
+
+    It happens when the same page is parsed to another identity on a later
+    crawl (a 索引号 now found), or when a cover page stored because its
+    attachment failed is replaced by the attachment itself.
+    """
+    if db.execute("SELECT 1 FROM report_urls WHERE report_id = ? LIMIT 1", [report_id]).fetchone():
+        return
+    for table in ("sections", "table_cells", "checks", "reports"):
+        db.execute(f"DELETE FROM {table} WHERE report_id = ?", [report_id])
+    logger.info("Report %s superseded: none of its URLs lead to it any more", report_id)
 
 
 def log_page(db: sqlite_utils.Database, page: dict[str, Any]) -> None:
@@ -244,8 +265,12 @@ def log_page(db: sqlite_utils.Database, page: dict[str, Any]) -> None:
 
 
 def known_report_urls(db: sqlite_utils.Database) -> set[str]:
-    """URLs (as linked and as fetched) of every stored report."""
-    return {row[0] for row in db.execute("SELECT url FROM report_urls")}
+    """URLs (as linked and as fetched) of every stored report, except reports
+    stored in place of a fetch that failed (a cover page whose attachment never
+    came): the next crawl tries those again."""
+    return {row[0] for row in db.execute(
+        "SELECT url FROM report_urls u WHERE NOT EXISTS (SELECT 1 FROM reports r, json_each(r.errors) e"
+        " WHERE r.report_id = u.report_id AND json_extract(e.value, '$.stage') = 'fetch')")}
 
 
 def completed_listings(db: sqlite_utils.Database) -> set[str]:

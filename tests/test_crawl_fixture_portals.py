@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from typing import Any
 
@@ -150,3 +151,25 @@ def test_years_argument_keeps_only_reports_on_those_years(crawl: Crawl) -> None:
     crawl.run("-a", "years=2021-2022")
     titles = [t for t, in crawl.query("SELECT link_title FROM report_urls")]
     assert titles and all(("2021" in t or "2022" in t) for t in titles)
+
+
+def test_cover_page_is_stored_when_its_attachment_fails_and_replaced_once_it_arrives(crawl_factory: Any) -> None:
+    site, cover, pdf = ("static_wuyi_attachments", "/zwgk/ndbg/202401/t20240125_4410.html",
+                        "/zwgk/ndbg/202401/P020240125513307.pdf")
+    crawl = crawl_factory(faults=[{"site": site, "path": pdf, "kind": "status", "status": 404, "times": 1}])
+    cover_url, pdf_url = crawl.url(site, cover), crawl.url(site, pdf)
+
+    crawl.run()
+    rows = crawl.query("SELECT r.url, r.errors FROM reports r JOIN report_urls u USING (report_id) WHERE u.url = ?",
+                       cover_url)
+    assert [url for url, _ in rows] == [cover_url]
+    errors = json.loads(rows[0][1])
+    assert any(e["stage"] == "fetch" and pdf_url in e["error"] and "cover page is stored" in e["error"]
+               for e in errors)
+    assert pdf_url not in crawl.stored_urls()
+
+    crawl.run()   # the attachment answers now: the cover page is tried again and gives way to it
+    assert crawl.query("SELECT r.url FROM reports r JOIN report_urls u USING (report_id) WHERE u.url = ?",
+                       cover_url) == [(pdf_url,)]
+    assert crawl.query("SELECT COUNT(*) FROM reports WHERE url = ?", cover_url) == [(0,)]
+    assert crawl.stored_urls() == full_set(crawl)

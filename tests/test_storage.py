@@ -125,3 +125,14 @@ def test_a_locked_database_is_an_error_not_a_bare_row(tmp_path: Path) -> None:
     other.execute("ROLLBACK")
     assert db.execute("SELECT COUNT(*) FROM reports").fetchone()[0] == 0
     assert store_report(db, record("http://a/1"), "t") == (True, None)
+
+
+def test_a_page_parsed_to_a_new_identity_supersedes_its_old_row(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "r.db")
+    save_report(db, record("http://a/1", report_id="title-key"), "t1")
+    save_report(db, record("http://b/2", report_id="other"), "t1")
+    save_report(db, record("http://a/1", report_id="index-key", cells=[
+        {"table_code": "applications", "row_code": "1", "col_code": "total", "raw": "3", "value": 3}]), "t2")
+    assert {r for r, in db.execute("SELECT report_id FROM reports")} == {"index-key", "other"}
+    assert db.execute("SELECT report_id FROM report_urls WHERE url = 'http://a/1'").fetchone() == ("index-key",)
+    assert db.execute("SELECT COUNT(*) FROM reports_fts WHERE reports_fts MATCH '年度报告'").fetchone()[0] == 2

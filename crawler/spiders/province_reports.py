@@ -64,6 +64,13 @@ def parse_years(value: str | None) -> tuple[int, int] | None:
     return (min(first, last), max(first, last))
 
 
+def fetched(response: Response) -> dict[str, Any]:
+    """What a report item needs of a response (plain data: it may travel in request meta)."""
+    ctype = response.headers.get("Content-Type")
+    return {"url": canonicalize_url(response.url), "status": response.status,
+            "content_type": ctype.decode("latin-1") if ctype else None, "body": response.body}
+
+
 class ProvinceReportsSpider(scrapy.Spider):
     name = "province_reports"
 
@@ -178,16 +185,18 @@ class ProvinceReportsSpider(scrapy.Spider):
             if attachment is not None:
                 yield from self._follow_attachment(response, attachment)
                 return
-        ctype = response.headers.get("Content-Type")
         link_url = response.meta.get("attachment_of") or \
             canonicalize_url(response.meta.get("redirect_urls", [response.url])[0])
-        yield ReportItem(
-            url=canonicalize_url(response.url), link_url=link_url, portal_id=portal.id,
-            province=portal.province, level=portal.level, listing_url=response.meta.get("listing_url"),
-            link_title=response.meta.get("link_title"), link_date=response.meta.get("link_date"),
-            status=response.status, content_type=ctype.decode("latin-1") if ctype else None,
-            body=response.body, fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            errors=[],
+        yield self._report_item(portal, response.meta, fetched(response), link_url)
+
+    def _report_item(self, portal: Portal, meta: dict[str, Any], page: dict[str, Any], link_url: str,
+                     errors: list[dict[str, str]] | None = None) -> ReportItem:
+        return ReportItem(
+            url=page["url"], link_url=link_url, portal_id=portal.id, province=portal.province,
+            level=portal.level, listing_url=meta.get("listing_url"), link_title=meta.get("link_title"),
+            link_date=meta.get("link_date"), status=page["status"], content_type=page["content_type"],
+            body=page["body"], fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            errors=errors or [],
         )
 
     def _follow_attachment(self, response: TextResponse, url: str) -> Iterable[Request]:
@@ -197,8 +206,12 @@ class ProvinceReportsSpider(scrapy.Spider):
             self.crawler.stats.inc_value("report/attachment_known_count")
             return
         meta = {key: response.meta.get(key) for key in ("portal_id", "listing_url", "link_title", "link_date")}
+        # The cover page rides along (it is small: that is why it is a cover page),
+        # so that an attachment which never arrives still leaves the page stored.
         request = Request(url, callback=self.parse_report, errback=self.report_failed, priority=10, dont_filter=True,
-                          meta={**meta, "page_kind": "report",
+                          meta={**meta, "page_kind": "report", "cover_page": fetched(response),
+                                "cover_link_url": canonicalize_url(response.meta.get("redirect_urls",
+                                                                                     [response.url])[0]),
                                 "attachment_of": canonicalize_url(response.url)})
         if self._first_time(request):
             logger.info("Report page %s holds an attachment: following %s", response.url, url)
@@ -210,10 +223,17 @@ class ProvinceReportsSpider(scrapy.Spider):
         logger.error("Listing %s failed after retries: %s", request.url, failure.value)
         self.crawler.stats.inc_value("listing/failed_count")
 
-    def report_failed(self, failure: Any) -> None:
+    def report_failed(self, failure: Any) -> Iterable[ReportItem]:
         request = failure.request
         logger.error("Report %s failed after retries: %s (kept in pages)", request.url, failure.value)
         self.crawler.stats.inc_value("report/failed_count")
+        cover = request.meta.get("cover_page")
+        if cover is not None:  # the attachment never came: store the cover page, saying why
+            self.crawler.stats.inc_value("report/cover_page_stored_count")
+            error = {"stage": "fetch", "error": f"attachment {request.url} failed after retries "
+                                                 f"({failure.value}); the cover page is stored instead"}
+            yield self._report_item(self._portal(request.meta["portal_id"]), request.meta, cover,
+                                    request.meta["cover_link_url"], [error])
 
     def _closed(self, spider: scrapy.Spider, reason: str) -> None:
         """Remember which listings were walked to their end by a finished crawl."""
