@@ -25,17 +25,19 @@ from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fixture_pages import report_pages  # noqa: E402
+from fixture_pages import report_pages
 
-from crawler.attachments import is_attachment  # noqa: E402
-from crawler.items import ReportItem  # noqa: E402
+from crawler.attachments import is_attachment
+from crawler.items import ReportItem
 
 
 def build_pipelines(db_path: Path) -> list[object]:
     settings = get_project_settings().copy_to_dict()
     crawler = get_crawler(settings_dict={**settings, "REPORTS_DB": str(db_path), "TWISTED_REACTOR_ENABLED": False})
-    stages = [build_from_crawler(load_object(p), crawler)
-              for p in build_component_list(crawler.settings.getwithbase("ITEM_PIPELINES"))]
+    stages = [
+        build_from_crawler(load_object(p), crawler)
+        for p in build_component_list(crawler.settings.getwithbase("ITEM_PIPELINES"))
+    ]
     for stage in stages:
         if hasattr(stage, "open_spider"):
             stage.open_spider()
@@ -60,9 +62,17 @@ def main() -> None:
 
         def run(page, n=[0]):  # type: ignore[no-untyped-def]
             n[0] += 1
-            item = ReportItem(url=f"http://127.0.0.1/{page.site}{page.path}", link_url=None, body=page.body,
-                              content_type=page.content_type, status=200, portal_id=page.site,
-                              province="bench", fetched_at="2026-01-01T00:00:00", errors=[])
+            item = ReportItem(
+                url=f"http://127.0.0.1/{page.site}{page.path}",
+                link_url=None,
+                body=page.body,
+                content_type=page.content_type,
+                status=200,
+                portal_id=page.site,
+                province="bench",
+                fetched_at="2026-01-01T00:00:00",
+                errors=[],
+            )
             for stage in stages:
                 item = stage.process_item(item)
 
@@ -78,7 +88,7 @@ def main() -> None:
         # so a busy moment of the machine falls on all three; per-page figures are medians.
         samples: dict[int, list[tuple[float, float, float]]] = {i: [] for i in range(len(pages))}
         for page in pages:
-            run(page)   # warm-up: converters, caches, imports
+            run(page)  # warm-up: converters, caches, imports
             forget()
         for _ in range(args.rounds):
             for i, page in enumerate(pages):
@@ -101,15 +111,21 @@ def main() -> None:
     print(f"stages: {' → '.join(names)}")
     print(f"{'page':62} {'KB':>5} {'ours ms':>8} {'traf ms':>8} {'ours/traf':>9} {'ours/lxml':>9}")
     for page, ours, theirs, parse, ratio in rows:
-        print(f"{page.site + page.path:62.62} {len(page.body) / 1024:5.0f} {ours * 1e3:8.2f} {theirs * 1e3:8.2f}"
-              f" {ratio:9.2f} {ours / parse:9.1f}")
-    print(f"{'ALL (' + str(len(rows)) + ' pages)':62} {sum(len(r[0].body) for r in rows) / 1024:5.0f}"
-          f" {total_ours * 1e3:8.2f} {total_theirs * 1e3:8.2f} {total_ours / total_theirs:9.2f}"
-          f" {total_ours / total_parse:9.1f}")
+        print(
+            f"{page.site + page.path:62.62} {len(page.body) / 1024:5.0f} {ours * 1e3:8.2f} {theirs * 1e3:8.2f}"
+            f" {ratio:9.2f} {ours / parse:9.1f}"
+        )
+    print(
+        f"{'ALL (' + str(len(rows)) + ' pages)':62} {sum(len(r[0].body) for r in rows) / 1024:5.0f}"
+        f" {total_ours * 1e3:8.2f} {total_theirs * 1e3:8.2f} {total_ours / total_theirs:9.2f}"
+        f" {total_ours / total_parse:9.1f}"
+    )
     worst = max(rows, key=lambda r: r[4])
     over = [r for r in rows if r[4] > 1.0]
-    print(f"worst page ours/trafilatura: {worst[4]:.2f} ({worst[0].site}{worst[0].path}); "
-          f"pages above 1.0: {len(over)} of {len(rows)}")
+    print(
+        f"worst page ours/trafilatura: {worst[4]:.2f} ({worst[0].site}{worst[0].path}); "
+        f"pages above 1.0: {len(over)} of {len(rows)}"
+    )
     for page, ours, *_ in files:
         print(f"attachment {page.site + page.path}: {len(page.body) / 1024:.0f} KB, {ours * 1e3:.1f} ms CPU")
 

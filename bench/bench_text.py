@@ -28,11 +28,13 @@ import trafilatura
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
+from text_fixture_pages import ROOT as FIXTURES  # noqa: E402
+from text_fixture_pages import content_type
+
 from crawler.text.encoding import decode_body  # noqa: E402
 from crawler.text.mojibake import repair_text  # noqa: E402
 from crawler.text.page import page_text  # noqa: E402
 from crawler.text.script import TRADITIONAL, detect_script  # noqa: E402
-from text_fixture_pages import ROOT as FIXTURES, content_type  # noqa: E402
 
 SEEDS = ROOT.parent / "shared" / "seeds"
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -92,10 +94,24 @@ codecs.register_error("bench-one-byte", lambda exc: ("\ufffd", exc.start + 1))
 def repair_quality(samples: int = 400, seed: int = 7) -> dict[str, dict[str, float]]:
     rng = random.Random(seed)
     pool = sentences()
-    utf8 = {"ours_exact": 0, "ftfy_exact": 0, "ours_changed": 0, "ftfy_changed": 0, "n": 0,
-            "lossless_n": 0, "ours_lossless_exact": 0, "ours_within_lost": 0}
-    drop = {"ours_only_damaged": 0, "ours_within_two": 0, "ftfy_only_damaged": 0,
-            "ours_changed": 0, "ftfy_changed": 0, "n": 0}
+    utf8 = {
+        "ours_exact": 0,
+        "ftfy_exact": 0,
+        "ours_changed": 0,
+        "ftfy_changed": 0,
+        "n": 0,
+        "lossless_n": 0,
+        "ours_lossless_exact": 0,
+        "ours_within_lost": 0,
+    }
+    drop = {
+        "ours_only_damaged": 0,
+        "ours_within_two": 0,
+        "ftfy_only_damaged": 0,
+        "ours_changed": 0,
+        "ftfy_changed": 0,
+        "n": 0,
+    }
     clean = {"ours_unchanged": 0, "ftfy_unchanged": 0, "n": 0}
     for _ in range(samples):
         text = rng.choice(pool)
@@ -120,16 +136,19 @@ def repair_quality(samples: int = 400, seed: int = 7) -> dict[str, dict[str, flo
         raw = text.encode("gbk")
         cut = rng.randrange(len(raw))
         at = len(raw[:cut].decode("gbk", "ignore"))
-        damaged = (raw[:cut] + raw[cut + 1:]).decode("gb18030", "surrogateescape")
+        damaged = (raw[:cut] + raw[cut + 1 :]).decode("gb18030", "surrogateescape")
         fixed, _ = repair_text(damaged, "gb18030", detect_script(text))
         shown = damaged.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
         theirs = ftfy.fix_text(shown)
         drop["n"] += 1
-        allowed = {text[:at] + text[at + 1:]} | {text[:at] + c + text[at + 1:] for c in set(fixed)}
+        allowed = {text[:at] + text[at + 1 :]} | {text[:at] + c + text[at + 1 :] for c in set(fixed)}
         drop["ours_only_damaged"] += fixed in allowed
         drop["ours_within_two"] += len(fixed) >= len(text) - 2 and (
-            fixed[:max(0, at - 1)] == text[:max(0, at - 1)]
-            and fixed[len(fixed) - (len(text) - at - 2):] == text[at + 2:] if len(text) - at - 2 > 0 else True)
+            fixed[: max(0, at - 1)] == text[: max(0, at - 1)]
+            and fixed[len(fixed) - (len(text) - at - 2) :] == text[at + 2 :]
+            if len(text) - at - 2 > 0
+            else True
+        )
         drop["ftfy_only_damaged"] += theirs in allowed
         drop["ours_changed"] += fixed != damaged
         drop["ftfy_changed"] += theirs != shown
@@ -164,23 +183,30 @@ def main() -> None:
     nbytes = sum(len(b) for _, b, _ in pages)
     quality = repair_quality()
     lines = [
-        HEADING, "",
+        HEADING,
+        "",
         f"`python bench/bench_text.py --rounds {args.rounds}` — {len(pages)} fixture report pages, "
-        f"{nbytes / 1e6:.2f} MB; CPU time (process_time), best of {args.rounds}, same run.", "",
+        f"{nbytes / 1e6:.2f} MB; CPU time (process_time), best of {args.rounds}, same run.",
+        "",
         "| stage | CPU s | MB/s | pages/s | × lxml parse | × trafilatura bare |",
         "|---|---|---|---|---|---|",
     ]
-    for name, t in (("lxml.html.fromstring (bytes)", t_lxml),
-                    ("decode + normalise (ours: decode, repair, parse once, main, text)", t_ours),
-                    ("trafilatura.bare_extraction", t_traf)):
-        lines.append(f"| {name} | {t:.3f} | {nbytes / 1e6 / t:.1f} | {len(pages) / t:.0f} | "
-                     f"{t / t_lxml:.1f} | {t / t_traf:.2f} |")
+    for name, t in (
+        ("lxml.html.fromstring (bytes)", t_lxml),
+        ("decode + normalise (ours: decode, repair, parse once, main, text)", t_ours),
+        ("trafilatura.bare_extraction", t_traf),
+    ):
+        lines.append(
+            f"| {name} | {t:.3f} | {nbytes / 1e6 / t:.1f} | {len(pages) / t:.0f} | "
+            f"{t / t_lxml:.1f} | {t / t_traf:.2f} |"
+        )
     u, d, c = quality["utf8-as-gbk"], quality["gbk-dropped-byte"], quality["clean"]
     pct = lambda k, q: f"{100 * q[k] / q['n']:.1f}%"  # noqa: E731
     lines += [
         "",
         f"Repairs on {u['n']} damaged seed sentences (seeded random; `repair_quality()`), ours vs "
-        "`ftfy.fix_text` on the same input:", "",
+        "`ftfy.fix_text` on the same input:",
+        "",
         "| damage | ours: exact / as allowed | ours: changed | ftfy: exact | ftfy: changed |",
         "|---|---|---|---|---|",
         f"| UTF-8 read as GBK (`锛堜竴锛夊仴`; bytes the reader could not pair become U+FFFD) | "
@@ -217,7 +243,7 @@ def main() -> None:
         if HEADING in old:
             start = old.index(HEADING)
             nxt = old.find("\n## ", start + len(HEADING))
-            new = old[:start] + section + (old[nxt + 1:] if nxt != -1 else "")
+            new = old[:start] + section + (old[nxt + 1 :] if nxt != -1 else "")
         else:
             new = old.rstrip("\n") + "\n\n" + section
         RESULTS.write_text(new, encoding="utf-8")

@@ -23,8 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from crawler.commands.extract import extract_report  # noqa: E402
 from test_command_extract import _content_type  # noqa: E402
+
+from crawler.commands.extract import extract_report  # noqa: E402
 
 EXPECTED = ROOT / "fixtures" / "expected" / "reports"
 SITES = ROOT / "fixtures" / "sites"
@@ -40,8 +41,11 @@ def main() -> int:
         rel = expected_path.relative_to(EXPECTED).with_suffix("")
         page = SITES / rel
         expected = json.loads(expected_path.read_text(encoding="utf-8"))
-        report = extract_report(page.read_bytes(), url=expected.get("url") or page.as_uri(),
-                                content_type=expected.get("content_type") or _content_type(page))
+        report = extract_report(
+            page.read_bytes(),
+            url=expected.get("url") or page.as_uri(),
+            content_type=expected.get("content_type") or _content_type(page),
+        )
         want, got = flatten(expected["tables"]), flatten(report["tables"])
         correct = sum(1 for k, v in got.items() if k in want and want[k] == v)
         total_expected += len(want)
@@ -50,8 +54,10 @@ def main() -> int:
         print(f"{rel}: expected {len(want)}, extracted {len(got)}, correct {correct}")
     precision = total_correct / total_extracted if total_extracted else 1.0
     recall = total_correct / total_expected if total_expected else 1.0
-    print(f"reports: {len(list(EXPECTED.rglob('*.json')))}  cells expected: {total_expected}  "
-          f"extracted: {total_extracted}  correct: {total_correct}")
+    print(
+        f"reports: {len(list(EXPECTED.rglob('*.json')))}  cells expected: {total_expected}  "
+        f"extracted: {total_extracted}  correct: {total_correct}"
+    )
     print(f"precision: {precision:.4f}  recall: {recall:.4f}")
     return 0
 

@@ -33,7 +33,8 @@ from scrapy_playwright.page import PageMethod
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 
 if TYPE_CHECKING:
-    from playwright.async_api import Page, Request as PlaywrightRequest, Route
+    from playwright.async_api import Page, Route
+    from playwright.async_api import Request as PlaywrightRequest
     from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.http import Response
@@ -43,8 +44,10 @@ logger = logging.getLogger(__name__)
 HTML_TYPES = ("", "text/html", "application/xhtml+xml")
 DROP_HEADERS = {"content-encoding", "content-length", "transfer-encoding"}
 # Status of the document the page shows now (Chromium ≥ 109), not of the first load.
-NAVIGATION_STATUS = ("() => { const e = performance.getEntriesByType('navigation')[0];"
-                     " return e && e.responseStatus ? e.responseStatus : null; }")
+NAVIGATION_STATUS = (
+    "() => { const e = performance.getEntriesByType('navigation')[0];"
+    " return e && e.responseStatus ? e.responseStatus : null; }"
+)
 
 
 def sniff_charset(body: bytes) -> str:
@@ -99,8 +102,11 @@ async def route_documents(page: Page, request: Request) -> None:
             await route.fallback()
             return
         kwargs: dict[str, Any] = {"max_redirects": 0}  # let the browser follow redirects itself
-        if first["pending"] and pw_request.is_navigation_request() \
-                and pw_request.url.rstrip("/") == request.url.rstrip("/"):
+        if (
+            first["pending"]
+            and pw_request.is_navigation_request()
+            and pw_request.url.rstrip("/") == request.url.rstrip("/")
+        ):
             first["pending"] = False
             if request.method.upper() != pw_request.method.upper():
                 kwargs["method"] = request.method
@@ -140,8 +146,11 @@ async def settle(page: Page, challenge_statuses: list[int], timeout: float) -> d
             break
         await asyncio.sleep(0.1)
     cookies = await page.context.cookies(page.url)
-    return {"status": status, "url": page.url,
-            "cookies": [{"name": c["name"], "value": c["value"], "path": c.get("path", "/")} for c in cookies]}
+    return {
+        "status": status,
+        "url": page.url,
+        "cookies": [{"name": c["name"], "value": c["value"], "path": c.get("path", "/")} for c in cookies],
+    }
 
 
 class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
@@ -173,21 +182,33 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
         meta = request.meta
         meta["playwright"] = True
         user_agent = request.headers.get("User-Agent")
-        meta.setdefault("playwright_context_kwargs", {
-            "user_agent": user_agent.decode("latin-1") if user_agent else None, "locale": "zh-CN"})
+        meta.setdefault(
+            "playwright_context_kwargs",
+            {"user_agent": user_agent.decode("latin-1") if user_agent else None, "locale": "zh-CN"},
+        )
         meta["playwright_page_init_callback"] = "crawler.browser.route_documents"
         methods = [m for m in meta.get("playwright_page_methods") or [] if getattr(m, "method", None) is not settle]
         meta["playwright_page_methods"] = [*methods, PageMethod(settle, self.challenge_statuses, self.settle_timeout)]
         self.stats.inc_value("browser/request_count")
 
     def _settled(self, request: Request, response: Response) -> Response:
-        result = next((m.result for m in request.meta["playwright_page_methods"]
-                       if getattr(m, "method", None) is settle), None) or {}
+        result = (
+            next(
+                (m.result for m in request.meta["playwright_page_methods"] if getattr(m, "method", None) is settle),
+                None,
+            )
+            or {}
+        )
         request.meta["browser_cookies"] = result.get("cookies") or []
         status = result.get("status")
         if status and status != response.status:
-            logger.info("Browser: %s settled from HTTP %d to %d (%s)", request.url, response.status, status,
-                        "challenge passed" if response.status in self.challenge_statuses else "reloaded")
+            logger.info(
+                "Browser: %s settled from HTTP %d to %d (%s)",
+                request.url,
+                response.status,
+                status,
+                "challenge passed" if response.status in self.challenge_statuses else "reloaded",
+            )
             self.stats.inc_value("browser/settled_status_count")
             response = response.replace(status=status)
         return response

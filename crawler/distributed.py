@@ -33,7 +33,7 @@ import sqlite3
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import redis
@@ -50,12 +50,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-BUSY_TTL = 120          # seconds a busy or alive mark outlives a worker that died silently
+BUSY_TTL = 120  # seconds a busy or alive mark outlives a worker that died silently
 NOT_FRESH = ("retry_times", "redirect_times", "challenge")
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ class Keys:
     spider: str
 
     @property
-    def requests(self) -> str:    # scrapy-redis defaults
+    def requests(self) -> str:  # scrapy-redis defaults
         return f"{self.spider}:requests"
 
     @property
@@ -73,7 +73,7 @@ class Keys:
         return f"{self.spider}:dupefilter"
 
     @property
-    def store(self) -> str:       # reports and page records waiting for the drain
+    def store(self) -> str:  # reports and page records waiting for the drain
         return f"{self.spider}:store"
 
     @property
@@ -81,7 +81,7 @@ class Keys:
         return f"{self.spider}:store:processing"
 
     @property
-    def failed(self) -> str:      # messages the drain could not handle, kept for inspection
+    def failed(self) -> str:  # messages the drain could not handle, kept for inspection
         return f"{self.spider}:store:failed"
 
     @property
@@ -92,10 +92,10 @@ class Keys:
     def complete(self) -> str:
         return f"{self.spider}:complete"
 
-    def busy(self, worker: str = "*") -> str:    # crawling now
+    def busy(self, worker: str = "*") -> str:  # crawling now
         return f"{self.spider}:busy:{worker}"
 
-    def alive(self, worker: str = "*") -> str:   # running, maybe waiting for others
+    def alive(self, worker: str = "*") -> str:  # running, maybe waiting for others
         return f"{self.spider}:alive:{worker}"
 
 
@@ -117,8 +117,9 @@ def queue_length(server: redis.Redis, key: str) -> int:
 
 
 def busy_workers(server: redis.Redis, keys: Keys, pattern: str | None = None) -> list[str]:
-    return [k.decode() if isinstance(k, bytes) else k
-            for k in server.scan_iter(match=pattern or keys.busy(), count=100)]
+    return [
+        k.decode() if isinstance(k, bytes) else k for k in server.scan_iter(match=pattern or keys.busy(), count=100)
+    ]
 
 
 class RedisScheduler(Scheduler):
@@ -170,8 +171,13 @@ class WorkerExtension:
             spider.known |= known
             spider.complete |= complete
         self.server.lpush(self.keys.store, encode({"kind": "worker_opened", "worker": self.worker}))
-        logger.info("Distributed worker %s: %d known reports, %d complete listings, %d requests queued",
-                    self.worker, len(known), len(complete), queue_length(self.server, self.keys.requests))
+        logger.info(
+            "Distributed worker %s: %d known reports, %d complete listings, %d requests queued",
+            self.worker,
+            len(known),
+            len(complete),
+            queue_length(self.server, self.keys.requests),
+        )
 
     def mark_busy(self, *args: Any, force: bool = False, **kwargs: Any) -> None:
         if force or time.monotonic() - self.last_mark > 1.0:
@@ -194,13 +200,18 @@ class WorkerExtension:
         failures = (stats.get_value("report/failed_count", 0) or 0) + (stats.get_value("listing/failed_count", 0) or 0)
         ended = getattr(spider, "ended_listings", set()) | getattr(spider, "complete", set())
         done = [[p.id, url] for p in getattr(spider, "selected", []) for url in p.start_urls if url in ended]
-        self.server.lpush(self.keys.store, encode({"kind": "worker_closed", "worker": self.worker,
-                                                   "reason": reason, "failures": failures, "done": done}))
+        self.server.lpush(
+            self.keys.store,
+            encode(
+                {"kind": "worker_closed", "worker": self.worker, "reason": reason, "failures": failures, "done": done}
+            ),
+        )
         self.server.delete(self.keys.busy(self.worker), self.keys.alive(self.worker))
 
 
-def seed(server: redis.Redis, spider: Spider, scheduler: RedisScheduler, known: Iterable[str],
-         complete: Iterable[str]) -> int:
+def seed(
+    server: redis.Redis, spider: Spider, scheduler: RedisScheduler, known: Iterable[str], complete: Iterable[str]
+) -> int:
     """Start a run: fresh queue and dupefilter, the spider's start requests, what is stored."""
     keys = Keys(spider.name)
     scheduler.flush()
@@ -209,7 +220,7 @@ def seed(server: redis.Redis, spider: Spider, scheduler: RedisScheduler, known: 
     pipe.delete(keys.known, keys.complete)
     for key, values in ((keys.known, list(known)), (keys.complete, list(complete))):
         for start in range(0, len(values), 1000):
-            pipe.sadd(key, *values[start:start + 1000])
+            pipe.sadd(key, *values[start : start + 1000])
     pipe.execute()
     return count
 
@@ -240,8 +251,13 @@ class Drain:
         elif kind == "worker_closed":
             self.open_workers.discard(message["worker"])
             self.closed.append(message)
-            logger.info("Drain: worker %s closed (%s, %d failure(s)); %d still open", message["worker"],
-                        message["reason"], message["failures"], len(self.open_workers))
+            logger.info(
+                "Drain: worker %s closed (%s, %d failure(s)); %d still open",
+                message["worker"],
+                message["reason"],
+                message["failures"],
+                len(self.open_workers),
+            )
             if not self.open_workers and not queue_length(self.server, self.keys.requests):
                 self.finish_run()
         else:
@@ -277,8 +293,11 @@ class Drain:
         logger.info("Drain: run finished by %d worker(s); %d listing(s) complete", len(closed), len(done))
 
     def idle(self) -> bool:
-        return not (self.server.llen(self.keys.store) or queue_length(self.server, self.keys.requests)
-                    or busy_workers(self.server, self.keys, self.keys.alive()))
+        return not (
+            self.server.llen(self.keys.store)
+            or queue_length(self.server, self.keys.requests)
+            or busy_workers(self.server, self.keys, self.keys.alive())
+        )
 
     def run(self, until_idle: bool = False, idle_seconds: float = 5.0, poll: float = 1.0) -> dict[str, int]:
         """Drain forever, or until nothing is queued or busy for `idle_seconds`."""

@@ -26,13 +26,14 @@ TABLE_QUERIES = {
     "reports.csv": f"SELECT {', '.join(CSV_REPORT_FIELDS)} FROM reports ORDER BY province, portal_id, report_year, report_id",
     "sections.csv": "SELECT report_id, seq, code, heading, text FROM sections ORDER BY report_id, seq",
     "table_cells.csv": "SELECT report_id, table_code, row_code, row_label, col_code, col_label, raw, value "
-                       "FROM table_cells ORDER BY report_id, table_code, rowid",
+    "FROM table_cells ORDER BY report_id, table_code, rowid",
     "checks.csv": "SELECT report_id, check_code, scope, expected, actual, status FROM checks "
-                  "ORDER BY report_id, check_code, scope",
+    "ORDER BY report_id, check_code, scope",
 }
 # Every applications cell of either template, in printed order.
-APPLICATION_ROWS = tuple(dict.fromkeys(APPLICATION_ROWS_2021[:-2] + ("3.6",) + APPLICATION_ROWS_2021[-2:]
-                                       + APPLICATION_ROWS_2019))
+APPLICATION_ROWS = tuple(
+    dict.fromkeys(APPLICATION_ROWS_2021[:-2] + ("3.6",) + APPLICATION_ROWS_2021[-2:] + APPLICATION_ROWS_2019)
+)
 WIDE_KEYS = ["report_id", "title", "publisher", "report_year", "format", "province", "url"]
 
 
@@ -68,7 +69,8 @@ def applications_wide(db: sqlite_utils.Database) -> Iterator[list[Any]]:
     """One row per report, one column per applications cell."""
     cells: dict[str, dict[str, Any]] = {}
     for report_id, row_code, col_code, value in db.execute(
-            "SELECT report_id, row_code, col_code, value FROM table_cells WHERE table_code = 'applications'"):
+        "SELECT report_id, row_code, col_code, value FROM table_cells WHERE table_code = 'applications'"
+    ):
         cells.setdefault(report_id, {})[wide_column(row_code, col_code)] = value
     for report in db.execute(f"SELECT {', '.join(WIDE_KEYS)} FROM reports ORDER BY province, report_year, report_id"):
         mine = cells.get(report[0], {})

@@ -38,9 +38,15 @@ logger = logging.getLogger(__name__)
 DATAPROXY_PATH = "/module/web/jpage/dataproxy.jsp"
 RECORD_RE = re.compile(rb"<record>.*?</record>", re.S)
 DEFAULT_TYPES = {
-    ".html": "text/html", ".htm": "text/html", ".xml": "text/xml", ".txt": "text/plain",
-    ".pdf": "application/pdf", ".js": "application/javascript", ".css": "text/css",
-    ".doc": "application/msword", ".json": "application/json",
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".xml": "text/xml",
+    ".txt": "text/plain",
+    ".pdf": "application/pdf",
+    ".js": "application/javascript",
+    ".css": "text/css",
+    ".doc": "application/msword",
+    ".json": "application/json",
 }
 
 
@@ -48,8 +54,8 @@ DEFAULT_TYPES = {
 class Fault:
     """Misbehave on requests matching `path`, `times` times per path (0 = always)."""
 
-    path: str                 # fnmatch glob on the URL path
-    kind: str                 # status | reset | truncate | slow
+    path: str  # fnmatch glob on the URL path
+    kind: str  # status | reset | truncate | slow
     times: int = 1
     status: int = 503
     delay: float = 5.0
@@ -75,7 +81,7 @@ class Site:
     headers: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     redirects: dict[str, dict[str, Any]] = field(default_factory=dict)
     dataproxy: dict[str, Path] = field(default_factory=dict)
-    challenge: dict[str, Any] | None = None   # anti-bot JS challenge (ops fixtures)
+    challenge: dict[str, Any] | None = None  # anti-bot JS challenge (ops fixtures)
 
     @classmethod
     def load(cls, root: Path) -> Site:
@@ -85,8 +91,10 @@ class Site:
         return cls(
             name=root.name,
             root=root,
-            headers=[(glob, {k: str(v) for k, v in (hdrs or {}).items()})
-                     for glob, hdrs in (conf.get("headers") or {}).items()],
+            headers=[
+                (glob, {k: str(v) for k, v in (hdrs or {}).items()})
+                for glob, hdrs in (conf.get("headers") or {}).items()
+            ],
             redirects=dict(conf.get("redirects") or {}),
             dataproxy={str(col): root / rel for col, rel in (conf.get("hanweb_dataproxy") or {}).items()},
             challenge=conf.get("challenge"),
@@ -133,10 +141,12 @@ class Site:
         start = max(1, int((query.get("startrecord") or ["1"])[0]))
         end = min(total, int((query.get("endrecord") or [str(start + perpage - 1)])[0]))
         pages = (total + perpage - 1) // perpage if perpage else 1
-        picked = b"\n".join(records[start - 1:end]) if start <= end else b""
-        return (b'<?xml version="1.0" encoding="utf-8"?><datastore>'
-                b"<totalrecord>%d</totalrecord><totalpage>%d</totalpage><recordset>\n%s\n"
-                b"</recordset></datastore>" % (total, pages, picked))
+        picked = b"\n".join(records[start - 1 : end]) if start <= end else b""
+        return (
+            b'<?xml version="1.0" encoding="utf-8"?><datastore>'
+            b"<totalrecord>%d</totalrecord><totalpage>%d</totalpage><recordset>\n%s\n"
+            b"</recordset></datastore>" % (total, pages, picked)
+        )
 
 
 class FixtureHandler(BaseHTTPRequestHandler):
@@ -170,12 +180,17 @@ class FixtureHandler(BaseHTTPRequestHandler):
         site = self.server.site
         if site.challenged(split.path, self.headers.get("Cookie") or ""):
             conf = site.challenge or {}
-            return self._send(int(conf.get("status", 412)), {"Content-Type": "text/html; charset=utf-8"},
-                              (site.root / conf["page"]).read_bytes(), head)
+            return self._send(
+                int(conf.get("status", 412)),
+                {"Content-Type": "text/html; charset=utf-8"},
+                (site.root / conf["page"]).read_bytes(),
+                head,
+            )
         if split.path in site.redirects:
             target = site.redirects[split.path]
-            return self._send(int(target.get("status", 302)),
-                              {"Location": target["location"], "Content-Type": "text/html"}, b"", head)
+            return self._send(
+                int(target.get("status", 302)), {"Location": target["location"], "Content-Type": "text/html"}, b"", head
+            )
         if self.command == "POST" and split.path == DATAPROXY_PATH:
             form = parse_qs(body.decode("latin-1"))
             payload = site.dataproxy_body(parse_qs(split.query), form)
@@ -183,7 +198,9 @@ class FixtureHandler(BaseHTTPRequestHandler):
                 return self._send(200, {"Content-Type": "text/xml;charset=UTF-8"}, payload, head)
         file = site.resolve(split.path)
         if file is None:
-            return self._send(404, {"Content-Type": "text/html"}, b"<html><body><h1>404 Not Found</h1></body></html>", head)
+            return self._send(
+                404, {"Content-Type": "text/html"}, b"<html><body><h1>404 Not Found</h1></body></html>", head
+            )
         self._send(200, site.headers_for(split.path, file), file.read_bytes(), head)
 
     def _inject(self, fault: Fault) -> bool:
@@ -232,7 +249,7 @@ class SiteServer(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Injected resets and truncations break pipes on purpose: log, don't print."""
-        logger.debug("connection from %s ended abruptly", client_address, exc_info=True)
+        logger.debug("connection from %s ended abruptly: %s", client_address, sys.exc_info()[1])
 
     @property
     def base_url(self) -> str:
@@ -245,8 +262,9 @@ class SiteServer(ThreadingHTTPServer):
     def record(self, method: str, path: str, body: bytes) -> None:
         if self.log_path is None:
             return
-        line = json.dumps({"site": self.site.name, "method": method, "path": path,
-                           "body": body.decode("latin-1")}, ensure_ascii=False)
+        line = json.dumps(
+            {"site": self.site.name, "method": method, "path": path, "body": body.decode("latin-1")}, ensure_ascii=False
+        )
         with self.lock, self.log_path.open("a", encoding="utf-8") as fh:
             fh.write(line + "\n")
 
@@ -275,8 +293,13 @@ class FixtureServer:
     which gives a base URL such as ``http://127.0.0.1:40123``.
     """
 
-    def __init__(self, root: str | Path = "fixtures", faults: list[dict[str, Any]] | None = None,
-                 log_path: str | Path | None = None, workdir: str | Path | None = None):
+    def __init__(
+        self,
+        root: str | Path = "fixtures",
+        faults: list[dict[str, Any]] | None = None,
+        log_path: str | Path | None = None,
+        workdir: str | Path | None = None,
+    ):
         self.root = Path(root).resolve()
         self.faults = faults or []
         self.log_path = Path(log_path) if log_path else None

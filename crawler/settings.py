@@ -30,7 +30,7 @@ DOWNLOAD_FAIL_ON_DATALOSS = True  # a truncated body is an error (and retried), 
 # Retries with exponential backoff (crawler/middlewares/backoff.py).
 RETRY_ENABLED = True
 RETRY_TIMES = 4
-RETRY_BACKOFF_BASE = 1.0   # seconds before the first retry; doubles each time
+RETRY_BACKOFF_BASE = 1.0  # seconds before the first retry; doubles each time
 RETRY_BACKOFF_MAX = 60.0
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 
@@ -55,9 +55,9 @@ ITEM_PIPELINES = {
 }
 
 # Switches for the text stages (on by default; off leaves the raw page to later stages).
-ATTACHMENTS_ENABLED = True    # PDF/DOCX report attachments → HTML before decode
-DECODE_ENABLED = True         # charset by evidence, mojibake repair
-NORMALISE_ENABLED = True      # main content, pinyin out, Traditional → Simplified
+ATTACHMENTS_ENABLED = True  # PDF/DOCX report attachments → HTML before decode
+DECODE_ENABLED = True  # charset by evidence, mojibake repair
+NORMALISE_ENABLED = True  # main content, pinyin out, Traditional → Simplified
 
 # Feed exports (-O reports.csv) write the report columns, not raw bytes or trees.
 FEED_EXPORT_FIELDS = list(_items.REPORT_FIELDS)
@@ -71,6 +71,7 @@ TELNETCONSOLE_ENABLED = False
 # (crawler/browser.py, crawler/middlewares/browser.py, crawler/distributed.py; README
 # "JS-rendered portals" and "Distributed crawls".)
 import os as _os
+
 from crawler import chromium as _chromium
 
 # Requests marked `render` (cms: browser, render: true, anti-bot retries) are rendered
@@ -81,12 +82,12 @@ DOWNLOAD_HANDLERS = {
     "https": "crawler.browser.BrowserDownloadHandler",
 }
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
-PLAYWRIGHT_LAUNCH_OPTIONS = _chromium.launch_options()   # Debian's chromium; Playwright cannot download one
+PLAYWRIGHT_LAUNCH_OPTIONS = _chromium.launch_options()  # Debian's chromium; Playwright cannot download one
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 # Anti-bot walls: these statuses with a cookie-setting, reloading script are retried in the browser.
 BROWSER_CHALLENGE_STATUSES = [412, 202]
-BROWSER_SETTLE_TIMEOUT = 15.0   # seconds a rendered page may take to finish scripts and reloads
+BROWSER_SETTLE_TIMEOUT = 15.0  # seconds a rendered page may take to finish scripts and reloads
 DOWNLOADER_MIDDLEWARES = {**DOWNLOADER_MIDDLEWARES, "crawler.middlewares.browser.ChallengeMiddleware": 900}
 # Cookies (the browser's, or any portal's) make Scrapy's cookie jar ask tldextract for
 # the public-suffix list, which it would download from the web: use its bundled copy.
@@ -101,7 +102,10 @@ if REDIS_URL:
     SCHEDULER = "crawler.distributed.RedisScheduler"
     SCHEDULER_QUEUE_CLASS = "scrapy_redis.queue.PriorityQueue"
     DUPEFILTER_CLASS = "scrapy_redis.dupefilter.RFPDupeFilter"
-    SCHEDULER_PERSIST = True   # one worker finishing must not clear the others' queue
-    ITEM_PIPELINES = {**ITEM_PIPELINES, "crawler.pipelines.store.SQLiteStorePipeline": None,
-                      "crawler.pipelines.redis_queue.RedisQueuePipeline": 900}
+    SCHEDULER_PERSIST = True  # one worker finishing must not clear the others' queue
+    ITEM_PIPELINES = {
+        **ITEM_PIPELINES,
+        "crawler.pipelines.store.SQLiteStorePipeline": None,
+        "crawler.pipelines.redis_queue.RedisQueuePipeline": 900,
+    }
     REPORTS_DB = ""

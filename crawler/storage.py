@@ -20,11 +20,28 @@ import sqlite_utils
 logger = logging.getLogger(__name__)
 
 REPORT_COLUMNS: dict[str, type] = {
-    "report_id": str, "index_no": str, "index_key": str, "title": str, "report_year": int,
-    "publisher": str, "publish_date": str, "doc_no": str, "format": str, "portal_id": str,
-    "province": str, "level": str, "url": str, "text": str, "source_encoding": str,
-    "encoding_reason": str, "script": str, "fetched_at": str, "dedup_key": str,
-    "completeness": int, "repairs": str, "errors": str,
+    "report_id": str,
+    "index_no": str,
+    "index_key": str,
+    "title": str,
+    "report_year": int,
+    "publisher": str,
+    "publish_date": str,
+    "doc_no": str,
+    "format": str,
+    "portal_id": str,
+    "province": str,
+    "level": str,
+    "url": str,
+    "text": str,
+    "source_encoding": str,
+    "encoding_reason": str,
+    "script": str,
+    "fetched_at": str,
+    "dedup_key": str,
+    "completeness": int,
+    "repairs": str,
+    "errors": str,
 }
 
 
@@ -43,11 +60,21 @@ def stored_record(item: Mapping[str, Any]) -> dict[str, Any]:
 _COLUMNS = list(REPORT_COLUMNS)
 UPSERT_REPORT = (
     f"INSERT INTO reports ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
-    " ON CONFLICT(report_id) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS if c != "report_id")
+    " ON CONFLICT(report_id) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS if c != "report_id")
 )
-PAGE_COLUMNS = ("url", "method", "fingerprint", "kind", "portal_id", "status", "error", "content_type",
-                "size", "attempt", "fetched_at")
+PAGE_COLUMNS = (
+    "url",
+    "method",
+    "fingerprint",
+    "kind",
+    "portal_id",
+    "status",
+    "error",
+    "content_type",
+    "size",
+    "attempt",
+    "fetched_at",
+)
 INSERT_PAGE = f"INSERT INTO pages ({', '.join(PAGE_COLUMNS)}) VALUES ({', '.join('?' * len(PAGE_COLUMNS))})"
 
 
@@ -58,32 +85,72 @@ class StoreError(RuntimeError):
 def _v1(db: sqlite_utils.Database) -> None:
     db["reports"].create(REPORT_COLUMNS, pk="report_id", not_null={"url"})
     db["report_urls"].create(
-        {"url": str, "report_id": str, "portal_id": str, "listing_url": str, "link_title": str,
-         "kept": int, "first_seen": str, "last_seen": str},
-        pk="url", foreign_keys=[("report_id", "reports", "report_id")])
+        {
+            "url": str,
+            "report_id": str,
+            "portal_id": str,
+            "listing_url": str,
+            "link_title": str,
+            "kept": int,
+            "first_seen": str,
+            "last_seen": str,
+        },
+        pk="url",
+        foreign_keys=[("report_id", "reports", "report_id")],
+    )
     db["sections"].create(
         {"report_id": str, "seq": int, "code": str, "heading": str, "text": str},
-        pk=("report_id", "seq"), foreign_keys=[("report_id", "reports", "report_id")])
+        pk=("report_id", "seq"),
+        foreign_keys=[("report_id", "reports", "report_id")],
+    )
     db["table_cells"].create(
-        {"report_id": str, "table_code": str, "row_code": str, "row_label": str,
-         "col_code": str, "col_label": str, "raw": str, "value": "ANY"},
+        {
+            "report_id": str,
+            "table_code": str,
+            "row_code": str,
+            "row_label": str,
+            "col_code": str,
+            "col_label": str,
+            "raw": str,
+            "value": "ANY",
+        },
         pk=("report_id", "table_code", "row_code", "col_code"),
-        foreign_keys=[("report_id", "reports", "report_id")])
+        foreign_keys=[("report_id", "reports", "report_id")],
+    )
     db["checks"].create(
-        {"report_id": str, "check_code": str, "scope": str, "expected": "ANY",
-         "actual": "ANY", "status": str},
+        {"report_id": str, "check_code": str, "scope": str, "expected": "ANY", "actual": "ANY", "status": str},
         pk=("report_id", "check_code", "scope"),
-        foreign_keys=[("report_id", "reports", "report_id")])
+        foreign_keys=[("report_id", "reports", "report_id")],
+    )
     db["pages"].create(
-        {"id": int, "url": str, "method": str, "fingerprint": str, "kind": str,
-         "portal_id": str, "status": int, "error": str, "content_type": str, "size": int,
-         "attempt": int, "fetched_at": str}, pk="id")
-    db["listing_runs"].create(
-        {"start_url": str, "portal_id": str, "completed_at": str}, pk="start_url")
-    for table, cols in [("reports", ["index_key"]), ("reports", ["dedup_key"]),
-                        ("reports", ["province", "report_year"]), ("reports", ["portal_id"]),
-                        ("report_urls", ["report_id"]), ("table_cells", ["table_code", "row_code", "col_code"]),
-                        ("checks", ["status"]), ("pages", ["url"]), ("pages", ["status"])]:
+        {
+            "id": int,
+            "url": str,
+            "method": str,
+            "fingerprint": str,
+            "kind": str,
+            "portal_id": str,
+            "status": int,
+            "error": str,
+            "content_type": str,
+            "size": int,
+            "attempt": int,
+            "fetched_at": str,
+        },
+        pk="id",
+    )
+    db["listing_runs"].create({"start_url": str, "portal_id": str, "completed_at": str}, pk="start_url")
+    for table, cols in [
+        ("reports", ["index_key"]),
+        ("reports", ["dedup_key"]),
+        ("reports", ["province", "report_year"]),
+        ("reports", ["portal_id"]),
+        ("report_urls", ["report_id"]),
+        ("table_cells", ["table_code", "row_code", "col_code"]),
+        ("checks", ["status"]),
+        ("pages", ["url"]),
+        ("pages", ["status"]),
+    ]:
         db[table].create_index(cols, if_not_exists=True)
     db["reports"].enable_fts(["title", "text"], tokenize="trigram", create_triggers=True)
 
@@ -146,8 +213,11 @@ def _json(value: Any) -> str | None:
 
 def completeness(record: dict[str, Any]) -> int:
     """How much a version of a report holds: cells, then sections, then text."""
-    return (len(record.get("cells") or []) * 10_000 + len(record.get("sections") or []) * 1_000
-            + min(len(record.get("text") or ""), 999))
+    return (
+        len(record.get("cells") or []) * 10_000
+        + len(record.get("sections") or []) * 1_000
+        + min(len(record.get("text") or ""), 999)
+    )
 
 
 def save_report(db: sqlite_utils.Database, record: dict[str, Any], now: str) -> bool:
@@ -166,8 +236,19 @@ def save_report(db: sqlite_utils.Database, record: dict[str, Any], now: str) -> 
 
 
 # What a report row keeps when its full record cannot be written.
-BARE_FIELDS = ("report_id", "url", "link_url", "portal_id", "province", "level", "listing_url",
-               "link_title", "source_encoding", "fetched_at", "dedup_key")
+BARE_FIELDS = (
+    "report_id",
+    "url",
+    "link_url",
+    "portal_id",
+    "province",
+    "level",
+    "listing_url",
+    "link_title",
+    "source_encoding",
+    "fetched_at",
+    "dedup_key",
+)
 
 
 def store_report(db: sqlite_utils.Database, record: dict[str, Any], now: str) -> tuple[bool, str | None]:
@@ -198,8 +279,7 @@ def _save_report(db: sqlite_utils.Database, record: dict[str, Any], now: str) ->
     row["repairs"], row["errors"] = _json(record.get("repairs")), _json(record.get("errors"))
     row["completeness"] = completeness(record)
     with db.atomic():
-        old = db.execute("SELECT completeness, portal_id, url FROM reports WHERE report_id = ?",
-                         [report_id]).fetchone()
+        old = db.execute("SELECT completeness, portal_id, url FROM reports WHERE report_id = ?", [report_id]).fetchone()
         mine = (-row["completeness"], row["portal_id"] or "", row["url"])
         keep = old is None or old[2] == row["url"] or mine < (-old[0], old[1] or "", old[2])
         if keep:
@@ -210,32 +290,70 @@ def _save_report(db: sqlite_utils.Database, record: dict[str, Any], now: str) ->
             # type sniffing in insert_all cost more than the rest of the store.
             db.conn.executemany(
                 "INSERT INTO sections (report_id, seq, code, heading, text) VALUES (?, ?, ?, ?, ?)",
-                [(report_id, s.get("seq"), s.get("code"), s.get("heading"), s.get("text"))
-                 for s in record.get("sections") or []])
+                [
+                    (report_id, s.get("seq"), s.get("code"), s.get("heading"), s.get("text"))
+                    for s in record.get("sections") or []
+                ],
+            )
             db.conn.executemany(
                 "INSERT OR REPLACE INTO table_cells (report_id, table_code, row_code, row_label, col_code,"
                 " col_label, raw, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(report_id, c.get("table_code"), c.get("row_code"), c.get("row_label"), c.get("col_code"),
-                  c.get("col_label"), c.get("raw"), c.get("value")) for c in record.get("cells") or []])
+                [
+                    (
+                        report_id,
+                        c.get("table_code"),
+                        c.get("row_code"),
+                        c.get("row_label"),
+                        c.get("col_code"),
+                        c.get("col_label"),
+                        c.get("raw"),
+                        c.get("value"),
+                    )
+                    for c in record.get("cells") or []
+                ],
+            )
             db.conn.executemany(
                 "INSERT OR REPLACE INTO checks (report_id, check_code, scope, expected, actual, status)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                [(report_id, c.get("check_code"), c.get("scope"), c.get("expected"), c.get("actual"),
-                  c.get("status")) for c in record.get("checks") or []])
+                [
+                    (
+                        report_id,
+                        c.get("check_code"),
+                        c.get("scope"),
+                        c.get("expected"),
+                        c.get("actual"),
+                        c.get("status"),
+                    )
+                    for c in record.get("checks") or []
+                ],
+            )
             db.execute("UPDATE report_urls SET kept = 0 WHERE report_id = ?", [report_id])
         urls = {record["url"], record.get("link_url") or record["url"]}
         marks = ", ".join("?" * len(urls))
-        before = [rid for (rid,) in db.execute(
-            f"SELECT DISTINCT report_id FROM report_urls WHERE url IN ({marks}) AND report_id != ?",
-            [*urls, report_id])]
+        before = [
+            rid
+            for (rid,) in db.execute(
+                f"SELECT DISTINCT report_id FROM report_urls WHERE url IN ({marks}) AND report_id != ?",
+                [*urls, report_id],
+            )
+        ]
         for url in urls:
             db.execute(
                 "INSERT INTO report_urls (url, report_id, portal_id, listing_url, link_title, kept,"
                 " first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT(url) DO UPDATE SET report_id = excluded.report_id,"
                 " kept = excluded.kept, last_seen = excluded.last_seen",
-                [url, report_id, record.get("portal_id"), record.get("listing_url"),
-                 record.get("link_title"), int(keep and url == record["url"]), now, now])
+                [
+                    url,
+                    report_id,
+                    record.get("portal_id"),
+                    record.get("listing_url"),
+                    record.get("link_title"),
+                    int(keep and url == record["url"]),
+                    now,
+                    now,
+                ],
+            )
         for superseded in before:
             _drop_if_unlinked(db, superseded)
     return keep
@@ -268,9 +386,13 @@ def known_report_urls(db: sqlite_utils.Database) -> set[str]:
     """URLs (as linked and as fetched) of every stored report, except reports
     stored in place of a fetch that failed (a cover page whose attachment never
     came): the next crawl tries those again."""
-    return {row[0] for row in db.execute(
-        "SELECT url FROM report_urls u WHERE NOT EXISTS (SELECT 1 FROM reports r, json_each(r.errors) e"
-        " WHERE r.report_id = u.report_id AND json_extract(e.value, '$.stage') = 'fetch')")}
+    return {
+        row[0]
+        for row in db.execute(
+            "SELECT url FROM report_urls u WHERE NOT EXISTS (SELECT 1 FROM reports r, json_each(r.errors) e"
+            " WHERE r.report_id = u.report_id AND json_extract(e.value, '$.stage') = 'fetch')"
+        )
+    }
 
 
 def completed_listings(db: sqlite_utils.Database) -> set[str]:
@@ -281,5 +403,5 @@ def completed_listings(db: sqlite_utils.Database) -> set[str]:
 def mark_listings_complete(db: sqlite_utils.Database, start_urls: Iterable[tuple[str, str]], now: str) -> None:
     with db.atomic():
         db["listing_runs"].upsert_all(
-            ({"start_url": url, "portal_id": pid, "completed_at": now} for url, pid in start_urls),
-            pk="start_url")
+            ({"start_url": url, "portal_id": pid, "completed_at": now} for url, pid in start_urls), pk="start_url"
+        )

@@ -25,8 +25,12 @@ SCRAPY = str(Path(sys.executable).parent / "scrapy")
 
 # Fast, still real: no politeness delays against our own loopback portals.
 FAST = {
-    "AUTOTHROTTLE_ENABLED": "0", "DOWNLOAD_DELAY": "0", "RETRY_BACKOFF_BASE": "0.05",
-    "DOWNLOAD_TIMEOUT": "4", "LOG_LEVEL": "INFO", "CONCURRENT_REQUESTS_PER_DOMAIN": "4",
+    "AUTOTHROTTLE_ENABLED": "0",
+    "DOWNLOAD_DELAY": "0",
+    "RETRY_BACKOFF_BASE": "0.05",
+    "DOWNLOAD_TIMEOUT": "4",
+    "LOG_LEVEL": "INFO",
+    "CONCURRENT_REQUESTS_PER_DOMAIN": "4",
 }
 
 
@@ -46,11 +50,21 @@ class Crawl:
     def url(self, site: str, path: str) -> str:
         return self.server.sites[site] + path
 
-    def run(self, *args: str, registry: Path | None = None, check: bool = True,
-            **settings: Any) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *args: str, registry: Path | None = None, check: bool = True, **settings: Any
+    ) -> subprocess.CompletedProcess[str]:
         self.runs += 1
-        cmd = [SCRAPY, "crawl", "province_reports", "-a", f"portals={registry or self.registry}",
-               "-s", f"REPORTS_DB={self.db_path}", "-s", f"LOG_FILE={self.tmp / f'crawl{self.runs}.log'}"]
+        cmd = [
+            SCRAPY,
+            "crawl",
+            "province_reports",
+            "-a",
+            f"portals={registry or self.registry}",
+            "-s",
+            f"REPORTS_DB={self.db_path}",
+            "-s",
+            f"LOG_FILE={self.tmp / f'crawl{self.runs}.log'}",
+        ]
         for key, value in {**FAST, **settings}.items():
             cmd += ["-s", f"{key}={value}"]
         cmd += list(args)

@@ -12,37 +12,51 @@ from crawler.registry import Portal
 
 
 def portal(cms: str, **options: object) -> Portal:
-    return Portal(id="p", name="P", province="zhejiang", start_urls=("http://127.0.0.1/x",), cms=cms, options=dict(options))
+    return Portal(
+        id="p", name="P", province="zhejiang", start_urls=("http://127.0.0.1/x",), cms=cms, options=dict(options)
+    )
 
 
 def html(url: str, body: str, meta: dict | None = None) -> HtmlResponse:
     return HtmlResponse(url, body=body.encode("utf-8"), encoding="utf-8", request=Request(url, meta=meta or {}))
 
 
-@pytest.mark.parametrize("script, expected", [
-    ('createPageHTML(3, 0, "index", "html");', (3, 0, "index", "html")),
-    ("createPageHTML(12,11,'index','shtml')", (12, 11, "index", "shtml")),
-    ("createPageHTML('page_div',7, 2,'index','html',98);", (7, 2, "index", "html")),
-    ("var x = 1;", None),
-])
+@pytest.mark.parametrize(
+    "script, expected",
+    [
+        ('createPageHTML(3, 0, "index", "html");', (3, 0, "index", "html")),
+        ("createPageHTML(12,11,'index','shtml')", (12, 11, "index", "shtml")),
+        ("createPageHTML('page_div',7, 2,'index','html',98);", (7, 2, "index", "html")),
+        ("var x = 1;", None),
+    ],
+)
 def test_trs_pager_call_is_read(script: str, expected: tuple | None) -> None:
     assert parse_create_page(script) == expected
 
 
 def test_trs_adapter_asks_for_the_next_index_file_until_the_last() -> None:
     adapter = get_adapter("trs")
-    first = html("http://127.0.0.1/nb/index.html", '<a href="./202101/t20210107_1.html">x</a><script>createPageHTML(3, 0, "index", "html");</script>')
+    first = html(
+        "http://127.0.0.1/nb/index.html",
+        '<a href="./202101/t20210107_1.html">x</a><script>createPageHTML(3, 0, "index", "html");</script>',
+    )
     last = html("http://127.0.0.1/nb/index_2.html", '<script>createPageHTML(3, 2, "index", "html");</script>')
     page = adapter.parse(first, portal("trs"))
     assert [r.url for r in page.next_requests] == ["http://127.0.0.1/nb/index_1.html"]
-    assert [l.url for l in page.links] == ["http://127.0.0.1/nb/202101/t20210107_1.html"]
+    assert [link.url for link in page.links] == ["http://127.0.0.1/nb/202101/t20210107_1.html"]
     assert adapter.parse(last, portal("trs")).next_requests == []
 
 
 def test_static_adapter_follows_next_page_link_and_reads_dates() -> None:
-    page = get_adapter("static").parse(html("http://127.0.0.1/nb/list.asp?page=1", """
+    page = get_adapter("static").parse(
+        html(
+            "http://127.0.0.1/nb/list.asp?page=1",
+            """
         <ul><li><a href="show.asp?id=7" title="2021年政府信息公开工作年度报告">2021年…</a><span>2022-01-21</span></li></ul>
-        <a href="list.asp?page=1">上一页</a><a href="list.asp?page=2">下一页</a>"""), portal("static"))
+        <a href="list.asp?page=1">上一页</a><a href="list.asp?page=2">下一页</a>""",
+        ),
+        portal("static"),
+    )
     assert page.links[0].title == "2021年政府信息公开工作年度报告"
     assert page.links[0].date == "2022-01-21"
     assert [r.url for r in page.next_requests] == ["http://127.0.0.1/nb/list.asp?page=2"]
@@ -51,7 +65,7 @@ def test_static_adapter_follows_next_page_link_and_reads_dates() -> None:
 def test_static_adapter_restricts_links_to_list_selector() -> None:
     body = '<div id="nav"><a href="/a.html">2020年政府信息公开年报</a></div><div class="list"><a href="/b.html">2021年政府信息公开年报</a></div>'
     page = get_adapter("static").parse(html("http://127.0.0.1/", body), portal("static", list_selector="div.list"))
-    assert [l.url for l in page.links] == ["http://127.0.0.1/b.html"]
+    assert [link.url for link in page.links] == ["http://127.0.0.1/b.html"]
 
 
 HANWEB_PAGE = """<div id="4567"><script type="text/xml"><datastore><nextgroup><![CDATA[<a href="/module/web/jpage/dataproxy.jsp?page=1&appid=1&webid=3&path=/&columnid=1229&unitid=4567&webname=%E9%BB%84&permissiontype=0"></a>]]></nextgroup>
@@ -62,8 +76,10 @@ HANWEB_PAGE = """<div id="4567"><script type="text/xml"><datastore><nextgroup><!
 
 def test_hanweb_adapter_reads_the_datastore_and_posts_for_the_next_records() -> None:
     page = get_adapter("hanweb").parse(html("http://127.0.0.1/col/col1229/index.html", HANWEB_PAGE), portal("hanweb"))
-    assert [l.url for l in page.links] == ["http://127.0.0.1/art/2024/1/20/art_1229_5.html",
-                                           "http://127.0.0.1/art/2023/1/20/art_1229_4.html"]
+    assert [link.url for link in page.links] == [
+        "http://127.0.0.1/art/2024/1/20/art_1229_5.html",
+        "http://127.0.0.1/art/2023/1/20/art_1229_4.html",
+    ]
     (request,) = page.next_requests
     assert isinstance(request, FormRequest) and request.method == "POST"
     assert request.url == "http://127.0.0.1/module/web/jpage/dataproxy.jsp?startrecord=3&endrecord=4&perpage=2"

@@ -16,8 +16,13 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRAPY = str(Path(sys.executable).parent / "scrapy")
 
 
-def portal(pid: str, province: str = "zhejiang", level: str | None = "city", cms: str = "static",
-           urls: tuple[str, ...] = ("https://a.gov.cn/nb/index.html",)) -> Portal:
+def portal(
+    pid: str,
+    province: str = "zhejiang",
+    level: str | None = "city",
+    cms: str = "static",
+    urls: tuple[str, ...] = ("https://a.gov.cn/nb/index.html",),
+) -> Portal:
     return Portal(id=pid, name=pid, province=province, start_urls=urls, cms=cms, level=level)
 
 
@@ -30,7 +35,7 @@ def test_table_columns_are_aligned_under_their_headers():
     header, *rows, _count = lines
     for name in ("province", "level", "cms", "start_url"):
         column = header.index(name)
-        assert all(row[column - 2:column] == "  " and row[column] != " " for row in rows), name
+        assert all(row[column - 2 : column] == "  " and row[column] != " " for row in rows), name
 
 
 def test_table_ends_with_the_count_of_entries():
@@ -54,11 +59,14 @@ def test_select_filters_by_chinese_province_name_like_by_slug():
     assert {p.province for p in select_portals(province="北京")} == {"beijing"}
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"province": "atlantis"}, "unknown province"),
-    ({"level": "village"}, "unknown level"),
-    ({"cms": "wordpress"}, "unknown cms"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"province": "atlantis"}, "unknown province"),
+        ({"level": "village"}, "unknown level"),
+        ({"cms": "wordpress"}, "unknown cms"),
+    ],
+)
 def test_select_rejects_unknown_filter_values(kwargs, message):
     with pytest.raises(ValueError, match=message):
         select_portals(**kwargs)
@@ -96,19 +104,34 @@ def test_command_exits_nonzero_with_clear_message_for_unknown_province():
 
 def test_command_reads_another_registry_file(tmp_path: Path):
     path = tmp_path / "mine.yaml"
-    entry = {"id": "my-county", "name": "某县 年报", "province": "浙江", "level": "county",
-             "start_urls": ["https://my.gov.cn/nb/index.html"]}
+    entry = {
+        "id": "my-county",
+        "name": "某县 年报",
+        "province": "浙江",
+        "level": "county",
+        "start_urls": ["https://my.gov.cn/nb/index.html"],
+    }
     path.write_text(yaml.safe_dump({"version": 1, "portals": [entry]}, allow_unicode=True), "utf-8")
     result = scrapy("--registry", str(path))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[1].split() == ["my-county", "zhejiang", "county", "static",
-                                                     "https://my.gov.cn/nb/index.html"]
+    assert result.stdout.splitlines()[1].split() == [
+        "my-county",
+        "zhejiang",
+        "county",
+        "static",
+        "https://my.gov.cn/nb/index.html",
+    ]
 
 
 def test_command_reports_broken_registry_entry_and_field(tmp_path: Path):
     path = tmp_path / "broken.yaml"
-    entry = {"id": "bad-one", "name": "x", "province": "zhejiang", "cms": "wordpress",
-             "start_urls": ["https://x.gov.cn/"]}
+    entry = {
+        "id": "bad-one",
+        "name": "x",
+        "province": "zhejiang",
+        "cms": "wordpress",
+        "start_urls": ["https://x.gov.cn/"],
+    }
     path.write_text(yaml.safe_dump({"portals": [entry]}), "utf-8")
     result = scrapy("--registry", str(path))
     assert result.returncode != 0

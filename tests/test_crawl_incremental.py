@@ -14,7 +14,7 @@ from conftest import FAST, ROOT, SCRAPY, Crawl
 # Tables compared between two databases, without the columns that record when.
 CONTENT = {
     "reports": "SELECT report_id, index_no, title, report_year, publisher, publish_date, doc_no, format, "
-               "portal_id, province, url, text, source_encoding, script, dedup_key FROM reports",
+    "portal_id, province, url, text, source_encoding, script, dedup_key FROM reports",
     "report_urls": "SELECT url, report_id, kept FROM report_urls",
     "sections": "SELECT * FROM sections",
     "table_cells": "SELECT * FROM table_cells",
@@ -24,6 +24,7 @@ CONTENT = {
 
 def content(crawl: Crawl) -> dict[str, set[tuple[Any, ...]]]:
     """What the database holds, with each site's base URL (its port) replaced by its name."""
+
     def portless(value: Any) -> Any:
         if isinstance(value, str):
             for site, base in crawl.server.sites.items():
@@ -36,6 +37,7 @@ def content(crawl: Crawl) -> dict[str, set[tuple[Any, ...]]]:
 
 def start_urls(crawl: Crawl) -> set[str]:
     import yaml
+
     return {u for p in yaml.safe_load(crawl.registry.read_text("utf-8"))["portals"] for u in p["start_urls"]}
 
 
@@ -86,9 +88,19 @@ def test_crawl_killed_with_sigkill_resumes_to_the_same_database(crawl_factory: A
     crawl = Crawl(reference.server, reference.tmp.parent / "killed")
     jobdir = crawl.tmp / "job"
     slow = {**FAST, "DOWNLOAD_DELAY": "0.15", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"}
-    cmd = [SCRAPY, "crawl", "province_reports", "-a", f"portals={crawl.registry}",
-           "-s", f"REPORTS_DB={crawl.db_path}", "-s", f"JOBDIR={jobdir}",
-           "-s", f"LOG_FILE={crawl.tmp / 'killed.log'}"]
+    cmd = [
+        SCRAPY,
+        "crawl",
+        "province_reports",
+        "-a",
+        f"portals={crawl.registry}",
+        "-s",
+        f"REPORTS_DB={crawl.db_path}",
+        "-s",
+        f"JOBDIR={jobdir}",
+        "-s",
+        f"LOG_FILE={crawl.tmp / 'killed.log'}",
+    ]
     for key, value in slow.items():
         cmd += ["-s", f"{key}={value}"]
     proc = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True)

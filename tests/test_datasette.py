@@ -30,13 +30,34 @@ def get_json(url: str) -> object:
 def test_datasette_serves_reports_with_readable_labels(tmp_path: Path) -> None:
     db_path = tmp_path / "reports.db"
     db = open_db(db_path)
-    save_report(db, {"report_id": "r1", "url": "http://127.0.0.1/a.html", "title": "盖北镇2021年政府信息公开年度报告",
-                     "province": "zhejiang", "report_year": 2021}, "t")
+    save_report(
+        db,
+        {
+            "report_id": "r1",
+            "url": "http://127.0.0.1/a.html",
+            "title": "盖北镇2021年政府信息公开年度报告",
+            "province": "zhejiang",
+            "report_year": 2021,
+        },
+        "t",
+    )
     db.close()
     port = free_port()
-    proc = subprocess.Popen([DATASETTE, "serve", str(db_path), "-h", "127.0.0.1", "-p", str(port),
-                             "-m", str(ROOT / "crawler" / "datasette" / "metadata.yaml")],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            DATASETTE,
+            "serve",
+            str(db_path),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-m",
+            str(ROOT / "crawler" / "datasette" / "metadata.yaml"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):

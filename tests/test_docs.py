@@ -13,9 +13,13 @@ import crawler.settings
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
 COMMANDS = [m.name for m in pkgutil.iter_modules(crawler.commands.__path__)]
-CUSTOM_SETTINGS = [name for name in dir(crawler.settings)
-                   if name.isupper() and not hasattr(scrapy_defaults, name)
-                   and name not in {"BOT_NAME", "SPIDER_MODULES", "NEWSPIDER_MODULE", "COMMANDS_MODULE"}]
+CUSTOM_SETTINGS = [
+    name
+    for name in dir(crawler.settings)
+    if name.isupper()
+    and not hasattr(scrapy_defaults, name)
+    and name not in {"BOT_NAME", "SPIDER_MODULES", "NEWSPIDER_MODULE", "COMMANDS_MODULE"}
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES, Crawl
 
 from crawler.chromium import launch_options
 from crawler.fixture_server import FixtureServer, render_registry
-from conftest import FIXTURES, Crawl
 
 EXPECTED = {  # site: {report path: link title on the (rendered) listing}
     "js_wuxing": {

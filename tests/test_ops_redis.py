@@ -20,15 +20,18 @@ from typing import Any
 
 import pytest
 import redis
-
 from conftest import FAST, ROOT, SCRAPY, Crawl
+
 from crawler.distributed import Drain, Keys, encode
 from crawler.storage import open_db
 
 TIMESTAMPS = {"fetched_at", "first_seen", "last_seen", "completed_at"}
 TABLES = {  # table: ORDER BY of a stable listing
-    "reports": "report_id", "report_urls": "url", "sections": "report_id, seq",
-    "table_cells": "report_id, table_code, row_code, col_code", "checks": "report_id, check_code, scope",
+    "reports": "report_id",
+    "report_urls": "url",
+    "sections": "report_id, seq",
+    "table_cells": "report_id, table_code, row_code, col_code",
+    "checks": "report_id, check_code, scope",
     "listing_runs": "start_url",
 }
 
@@ -44,9 +47,23 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
     server = shutil.which("redis-server")
     assert server, "redis-server is not installed (scripts/setup.sh installs it)"
     port = free_port()
-    proc = subprocess.Popen([server, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
-                             "--appendonly", "no", "--dir", str(tmp_path)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            server,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"redis://127.0.0.1:{port}/0"
     client = redis.Redis.from_url(url)
     for _ in range(100):
@@ -77,8 +94,14 @@ def fetched(db_path: Path) -> list[tuple[str, str, int]]:
 
 
 def scrapy(*args: str, env: dict[str, str], log: Path | None = None) -> subprocess.Popen[str]:
-    return subprocess.Popen([SCRAPY, *args], cwd=ROOT, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT if log is None else subprocess.PIPE)
+    return subprocess.Popen(
+        [SCRAPY, *args],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT if log is None else subprocess.PIPE,
+    )
 
 
 def test_two_workers_and_a_drain_store_what_one_process_stores(crawl: Crawl, redis_url: str) -> None:
@@ -89,8 +112,14 @@ def test_two_workers_and_a_drain_store_what_one_process_stores(crawl: Crawl, red
 
     env = {**os.environ, "REDIS_URL": redis_url}
     db_path = crawl.tmp / "distributed.db"
-    seed = subprocess.run([SCRAPY, "seed", "-a", f"portals={crawl.registry}", "--db", str(db_path)],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    seed = subprocess.run(
+        [SCRAPY, "seed", "-a", f"portals={crawl.registry}", "--db", str(db_path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert seed.returncode == 0, seed.stderr[-3000:]
     assert "Seeded" in seed.stdout
 
@@ -129,8 +158,13 @@ def test_two_workers_and_a_drain_store_what_one_process_stores(crawl: Crawl, red
 def test_drain_sets_aside_a_bad_message_and_stores_the_rest(tmp_path: Path, redis_url: str) -> None:
     client = redis.Redis.from_url(redis_url)
     keys = Keys("province_reports")
-    report = {"report_id": "r1", "url": "http://127.0.0.1/a.html", "portal_id": "p", "province": "henan",
-              "sections": [{"seq": 1, "code": "overview"}, {"seq": 1, "code": "again"}]}   # parts SQLite refuses
+    report = {
+        "report_id": "r1",
+        "url": "http://127.0.0.1/a.html",
+        "portal_id": "p",
+        "province": "henan",
+        "sections": [{"seq": 1, "code": "overview"}, {"seq": 1, "code": "again"}],
+    }  # parts SQLite refuses
     page = {"url": "http://127.0.0.1/a.html", "status": 200, "fetched_at": "2026-01-01T00:00:00+00:00"}
     for message in (encode({"kind": "report", "record": report}), "{not json", encode({"kind": "page", "page": page})):
         client.lpush(keys.store, message)

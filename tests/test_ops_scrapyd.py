@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import FAST, ROOT, SCRAPY, Crawl
 
 USER, PASSWORD = "crawler", "s3cret-for-tests"
@@ -42,8 +41,9 @@ def free_port() -> int:
 class Scrapyd:
     def __init__(self, url: str, auth: bool = True):
         self.url = url
-        self.headers = {"Authorization": "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()} \
-            if auth else {}
+        self.headers = (
+            {"Authorization": "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()} if auth else {}
+        )
 
     def call(self, endpoint: str, data: list[tuple[str, str]] | None = None, **params: str) -> dict[str, Any]:
         url = f"{self.url}/{endpoint}" + ("?" + urllib.parse.urlencode(params) if params else "")
@@ -58,18 +58,21 @@ def scrapyd(tmp_path: Path) -> Iterator[tuple[Scrapyd, Path]]:
     home = tmp_path / "scrapyd"
     home.mkdir()
     port = free_port()
-    (home / "scrapyd.conf").write_text(f"""[scrapyd]
+    (home / "scrapyd.conf").write_text(
+        f"""[scrapyd]
 bind_address = 127.0.0.1
 http_port = {port}
 username = {USER}
 password = {PASSWORD}
-eggs_dir = {home / 'eggs'}
-logs_dir = {home / 'logs'}
-dbs_dir = {home / 'dbs'}
+eggs_dir = {home / "eggs"}
+logs_dir = {home / "logs"}
+dbs_dir = {home / "dbs"}
 items_dir =
 poll_interval = 0.5
 max_proc = 2
-""", "utf-8")
+""",
+        "utf-8",
+    )
     log = (home / "scrapyd.out").open("w")
     proc = subprocess.Popen([str(BIN / "scrapyd")], cwd=home, stdout=log, stderr=subprocess.STDOUT)
     client = Scrapyd(f"http://127.0.0.1:{port}")
@@ -99,7 +102,8 @@ def wait_finished(client: Scrapyd, job: str, timeout: float = 150) -> None:
 
 
 def test_deployed_egg_runs_scheduled_crawls_into_the_named_database(
-        crawl: Crawl, scrapyd: tuple[Scrapyd, Path], tmp_path: Path) -> None:
+    crawl: Crawl, scrapyd: tuple[Scrapyd, Path], tmp_path: Path
+) -> None:
     started = time.monotonic()
     client, home = scrapyd
     with pytest.raises(urllib.error.HTTPError) as refused:
@@ -110,9 +114,16 @@ def test_deployed_egg_runs_scheduled_crawls_into_the_named_database(
     xdg = tmp_path / "xdg"
     xdg.mkdir()
     (xdg / "scrapy.cfg").write_text(
-        f"[deploy:test]\nurl = {client.url}/\nproject = reports\nusername = {USER}\npassword = {PASSWORD}\n", "utf-8")
-    deploy = subprocess.run([str(BIN / "scrapyd-deploy"), "test", "-v", "r1"], cwd=ROOT, capture_output=True,
-                            text=True, timeout=120, env={**os.environ, "XDG_CONFIG_HOME": str(xdg)})
+        f"[deploy:test]\nurl = {client.url}/\nproject = reports\nusername = {USER}\npassword = {PASSWORD}\n", "utf-8"
+    )
+    deploy = subprocess.run(
+        [str(BIN / "scrapyd-deploy"), "test", "-v", "r1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "XDG_CONFIG_HOME": str(xdg)},
+    )
     assert deploy.returncode == 0, deploy.stdout + deploy.stderr
     assert client.call("listspiders.json", project="reports")["spiders"] == ["province_reports"]
 
@@ -120,9 +131,18 @@ def test_deployed_egg_runs_scheduled_crawls_into_the_named_database(
     egg = next((home / "eggs" / "reports").glob("r1*.egg"))
     assert "crawler/registry/portals.yaml" in zipfile.ZipFile(egg).namelist()
     probe = subprocess.run(
-        [sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); import crawler.registry as r; "
-         "print(r.__file__); print(len(r.load_registry().portals))", str(egg)],
-        cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        [
+            sys.executable,
+            "-c",
+            "import sys; sys.path.insert(0, sys.argv[1]); import crawler.registry as r; "
+            "print(r.__file__); print(len(r.load_registry().portals))",
+            str(egg),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert probe.returncode == 0, probe.stderr
     where, count = probe.stdout.split()
     assert where.startswith(str(egg)) and int(count) > 0
@@ -146,10 +166,28 @@ def test_deployed_egg_runs_scheduled_crawls_into_the_named_database(
     province_db = tmp_path / "hebei.db"
     job_settings = [f"--job-setting={k}={v}" for k, v in FAST.items()]
     scheduled = subprocess.run(
-        [SCRAPY, "schedule", "--url", client.url, "-a", "province=hebei", "-a", f"portals={crawl.registry}",
-         "--db", str(province_db), *job_settings, "--wait", "--timeout", "150"],
-        cwd=ROOT, capture_output=True, text=True, timeout=200,
-        env={**os.environ, "SCRAPYD_USERNAME": USER, "SCRAPYD_PASSWORD": PASSWORD})
+        [
+            SCRAPY,
+            "schedule",
+            "--url",
+            client.url,
+            "-a",
+            "province=hebei",
+            "-a",
+            f"portals={crawl.registry}",
+            "--db",
+            str(province_db),
+            *job_settings,
+            "--wait",
+            "--timeout",
+            "150",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=200,
+        env={**os.environ, "SCRAPYD_USERNAME": USER, "SCRAPYD_PASSWORD": PASSWORD},
+    )
     assert scheduled.returncode == 0, scheduled.stdout + scheduled.stderr
     assert "finished" in scheduled.stdout
     crawl.db_path = province_db

@@ -10,8 +10,12 @@ from crawler.parsing.labels import APPLICATION_COLUMNS, APPLICATION_ROWS_2021, R
 
 def consistent_apps() -> dict[str, dict[str, object]]:
     apps = {r: {c: 0 for c in APPLICATION_COLUMNS} for r in APPLICATION_ROWS_2021}
-    for row, col, n in [("3.1", "natural_person", 3), ("3.3.5", "commercial", 2), ("4", "natural_person", 1),
-                        ("2", "natural_person", 1)]:
+    for row, col, n in [
+        ("3.1", "natural_person", 3),
+        ("3.3.5", "commercial", 2),
+        ("4", "natural_person", 1),
+        ("2", "natural_person", 1),
+    ]:
         apps[row][col] = n
     for col in APPLICATION_COLUMNS[:-1]:
         apps["3.7"][col] = sum(apps[r][col] for r in APPLICATION_ROWS_2021 if r.startswith("3.") and r != "3.7")
@@ -26,17 +30,28 @@ def statuses(tables):
 
 
 def test_consistent_report_passes_every_check():
-    review = {"all": dict(zip(REVIEW_COLUMNS, [1, 0, 0, 1, 2] + [0] * 10))}
+    review = {"all": dict(zip(REVIEW_COLUMNS, [1, 0, 0, 1, 2] + [0] * 10, strict=False))}
     result = statuses({"applications": consistent_apps(), "review_litigation": review})
     assert len(result) == 7 + 7 + len(APPLICATION_ROWS_2021) + 3 and set(result.values()) == {"pass"}
 
 
-@pytest.mark.parametrize(("row", "col", "value", "failing"), [
-    ("1", "natural_person", 9, {("applications_balance", "natural_person"), ("applications_applicants", "1")}),
-    ("3.7", "commercial", 5, {("applications_balance", "commercial"), ("applications_outcomes", "commercial"),
-                              ("applications_applicants", "3.7")}),
-    ("3.3.5", "total", 7, {("applications_applicants", "3.3.5"), ("applications_outcomes", "total")}),
-])
+@pytest.mark.parametrize(
+    ("row", "col", "value", "failing"),
+    [
+        ("1", "natural_person", 9, {("applications_balance", "natural_person"), ("applications_applicants", "1")}),
+        (
+            "3.7",
+            "commercial",
+            5,
+            {
+                ("applications_balance", "commercial"),
+                ("applications_outcomes", "commercial"),
+                ("applications_applicants", "3.7"),
+            },
+        ),
+        ("3.3.5", "total", 7, {("applications_applicants", "3.3.5"), ("applications_outcomes", "total")}),
+    ],
+)
 def test_broken_number_fails_exactly_the_checks_it_breaks(row, col, value, failing):
     apps = consistent_apps()
     apps[row][col] = value
@@ -47,10 +62,18 @@ def test_broken_number_fails_exactly_the_checks_it_breaks(row, col, value, faili
 def test_check_records_expected_and_actual():
     apps = consistent_apps()
     apps["1"]["natural_person"] = 9
-    check = next(c for c in run_checks({"applications": apps})
-                 if c["check_code"] == "applications_balance" and c["scope"] == "natural_person")
-    assert check == {"check_code": "applications_balance", "scope": "natural_person",
-                     "expected": 10, "actual": 4, "status": "fail"}
+    check = next(
+        c
+        for c in run_checks({"applications": apps})
+        if c["check_code"] == "applications_balance" and c["scope"] == "natural_person"
+    )
+    assert check == {
+        "check_code": "applications_balance",
+        "scope": "natural_person",
+        "expected": 10,
+        "actual": 4,
+        "status": "fail",
+    }
 
 
 def test_blank_cell_in_a_row_with_numbers_is_not_checkable():
@@ -68,10 +91,12 @@ def test_blank_row_counts_as_zero():
 
 
 def test_review_group_total_is_checked_per_group():
-    review = {"all": dict(zip(REVIEW_COLUMNS, [1, 1, 0, 0, 2, 0, 0, 0, 0, 0, 1, 0, 0, 0, 3]))}
+    review = {"all": dict(zip(REVIEW_COLUMNS, [1, 1, 0, 0, 2, 0, 0, 0, 0, 0, 1, 0, 0, 0, 3], strict=False))}
     assert statuses({"review_litigation": review}) == {
-        ("review_litigation_totals", "review"): "pass", ("review_litigation_totals", "suit_direct"): "pass",
-        ("review_litigation_totals", "suit_after_review"): "fail"}
+        ("review_litigation_totals", "review"): "pass",
+        ("review_litigation_totals", "suit_direct"): "pass",
+        ("review_litigation_totals", "suit_after_review"): "fail",
+    }
 
 
 def test_report_without_tables_has_no_checks():

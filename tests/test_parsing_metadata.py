@@ -6,56 +6,78 @@ import pytest
 from parsel import Selector
 
 from crawler.parsing.metadata import (
-    detect_format, extract_metadata, index_key, meta_fields, parse_date, publisher_from_title,
-    report_year, signature,
+    detect_format,
+    extract_metadata,
+    index_key,
+    meta_fields,
+    parse_date,
+    publisher_from_title,
+    report_year,
+    signature,
 )
 
 SEED_000_META = "索引号: 002590622/2022-79879 公开方式: 主动公开\n文号: 公开日期: 2022-01-21 15:41\n发布单位: 盖北镇"
 SEED_002_META = "发布时间: 2021-01-07      发布机构:茶棚乡人民政府      字体:[  ]\n体裁分类:政府信息公开年报  主题分类:综合政务 索引号:18685"
 
 
-@pytest.mark.parametrize(("meta_text", "expected"), [
-    (SEED_000_META, {"index_no": "002590622/2022-79879", "publish_date": "2022-01-21 15:41",
-                     "publisher": "盖北镇"}),
-    (SEED_002_META, {"publish_date": "2021-01-07", "publisher": "茶棚乡人民政府", "index_no": "18685"}),
-    ("索 引 号：11330000/2021-00123\n发文字号：浙政办发〔2021〕3号\n成文日期：2021年3月1日",
-     {"index_no": "11330000/2021-00123", "doc_no": "浙政办发〔2021〕3号", "publish_date": "2021年3月1日"}),
-])
+@pytest.mark.parametrize(
+    ("meta_text", "expected"),
+    [
+        (
+            SEED_000_META,
+            {"index_no": "002590622/2022-79879", "publish_date": "2022-01-21 15:41", "publisher": "盖北镇"},
+        ),
+        (SEED_002_META, {"publish_date": "2021-01-07", "publisher": "茶棚乡人民政府", "index_no": "18685"}),
+        (
+            "索 引 号：11330000/2021-00123\n发文字号：浙政办发〔2021〕3号\n成文日期：2021年3月1日",
+            {"index_no": "11330000/2021-00123", "doc_no": "浙政办发〔2021〕3号", "publish_date": "2021年3月1日"},
+        ),
+    ],
+)
 def test_meta_fields_reads_labelled_values_and_skips_empty_ones(meta_text, expected):
     assert meta_fields(meta_text) == expected
 
 
-@pytest.mark.parametrize(("printed", "iso"), [
-    ("2022-01-21 15:41", "2022-01-21"),
-    ("20211月7", "2021-01-07"),            # seed 002 signature: 年 and 日 lost
-    ("2021年1月7日", "2021-01-07"),
-    ("2021/3/5", "2021-03-05"),
-    ("２０２１年０３月０５日", "2021-03-05"),
-    ("二〇二一年一月二十七日", "2021-01-27"),
-    ("2021-13-45", None),
-    ("无", None),
-])
+@pytest.mark.parametrize(
+    ("printed", "iso"),
+    [
+        ("2022-01-21 15:41", "2022-01-21"),
+        ("20211月7", "2021-01-07"),  # seed 002 signature: 年 and 日 lost
+        ("2021年1月7日", "2021-01-07"),
+        ("2021/3/5", "2021-03-05"),
+        ("２０２１年０３月０５日", "2021-03-05"),
+        ("二〇二一年一月二十七日", "2021-01-27"),
+        ("2021-13-45", None),
+        ("无", None),
+    ],
+)
 def test_parse_date_returns_iso_and_repairs_lost_characters(printed, iso):
     assert parse_date(printed) == iso
 
 
-@pytest.mark.parametrize(("printed", "key"), [
-    ("００２５９０６２２／2022－79879", "002590622/2022-79879"),
-    (" 11330000 / 2021-00123 ", "11330000/2021-00123"),
-    ("abc-2021—001", "ABC-2021-001"),
-    ("", None),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    ("printed", "key"),
+    [
+        ("００２５９０６２２／2022－79879", "002590622/2022-79879"),
+        (" 11330000 / 2021-00123 ", "11330000/2021-00123"),
+        ("abc-2021—001", "ABC-2021-001"),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_index_key_folds_width_spaces_dashes_and_case(printed, key):
     assert index_key(printed) == key
 
 
-@pytest.mark.parametrize(("title", "text", "published", "year"), [
-    ("秦皇岛市抚宁区茶棚乡人民政府2020年政府信息公开年度报告", "", "2021-01-07", 2020),
-    ("黄岩区2020年度政府信息公开工作年度报告", "", "2021-03-01", 2020),
-    ("政府信息公开工作年度报告", "现将2021年度政府信息公开工作情况报告如下", "2022-01-21", 2021),
-    (None, "", "2022-01-21", 2021),
-])
+@pytest.mark.parametrize(
+    ("title", "text", "published", "year"),
+    [
+        ("秦皇岛市抚宁区茶棚乡人民政府2020年政府信息公开年度报告", "", "2021-01-07", 2020),
+        ("黄岩区2020年度政府信息公开工作年度报告", "", "2021-03-01", 2020),
+        ("政府信息公开工作年度报告", "现将2021年度政府信息公开工作情况报告如下", "2022-01-21", 2021),
+        (None, "", "2022-01-21", 2021),
+    ],
+)
 def test_report_year_is_the_year_reported_on_not_published(title, text, published, year):
     assert report_year(title, text, published) == year
 
@@ -65,53 +87,76 @@ def test_signature_gives_body_and_repaired_date():
     assert signature(text) == ("秦皇岛市抚宁区茶棚乡人民政府", "2021-01-07")
 
 
-@pytest.mark.parametrize(("title", "publisher"), [
-    ("灌南县北陈集镇2024年政府信息公开工作年度报告", "灌南县北陈集镇"),
-    ("2024年政府信息公开工作年度报告", None),
-])
+@pytest.mark.parametrize(
+    ("title", "publisher"),
+    [
+        ("灌南县北陈集镇2024年政府信息公开工作年度报告", "灌南县北陈集镇"),
+        ("2024年政府信息公开工作年度报告", None),
+    ],
+)
 def test_publisher_from_title_is_the_body_before_the_year(title, publisher):
     assert publisher_from_title(title) == publisher
 
 
-@pytest.mark.parametrize(("text", "year", "fmt"), [
-    ("信息内容 本年制发件数 本年废止件数 现行有效件数", 2020, "2021"),
-    ("信息内容 本年新制作数量 本年新公开数量 对外公开总数量 政府集中采购", 2021, "2019"),
-    ("四、政府信息公开的收费及减免情况", 2021, "legacy"),
-    ("一、总体情况 二、主动公开政府信息情况", 2020, "2019"),
-    ("一、总体情况 二、主动公开政府信息情况", 2023, "2021"),
-    ("一、概述", 2016, "legacy"),
-])
+@pytest.mark.parametrize(
+    ("text", "year", "fmt"),
+    [
+        ("信息内容 本年制发件数 本年废止件数 现行有效件数", 2020, "2021"),
+        ("信息内容 本年新制作数量 本年新公开数量 对外公开总数量 政府集中采购", 2021, "2019"),
+        ("四、政府信息公开的收费及减免情况", 2021, "legacy"),
+        ("一、总体情况 二、主动公开政府信息情况", 2020, "2019"),
+        ("一、总体情况 二、主动公开政府信息情况", 2023, "2021"),
+        ("一、概述", 2016, "legacy"),
+    ],
+)
 def test_format_is_decided_by_template_wording_before_year(text, year, fmt):
     assert detect_format(text, year) == fmt
 
 
 def test_extract_metadata_from_seed_002_page_shape():
-    text = ("秦皇岛市抚宁区茶棚乡人民政府2020年政府信息公开年度报告\n一、总体情况\n第二十条第(一)项\n信息内容\n"
-            "本年新\n制作数量\n规章\n0\n六、其他需要报告的事项\n无。\n秦皇岛市抚宁区茶棚乡人民政府\n20211月7")
+    text = (
+        "秦皇岛市抚宁区茶棚乡人民政府2020年政府信息公开年度报告\n一、总体情况\n第二十条第(一)项\n信息内容\n"
+        "本年新\n制作数量\n规章\n0\n六、其他需要报告的事项\n无。\n秦皇岛市抚宁区茶棚乡人民政府\n20211月7"
+    )
     fields = extract_metadata(text=text, meta_text=SEED_002_META)
     assert fields == {
-        "title": "秦皇岛市抚宁区茶棚乡人民政府2020年政府信息公开年度报告", "index_no": "18685",
-        "index_key": "18685", "publisher": "茶棚乡人民政府", "publish_date": "2021-01-07",
-        "report_year": 2020, "doc_no": None, "format": "2019",
+        "title": "秦皇岛市抚宁区茶棚乡人民政府2020年政府信息公开年度报告",
+        "index_no": "18685",
+        "index_key": "18685",
+        "publisher": "茶棚乡人民政府",
+        "publish_date": "2021-01-07",
+        "report_year": 2020,
+        "doc_no": None,
+        "format": "2019",
     }
 
 
 def test_extract_metadata_prefers_meta_tags_when_page_has_no_block():
-    tree = Selector(text='<html><head><title>2021年报_某局</title><meta name="ArticleTitle" content="某市某局2021年政府信息公开工作年度报告">'
-                         '<meta name="PubDate" content="2022-01-28 09:00"><meta name="ContentSource" content="某市某局"></head></html>')
+    tree = Selector(
+        text='<html><head><title>2021年报_某局</title><meta name="ArticleTitle" content="某市某局2021年政府信息公开工作年度报告">'
+        '<meta name="PubDate" content="2022-01-28 09:00"><meta name="ContentSource" content="某市某局"></head></html>'
+    )
     fields = extract_metadata(text="一、总体情况\n正文。", tree=tree)
     assert (fields["title"], fields["publish_date"], fields["publisher"], fields["report_year"]) == (
-        "某市某局2021年政府信息公开工作年度报告", "2022-01-28", "某市某局", 2021)
+        "某市某局2021年政府信息公开工作年度报告",
+        "2022-01-28",
+        "某市某局",
+        2021,
+    )
 
 
 def test_extract_metadata_falls_back_to_title_for_publisher_without_block():
-    fields = extract_metadata(text="灌南县北陈集镇2024年政府信息公开工作年度报告\n一、总体情况\n正文。", link_date="2025-01-20")
+    fields = extract_metadata(
+        text="灌南县北陈集镇2024年政府信息公开工作年度报告\n一、总体情况\n正文。", link_date="2025-01-20"
+    )
     assert (fields["publisher"], fields["publish_date"], fields["index_no"]) == ("灌南县北陈集镇", "2025-01-20", None)
 
 
 def test_title_skips_sidebar_links_to_work_reports_and_notices():
-    tree = Selector(text='<html><head><title>政府信息公开</title></head><body>'
-                         '<h3>2024年政府工作报告</h3><h3>关于做好2023年政府信息公开工作年度报告编制工作的通知</h3>'
-                         '<h1>某县2023年政府信息公开工作年度报告</h1></body></html>')
+    tree = Selector(
+        text="<html><head><title>政府信息公开</title></head><body>"
+        "<h3>2024年政府工作报告</h3><h3>关于做好2023年政府信息公开工作年度报告编制工作的通知</h3>"
+        "<h1>某县2023年政府信息公开工作年度报告</h1></body></html>"
+    )
     fields = extract_metadata(text="一、总体情况\n正文。", tree=tree)
     assert fields["title"] == "某县2023年政府信息公开工作年度报告"

@@ -11,75 +11,121 @@ def codes(text: str) -> list[tuple[str, str]]:
     return [(s["code"], s["heading"]) for s in split_sections(text)]
 
 
-@pytest.mark.parametrize(("heading", "code"), [
-    ("总体情况", "overview"),
-    ("政府信息公开总体情况", "overview"),
-    ("概述", "overview"),
-    ("主动公开政府信息情况", "active"),
-    ("收到和处理政府信息公开申请情况", "applications"),
-    ("依申请公开政府信息情况", "applications"),
-    ("政府信息公开的收费及减免情况", "fees"),
-    ("政府信息公开行政复议、行政诉讼情况", "review_litigation"),
-    ("因政府信息公开申请提起行政诉讼、行政复议的情况", "review_litigation"),
-    ("存在的主要问题及改进情况", "problems"),
-    ("存在问题及下步工作重点", "problems"),
-    ("其他需要报告的事项", "other"),
-    ("本年新收政府信息公开申请数量", None),
-    ("结转下年度继续办理", None),
-])
+@pytest.mark.parametrize(
+    ("heading", "code"),
+    [
+        ("总体情况", "overview"),
+        ("政府信息公开总体情况", "overview"),
+        ("概述", "overview"),
+        ("主动公开政府信息情况", "active"),
+        ("收到和处理政府信息公开申请情况", "applications"),
+        ("依申请公开政府信息情况", "applications"),
+        ("政府信息公开的收费及减免情况", "fees"),
+        ("政府信息公开行政复议、行政诉讼情况", "review_litigation"),
+        ("因政府信息公开申请提起行政诉讼、行政复议的情况", "review_litigation"),
+        ("存在的主要问题及改进情况", "problems"),
+        ("存在问题及下步工作重点", "problems"),
+        ("其他需要报告的事项", "other"),
+        ("本年新收政府信息公开申请数量", None),
+        ("结转下年度继续办理", None),
+    ],
+)
 def test_classify_heading_by_wording(heading, code):
     assert classify_heading(heading) == code
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    # 2019/2021 template, one heading per line
-    ("一、总体情况\n甲。\n二、主动公开政府信息情况\n乙\n三、收到和处理政府信息公开申请情况\n丙\n"
-     "四、政府信息公开行政复议、行政诉讼情况\n丁\n五、存在的主要问题及改进情况\n戊\n六、其他需要报告的事项\n无。",
-     [("overview", "一、总体情况"), ("active", "二、主动公开政府信息情况"),
-      ("applications", "三、收到和处理政府信息公开申请情况"),
-      ("review_litigation", "四、政府信息公开行政复议、行政诉讼情况"),
-      ("problems", "五、存在的主要问题及改进情况"), ("other", "六、其他需要报告的事项")]),
-    # seed 004: headings run together with their text on one line
-    ("本年报是按照规定编制的。 一、总体情况 2020年,黄岩区认真贯彻。 二、主动公开政府信息情况\n三、收到和处理政府信息公开申请情况\n"
-     "五、存在的主要问题及改进情况 2020年,全区推进扎实。 六、其他需要报告的事项 无。",
-     [("overview", "一、总体情况"), ("active", "二、主动公开政府信息情况"),
-      ("applications", "三、收到和处理政府信息公开申请情况"),
-      ("problems", "五、存在的主要问题及改进情况"), ("other", "六、其他需要报告的事项")]),
-    # seed 000: the legacy parts printed as (二)(三)(四) under part 二 are parts (each a line
-    # naming a whole part of another kind); part 三 missing; (一)存在的问题 under 五 is not a part
-    ("一、政府信息公开总体情况\n1.切实强化组织领导建设\n二、主动公开政府信息情况\n(二).依申请公开政府信息和不予公开政府信息的情况\n"
-     "(三).政府信息公开的收费及减免情况\n四、因政府信息公开申请提起行政诉讼、行政复议的情况\n五、政府信息公开工作存在问题及整改措施\n"
-     "(一)存在的问题\n六、其他需要报告的事项\n无。",
-     [("overview", "一、政府信息公开总体情况"), ("active", "二、主动公开政府信息情况"),
-      ("applications", "(二).依申请公开政府信息和不予公开政府信息的情况"),
-      ("fees", "(三).政府信息公开的收费及减免情况"),
-      ("review_litigation", "四、因政府信息公开申请提起行政诉讼、行政复议的情况"),
-      ("problems", "五、政府信息公开工作存在问题及整改措施"), ("other", "六、其他需要报告的事项")]),
-    # legacy, no overview heading: the opening text is the overview
-    ("2016年,按照要求,我镇不断加强组织领导,明确工作任务,完善各项制度和措施。\n(一)健全机构,强化领导。\n二、主动公开政府信息情况\n甲\n"
-     "三、依申请公开政府信息情况\n乙\n四、政府信息公开的收费及减免情况\n丙\n五、因政府信息公开申请行政复议、提起行政诉讼的情况\n丁\n"
-     "六、存在问题及下步工作重点\n戊",
-     [("overview", ""), ("active", "二、主动公开政府信息情况"), ("applications", "三、依申请公开政府信息情况"),
-      ("fees", "四、政府信息公开的收费及减免情况"),
-      ("review_litigation", "五、因政府信息公开申请行政复议、提起行政诉讼的情况"),
-      ("problems", "六、存在问题及下步工作重点")]),
-    # two parts both numbered 四、
-    ("一、总体情况\n甲\n二、主动公开政府信息情况\n乙\n三、收到和处理政府信息公开申请情况\n丙\n四、政府信息公开行政复议、行政诉讼情况\n丁\n"
-     "四、存在的主要问题及改进情况\n戊\n五、其他需要报告的事项\n己",
-     [("overview", "一、总体情况"), ("active", "二、主动公开政府信息情况"),
-      ("applications", "三、收到和处理政府信息公开申请情况"),
-      ("review_litigation", "四、政府信息公开行政复议、行政诉讼情况"),
-      ("problems", "四、存在的主要问题及改进情况"), ("other", "五、其他需要报告的事项")]),
-    # parts numbered （一） and full-width punctuation
-    ("（一）总体情况\n甲\n（二）主动公开政府信息情况\n乙\n（三）收到和处理政府信息公开申请情况\n丙\n（四）存在的主要问题及改进情况\n丁",
-     [("overview", "（一）总体情况"), ("active", "（二）主动公开政府信息情况"),
-      ("applications", "（三）收到和处理政府信息公开申请情况"), ("problems", "（四）存在的主要问题及改进情况")]),
-    # table rows numbered like parts are not parts
-    ("三、收到和处理政府信息公开申请情况\n一、本年新收政府信息公开申请数量\n0\n二、上年结转政府信息公开申请数量\n0\n"
-     "三、本年度办理结果\n四、结转下年度继续办理\n0\n四、政府信息公开行政复议、行政诉讼情况\n0",
-     [("applications", "三、收到和处理政府信息公开申请情况"),
-      ("review_litigation", "四、政府信息公开行政复议、行政诉讼情况")]),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # 2019/2021 template, one heading per line
+        (
+            "一、总体情况\n甲。\n二、主动公开政府信息情况\n乙\n三、收到和处理政府信息公开申请情况\n丙\n"
+            "四、政府信息公开行政复议、行政诉讼情况\n丁\n五、存在的主要问题及改进情况\n戊\n六、其他需要报告的事项\n无。",
+            [
+                ("overview", "一、总体情况"),
+                ("active", "二、主动公开政府信息情况"),
+                ("applications", "三、收到和处理政府信息公开申请情况"),
+                ("review_litigation", "四、政府信息公开行政复议、行政诉讼情况"),
+                ("problems", "五、存在的主要问题及改进情况"),
+                ("other", "六、其他需要报告的事项"),
+            ],
+        ),
+        # seed 004: headings run together with their text on one line
+        (
+            "本年报是按照规定编制的。 一、总体情况 2020年,黄岩区认真贯彻。 二、主动公开政府信息情况\n三、收到和处理政府信息公开申请情况\n"
+            "五、存在的主要问题及改进情况 2020年,全区推进扎实。 六、其他需要报告的事项 无。",
+            [
+                ("overview", "一、总体情况"),
+                ("active", "二、主动公开政府信息情况"),
+                ("applications", "三、收到和处理政府信息公开申请情况"),
+                ("problems", "五、存在的主要问题及改进情况"),
+                ("other", "六、其他需要报告的事项"),
+            ],
+        ),
+        # seed 000: the legacy parts printed as (二)(三)(四) under part 二 are parts (each a line
+        # naming a whole part of another kind); part 三 missing; (一)存在的问题 under 五 is not a part
+        (
+            "一、政府信息公开总体情况\n1.切实强化组织领导建设\n二、主动公开政府信息情况\n(二).依申请公开政府信息和不予公开政府信息的情况\n"
+            "(三).政府信息公开的收费及减免情况\n四、因政府信息公开申请提起行政诉讼、行政复议的情况\n五、政府信息公开工作存在问题及整改措施\n"
+            "(一)存在的问题\n六、其他需要报告的事项\n无。",
+            [
+                ("overview", "一、政府信息公开总体情况"),
+                ("active", "二、主动公开政府信息情况"),
+                ("applications", "(二).依申请公开政府信息和不予公开政府信息的情况"),
+                ("fees", "(三).政府信息公开的收费及减免情况"),
+                ("review_litigation", "四、因政府信息公开申请提起行政诉讼、行政复议的情况"),
+                ("problems", "五、政府信息公开工作存在问题及整改措施"),
+                ("other", "六、其他需要报告的事项"),
+            ],
+        ),
+        # legacy, no overview heading: the opening text is the overview
+        (
+            "2016年,按照要求,我镇不断加强组织领导,明确工作任务,完善各项制度和措施。\n(一)健全机构,强化领导。\n二、主动公开政府信息情况\n甲\n"
+            "三、依申请公开政府信息情况\n乙\n四、政府信息公开的收费及减免情况\n丙\n五、因政府信息公开申请行政复议、提起行政诉讼的情况\n丁\n"
+            "六、存在问题及下步工作重点\n戊",
+            [
+                ("overview", ""),
+                ("active", "二、主动公开政府信息情况"),
+                ("applications", "三、依申请公开政府信息情况"),
+                ("fees", "四、政府信息公开的收费及减免情况"),
+                ("review_litigation", "五、因政府信息公开申请行政复议、提起行政诉讼的情况"),
+                ("problems", "六、存在问题及下步工作重点"),
+            ],
+        ),
+        # two parts both numbered 四、
+        (
+            "一、总体情况\n甲\n二、主动公开政府信息情况\n乙\n三、收到和处理政府信息公开申请情况\n丙\n四、政府信息公开行政复议、行政诉讼情况\n丁\n"
+            "四、存在的主要问题及改进情况\n戊\n五、其他需要报告的事项\n己",
+            [
+                ("overview", "一、总体情况"),
+                ("active", "二、主动公开政府信息情况"),
+                ("applications", "三、收到和处理政府信息公开申请情况"),
+                ("review_litigation", "四、政府信息公开行政复议、行政诉讼情况"),
+                ("problems", "四、存在的主要问题及改进情况"),
+                ("other", "五、其他需要报告的事项"),
+            ],
+        ),
+        # parts numbered （一） and full-width punctuation
+        (
+            "（一）总体情况\n甲\n（二）主动公开政府信息情况\n乙\n（三）收到和处理政府信息公开申请情况\n丙\n（四）存在的主要问题及改进情况\n丁",
+            [
+                ("overview", "（一）总体情况"),
+                ("active", "（二）主动公开政府信息情况"),
+                ("applications", "（三）收到和处理政府信息公开申请情况"),
+                ("problems", "（四）存在的主要问题及改进情况"),
+            ],
+        ),
+        # table rows numbered like parts are not parts
+        (
+            "三、收到和处理政府信息公开申请情况\n一、本年新收政府信息公开申请数量\n0\n二、上年结转政府信息公开申请数量\n0\n"
+            "三、本年度办理结果\n四、结转下年度继续办理\n0\n四、政府信息公开行政复议、行政诉讼情况\n0",
+            [
+                ("applications", "三、收到和处理政府信息公开申请情况"),
+                ("review_litigation", "四、政府信息公开行政复议、行政诉讼情况"),
+            ],
+        ),
+    ],
+)
 def test_split_sections_codes_and_headings(text, expected):
     assert codes(text) == expected
 
@@ -88,7 +134,10 @@ def test_heading_repeated_as_table_caption_is_one_section():
     text = "一、总体情况\n甲\n二、主动公开政府信息情况\n二、主动公开政府信息情况\n规章\n0\n三、收到和处理政府信息公开申请情况\n丙"
     sections = split_sections(text)
     assert [(s["seq"], s["code"], s["text"]) for s in sections] == [
-        (1, "overview", "甲"), (2, "active", "规章\n0"), (3, "applications", "丙")]
+        (1, "overview", "甲"),
+        (2, "active", "规章\n0"),
+        (3, "applications", "丙"),
+    ]
 
 
 def test_section_text_is_what_lies_between_headings():
@@ -97,16 +146,21 @@ def test_section_text_is_what_lies_between_headings():
 
 
 def test_paren_sub_heading_running_into_its_text_is_not_a_part():
-    text = ("一、总体情况\n（一）主动公开。全年主动公开信息12条。\n（二）依申请公开情况。本年度无申请。\n"
-            "二、主动公开政府信息情况\n乙")
+    text = (
+        "一、总体情况\n（一）主动公开。全年主动公开信息12条。\n（二）依申请公开情况。本年度无申请。\n"
+        "二、主动公开政府信息情况\n乙"
+    )
     assert codes(text) == [("overview", "一、总体情况"), ("active", "二、主动公开政府信息情况")]
 
 
 def test_same_part_headed_twice_in_different_words_stays_two_sections():
-    text = ("二、主动公开政府信息情况\n甲\n(四)因政府信息公开申请引起的行政复议、提起行政诉讼的情况\n"
-            "四、因政府信息公开申请提起行政诉讼、行政复议的情况\n五、存在的主要问题及改进情况\n戊")
+    text = (
+        "二、主动公开政府信息情况\n甲\n(四)因政府信息公开申请引起的行政复议、提起行政诉讼的情况\n"
+        "四、因政府信息公开申请提起行政诉讼、行政复议的情况\n五、存在的主要问题及改进情况\n戊"
+    )
     assert codes(text) == [
         ("active", "二、主动公开政府信息情况"),
         ("review_litigation", "(四)因政府信息公开申请引起的行政复议、提起行政诉讼的情况"),
         ("review_litigation", "四、因政府信息公开申请提起行政诉讼、行政复议的情况"),
-        ("problems", "五、存在的主要问题及改进情况")]
+        ("problems", "五、存在的主要问题及改进情况"),
+    ]

@@ -12,22 +12,32 @@ def report_id(**fields: object) -> str:
     return DedupPipeline().process_item(ReportItem(url="http://127.0.0.1/x.html", **fields))["report_id"]
 
 
-@pytest.mark.parametrize("a, b", [
-    ({"index_no": "002660528/2024-61347"}, {"index_no": "００２６６０５２８／２０２４－６１３４７"}),
-    ({"index_no": "11330003002482/2022-00015"}, {"index_no": " 11330003002482 / 2022-00015 "}),
-    ({"index_no": "zj-2021-ab"}, {"index_no": "ZJ-2021-AB"}),
-    ({"publisher": "茶棚乡人民政府", "report_year": 2020, "title": "茶棚乡2020年政府信息公开年度报告"},
-     {"publisher": "茶棚乡人民政府 ", "report_year": 2020, "title": "茶棚乡 2020年政府信息公开年度报告"}),
-])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ({"index_no": "002660528/2024-61347"}, {"index_no": "００２６６０５２８／２０２４－６１３４７"}),
+        ({"index_no": "11330003002482/2022-00015"}, {"index_no": " 11330003002482 / 2022-00015 "}),
+        ({"index_no": "zj-2021-ab"}, {"index_no": "ZJ-2021-AB"}),
+        (
+            {"publisher": "茶棚乡人民政府", "report_year": 2020, "title": "茶棚乡2020年政府信息公开年度报告"},
+            {"publisher": "茶棚乡人民政府 ", "report_year": 2020, "title": "茶棚乡 2020年政府信息公开年度报告"},
+        ),
+    ],
+)
 def test_same_report_printed_differently_gets_one_id(a: dict, b: dict) -> None:
     assert report_id(**a) == report_id(**b)
 
 
-@pytest.mark.parametrize("a, b", [
-    ({"index_no": "002660528/2024-61347"}, {"index_no": "002660528/2024-61348"}),
-    ({"publisher": "茶棚乡人民政府", "report_year": 2020, "title": "茶棚乡2020年政府信息公开年度报告"},
-     {"publisher": "茶棚乡人民政府", "report_year": 2021, "title": "茶棚乡2020年政府信息公开年度报告"}),
-])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ({"index_no": "002660528/2024-61347"}, {"index_no": "002660528/2024-61348"}),
+        (
+            {"publisher": "茶棚乡人民政府", "report_year": 2020, "title": "茶棚乡2020年政府信息公开年度报告"},
+            {"publisher": "茶棚乡人民政府", "report_year": 2021, "title": "茶棚乡2020年政府信息公开年度报告"},
+        ),
+    ],
+)
 def test_different_reports_get_different_ids(a: dict, b: dict) -> None:
     assert report_id(**a) != report_id(**b)
 

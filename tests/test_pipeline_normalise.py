@@ -33,8 +33,7 @@ def _run(body: bytes, content_type: str = "text/html; charset=utf-8") -> ReportI
     crawler.stats.open_spider()
     decode = build_from_crawler(DecodePipeline, crawler)
     normalise = build_from_crawler(NormalisePipeline, crawler)
-    return normalise.process_item(decode.process_item(
-        ReportItem(body=body, content_type=content_type, url="u")))
+    return normalise.process_item(decode.process_item(ReportItem(body=body, content_type=content_type, url="u")))
 
 
 def test_traditional_page_with_pinyin() -> None:

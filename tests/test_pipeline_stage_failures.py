@@ -11,14 +11,13 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 from scrapy.utils.misc import build_from_crawler, load_object
 from scrapy.utils.test import get_crawler
 
 from crawler import settings as project_settings
 from crawler.items import ReportItem
 from crawler.storage import open_db
-
-from conftest import ROOT
 
 PAGE = ROOT / "fixtures/sites/static_guannan/xxgk/zfxxgknb/2025/0121/c58213.html"
 
@@ -29,10 +28,18 @@ def broken(*_args: object, **_kwargs: object) -> None:
 
 def run_all_stages(db_path: Path) -> None:
     crawler = get_crawler(settings_dict={"REPORTS_DB": str(db_path)})
-    stages = [build_from_crawler(load_object(path), crawler)
-              for path, _ in sorted(project_settings.ITEM_PIPELINES.items(), key=lambda kv: kv[1])]
-    item = ReportItem(url="http://127.0.0.1/c58213.html", portal_id="static_guannan", province="jiangsu",
-                      body=PAGE.read_bytes(), content_type="text/html; charset=utf-8", errors=[])
+    stages = [
+        build_from_crawler(load_object(path), crawler)
+        for path, _ in sorted(project_settings.ITEM_PIPELINES.items(), key=lambda kv: kv[1])
+    ]
+    item = ReportItem(
+        url="http://127.0.0.1/c58213.html",
+        portal_id="static_guannan",
+        province="jiangsu",
+        body=PAGE.read_bytes(),
+        content_type="text/html; charset=utf-8",
+        errors=[],
+    )
     for stage in stages:
         if hasattr(stage, "open_spider"):
             stage.open_spider()
@@ -43,15 +50,18 @@ def run_all_stages(db_path: Path) -> None:
             stage.close_spider()
 
 
-@pytest.mark.parametrize(("target", "stage", "still_there"), [
-    ("crawler.pipelines.decode.decode_body", "decode", "url"),
-    ("crawler.pipelines.normalise.page_text", "normalise", "source_encoding"),
-    ("crawler.pipelines.metadata.extract_metadata", "metadata", "text"),
-    ("crawler.pipelines.sections.split_sections", "sections", "title"),
-    ("crawler.pipelines.tables.extract_tables", "tables", "title"),
-    ("crawler.pipelines.tables.run_checks", "checks", "title"),
-    ("crawler.pipelines.dedup.dedup_key", "dedup", "title"),
-])
+@pytest.mark.parametrize(
+    ("target", "stage", "still_there"),
+    [
+        ("crawler.pipelines.decode.decode_body", "decode", "url"),
+        ("crawler.pipelines.normalise.page_text", "normalise", "source_encoding"),
+        ("crawler.pipelines.metadata.extract_metadata", "metadata", "text"),
+        ("crawler.pipelines.sections.split_sections", "sections", "title"),
+        ("crawler.pipelines.tables.extract_tables", "tables", "title"),
+        ("crawler.pipelines.tables.run_checks", "checks", "title"),
+        ("crawler.pipelines.dedup.dedup_key", "dedup", "title"),
+    ],
+)
 def test_a_failing_stage_is_recorded_and_the_report_still_stored(tmp_path, monkeypatch, target, stage, still_there):
     monkeypatch.setattr(target, broken)
     run_all_stages(tmp_path / "r.db")

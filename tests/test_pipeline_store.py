@@ -17,9 +17,15 @@ def test_report_whose_parts_cannot_be_written_is_kept_with_the_reason(tmp_path: 
     crawler = get_crawler(settings_dict={"REPORTS_DB": str(tmp_path / "r.db")})
     pipeline = build_from_crawler(SQLiteStorePipeline, crawler)
     pipeline.open_spider()
-    item = ReportItem(report_id="r1", url="http://127.0.0.1/a.html", portal_id="p", province="henan",
-                      body=b"<html>", errors=[],
-                      sections=[{"seq": 1, "code": "overview"}, {"seq": 1, "code": "active"}])  # seq clash
+    item = ReportItem(
+        report_id="r1",
+        url="http://127.0.0.1/a.html",
+        portal_id="p",
+        province="henan",
+        body=b"<html>",
+        errors=[],
+        sections=[{"seq": 1, "code": "overview"}, {"seq": 1, "code": "active"}],
+    )  # seq clash
     pipeline.process_item(item)
     pipeline.close_spider()
     db = open_db(tmp_path / "r.db")

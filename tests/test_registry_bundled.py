@@ -14,8 +14,7 @@ from crawler.registry import load_registry
 from crawler.registry.provinces import PROVINCES
 from crawler.registry.schema import CMS_NAMES, validate_registry
 
-DATA: dict[str, Any] = yaml.safe_load(
-    (resources.files("crawler.registry") / "portals.yaml").read_text("utf-8"))
+DATA: dict[str, Any] = yaml.safe_load((resources.files("crawler.registry") / "portals.yaml").read_text("utf-8"))
 ENTRIES: list[dict[str, Any]] = DATA["portals"]
 IDS = [e["id"] for e in ENTRIES]
 COVERED = {e["province"] for e in ENTRIES}

@@ -20,8 +20,11 @@ GOOD: dict[str, Any] = {
     "cms": "hanweb",
     "start_urls": ["https://www.example.gov.cn/col/col1229/index.html"],
     "options": {"columnid": 1229, "perpage": 15, "link_pattern": r"/art/\d{4}/"},
-    "evidence": {"url": "https://www.example.gov.cn/art/2023/1/20/art_1229_5.html",
-                 "observed": "2023-01-20", "source": "search:pages"},
+    "evidence": {
+        "url": "https://www.example.gov.cn/art/2023/1/20/art_1229_5.html",
+        "observed": "2023-01-20",
+        "source": "search:pages",
+    },
     "note": "column derived from the report URL",
 }
 
@@ -71,25 +74,29 @@ def test_unquoted_yaml_date_is_accepted_as_observed_date():
     validate_registry(data, "test.yaml")
 
 
-@pytest.mark.parametrize(("entry", "field", "problem"), [
-    (broken(name=...), "name", "missing"),
-    (broken(start_urls=...), "start_urls", "missing"),
-    (broken(id="Zhejiang_Example"), "id", "lowercase"),
-    (broken(level="village"), "level", "not one of"),
-    (broken(cms="wordpress"), "cms", "not one of"),
-    (broken(province="atlantis"), "province", "unknown province"),
-    (broken(start_urls=["ftp://example.gov.cn/nb/"]), "start_urls[0]", "not an http(s) URL"),
-    (broken(start_urls=[]), "start_urls", "must not be empty"),
-    (broken(evidence__url="www.example.gov.cn/art/1.html"), "evidence.url", "not an http(s) URL"),
-    (broken(evidence__observed="20 Jan 2023"), "evidence.observed", "not a date"),
-    (broken(evidence__observed="2023-02-30"), "evidence.observed", "not a date"),
-    (broken(evidence__source=...), "evidence.source", "missing"),
-    (broken(options={"render": "yes"}), "options.render", "expected boolean"),
-    (broken(options={"perpage": 0}), "options.perpage", ""),
-    (broken(options={"link_pattern": "art_(\\d+"}), "options.link_pattern", "not a valid regular expression"),
-    (broken(cms="trs", options={"columnid": 5}), "options.columnid", "not an option of cms 'trs'"),
-    (broken(homepage="https://x.gov.cn/"), "homepage", "unknown field"),
-], ids=lambda v: v if isinstance(v, str) else None)
+@pytest.mark.parametrize(
+    ("entry", "field", "problem"),
+    [
+        (broken(name=...), "name", "missing"),
+        (broken(start_urls=...), "start_urls", "missing"),
+        (broken(id="Zhejiang_Example"), "id", "lowercase"),
+        (broken(level="village"), "level", "not one of"),
+        (broken(cms="wordpress"), "cms", "not one of"),
+        (broken(province="atlantis"), "province", "unknown province"),
+        (broken(start_urls=["ftp://example.gov.cn/nb/"]), "start_urls[0]", "not an http(s) URL"),
+        (broken(start_urls=[]), "start_urls", "must not be empty"),
+        (broken(evidence__url="www.example.gov.cn/art/1.html"), "evidence.url", "not an http(s) URL"),
+        (broken(evidence__observed="20 Jan 2023"), "evidence.observed", "not a date"),
+        (broken(evidence__observed="2023-02-30"), "evidence.observed", "not a date"),
+        (broken(evidence__source=...), "evidence.source", "missing"),
+        (broken(options={"render": "yes"}), "options.render", "expected boolean"),
+        (broken(options={"perpage": 0}), "options.perpage", ""),
+        (broken(options={"link_pattern": "art_(\\d+"}), "options.link_pattern", "not a valid regular expression"),
+        (broken(cms="trs", options={"columnid": 5}), "options.columnid", "not an option of cms 'trs'"),
+        (broken(homepage="https://x.gov.cn/"), "homepage", "unknown field"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
 def test_broken_entry_error_names_entry_and_field(entry, field, problem):
     ok = broken(id="beijing-ok", province="beijing")
     with pytest.raises(RegistryError) as info:
@@ -109,15 +116,20 @@ def test_duplicate_id_is_an_error_on_the_second_entry():
         validate_registry(registry(GOOD, copy.deepcopy(GOOD)), "mine.yaml")
 
 
-@pytest.mark.parametrize(("data", "pattern"), [
-    ([GOOD], r"expected a mapping"),
-    ({"version": 1}, r"field 'portals': missing"),
-    ({"version": 2, "portals": []}, r"field 'version'"),
-    (registry(GOOD, not_yet_grounded=[{"province": "atlantis", "reason": "x"}]),
-     r"not_yet_grounded #0: field 'province': unknown province"),
-    (registry(GOOD, not_yet_grounded=[{"province": "xizang"}]), r"not_yet_grounded #0: field 'reason': missing"),
-    (registry(GOOD, thin=["atlantis"]), r"field 'thin': unknown province"),
-])
+@pytest.mark.parametrize(
+    ("data", "pattern"),
+    [
+        ([GOOD], r"expected a mapping"),
+        ({"version": 1}, r"field 'portals': missing"),
+        ({"version": 2, "portals": []}, r"field 'version'"),
+        (
+            registry(GOOD, not_yet_grounded=[{"province": "atlantis", "reason": "x"}]),
+            r"not_yet_grounded #0: field 'province': unknown province",
+        ),
+        (registry(GOOD, not_yet_grounded=[{"province": "xizang"}]), r"not_yet_grounded #0: field 'reason': missing"),
+        (registry(GOOD, thin=["atlantis"]), r"field 'thin': unknown province"),
+    ],
+)
 def test_broken_document_error_names_the_field(data, pattern):
     with pytest.raises(RegistryError, match=pattern):
         validate_registry(data, "mine.yaml")

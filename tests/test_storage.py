@@ -9,13 +9,26 @@ from pathlib import Path
 import pytest
 
 from crawler.storage import (
-    SCHEMA_VERSION, StoreError, log_page, open_db, save_report, schema_version, store_report,
+    SCHEMA_VERSION,
+    StoreError,
+    log_page,
+    open_db,
+    save_report,
+    schema_version,
+    store_report,
 )
 
 
 def record(url: str, report_id: str = "r1", **extra: object) -> dict:
-    return {"report_id": report_id, "url": url, "title": "2023年政府信息公开工作年度报告", "portal_id": "p",
-            "province": "zhejiang", "text": "正文", **extra}
+    return {
+        "report_id": report_id,
+        "url": url,
+        "title": "2023年政府信息公开工作年度报告",
+        "portal_id": "p",
+        "province": "zhejiang",
+        "text": "正文",
+        **extra,
+    }
 
 
 def test_new_database_is_created_at_the_current_schema_version(tmp_path: Path) -> None:
@@ -44,11 +57,14 @@ def test_database_from_newer_code_is_refused_with_a_clear_error(tmp_path: Path) 
 def test_same_report_twice_keeps_the_more_complete_version_and_every_url(tmp_path: Path) -> None:
     db = open_db(tmp_path / "r.db")
     thin = record("http://a/1")
-    rich = record("http://b/9", portal_id="q", cells=[{"table_code": "applications", "row_code": "1",
-                                                      "col_code": "total", "raw": "3", "value": 3}])
+    rich = record(
+        "http://b/9",
+        portal_id="q",
+        cells=[{"table_code": "applications", "row_code": "1", "col_code": "total", "raw": "3", "value": 3}],
+    )
     assert save_report(db, thin, "t1") is True
     assert save_report(db, rich, "t2") is True
-    assert save_report(db, thin, "t3") is False      # less complete: remembered, not kept
+    assert save_report(db, thin, "t3") is False  # less complete: remembered, not kept
     assert db.execute("SELECT url, portal_id FROM reports").fetchall() == [("http://b/9", "q")]
     assert dict(db.execute("SELECT url, kept FROM report_urls").fetchall()) == {"http://a/1": 0, "http://b/9": 1}
     assert db.execute("SELECT COUNT(*) FROM table_cells").fetchone()[0] == 1
@@ -73,8 +89,16 @@ def test_full_text_search_finds_chinese_substrings(tmp_path: Path) -> None:
 def test_every_fetch_is_appended_to_pages(tmp_path: Path) -> None:
     db = open_db(tmp_path / "r.db")
     for attempt, status in enumerate((503, 200), start=1):
-        log_page(db, {"url": "http://a/1", "method": "GET", "status": status, "attempt": attempt,
-                      "error": "HTTP 503" if status == 503 else None})
+        log_page(
+            db,
+            {
+                "url": "http://a/1",
+                "method": "GET",
+                "status": status,
+                "attempt": attempt,
+                "error": "HTTP 503" if status == 503 else None,
+            },
+        )
     assert db.execute("SELECT status, error FROM pages ORDER BY id").fetchall() == [(503, "HTTP 503"), (200, None)]
 
 
@@ -84,7 +108,9 @@ def test_undecodable_bytes_kept_as_surrogates_are_stored_as_replacement_chars(tm
     assert db.execute("SELECT text, repairs FROM reports").fetchone() == ("送莊\ufffd鎮", '[{"before": "\ufffd"}]')
 
 
-def test_existing_database_is_migrated_forward_keeping_its_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_existing_database_is_migrated_forward_keeping_its_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import crawler.storage as storage
 
     db = open_db(tmp_path / "r.db")
@@ -104,8 +130,11 @@ def test_existing_database_is_migrated_forward_keeping_its_data(tmp_path: Path, 
 
 def test_a_report_whose_parts_cannot_be_written_is_kept_bare_with_the_reason(tmp_path: Path) -> None:
     db = open_db(tmp_path / "r.db")
-    bad = record("http://a/1", sections=[{"seq": 1, "code": "overview"}, {"seq": 1, "code": "dup"}],
-                 errors=[{"stage": "tables", "error": "partly mapped"}])
+    bad = record(
+        "http://a/1",
+        sections=[{"seq": 1, "code": "overview"}, {"seq": 1, "code": "dup"}],
+        errors=[{"stage": "tables", "error": "partly mapped"}],
+    )
     kept, error = store_report(db, bad, "t")
     assert kept is True and error.startswith("IntegrityError")
     row = db.execute("SELECT url, errors FROM reports").fetchone()
@@ -119,7 +148,7 @@ def test_a_locked_database_is_an_error_not_a_bare_row(tmp_path: Path) -> None:
     db = open_db(tmp_path / "r.db")
     db.execute("PRAGMA busy_timeout = 100")
     other = sqlite3.connect(tmp_path / "r.db", isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")            # another writer holds the lock
+    other.execute("BEGIN IMMEDIATE")  # another writer holds the lock
     with pytest.raises(sqlite3.OperationalError, match="locked"):
         store_report(db, record("http://a/1"), "t")
     other.execute("ROLLBACK")
@@ -131,8 +160,15 @@ def test_a_page_parsed_to_a_new_identity_supersedes_its_old_row(tmp_path: Path) 
     db = open_db(tmp_path / "r.db")
     save_report(db, record("http://a/1", report_id="title-key"), "t1")
     save_report(db, record("http://b/2", report_id="other"), "t1")
-    save_report(db, record("http://a/1", report_id="index-key", cells=[
-        {"table_code": "applications", "row_code": "1", "col_code": "total", "raw": "3", "value": 3}]), "t2")
-    assert {r for r, in db.execute("SELECT report_id FROM reports")} == {"index-key", "other"}
+    save_report(
+        db,
+        record(
+            "http://a/1",
+            report_id="index-key",
+            cells=[{"table_code": "applications", "row_code": "1", "col_code": "total", "raw": "3", "value": 3}],
+        ),
+        "t2",
+    )
+    assert {r for (r,) in db.execute("SELECT report_id FROM reports")} == {"index-key", "other"}
     assert db.execute("SELECT report_id FROM report_urls WHERE url = 'http://a/1'").fetchone() == ("index-key",)
     assert db.execute("SELECT COUNT(*) FROM reports_fts WHERE reports_fts MATCH '年度报告'").fetchone()[0] == 2

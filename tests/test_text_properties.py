@@ -37,14 +37,26 @@ def _sentences() -> list[str]:
 
 SENTENCES = _sentences()
 SIMPLIFIED = [s for s in SENTENCES if detect_script(s) == "simplified"]
-EXTRAS = ["（一）", "(2023)", "(单位:万元)", "https://www.gov.cn/zhengce/", "2021年", "36,517",
-          "PDF", "Word文档", "(三)", "第二十条第（一）项", "12345", "1.", "A股"]
+EXTRAS = [
+    "（一）",
+    "(2023)",
+    "(单位:万元)",
+    "https://www.gov.cn/zhengce/",
+    "2021年",
+    "36,517",
+    "PDF",
+    "Word文档",
+    "(三)",
+    "第二十条第（一）项",
+    "12345",
+    "1.",
+    "A股",
+]
 
 
 @st.composite
 def report_text(draw: st.DrawFn, pool: list[str] = SENTENCES) -> str:
-    parts = draw(st.lists(st.one_of(st.sampled_from(pool), st.sampled_from(EXTRAS)),
-                          min_size=1, max_size=5))
+    parts = draw(st.lists(st.one_of(st.sampled_from(pool), st.sampled_from(EXTRAS)), min_size=1, max_size=5))
     return "".join(parts)
 
 
@@ -74,8 +86,9 @@ def gbk_reader(data: bytes, reader: str = "gb18030") -> str:
 
 # Fixed example streams, no replay from a local example database: the suite
 # must give the same verdict on every machine and in every order.
-PROPERTY = settings(max_examples=300, derandomize=True, database=None, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(
+    max_examples=300, derandomize=True, database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 # The repair claims are the ones a rare input could break: more examples.
 REPAIR_PROPERTY = settings(PROPERTY, max_examples=1000)
 
@@ -126,7 +139,7 @@ def test_gbk_with_one_dropped_byte_is_repaired_around_the_damage(text: str, data
     raw = text.encode("gbk")
     cut = data.draw(st.integers(0, len(raw) - 1))
     damaged_at = len(raw[:cut].decode("gbk", "ignore"))  # index of the damaged character
-    damaged = (raw[:cut] + raw[cut + 1:]).decode("gb18030", "surrogateescape")
+    damaged = (raw[:cut] + raw[cut + 1 :]).decode("gb18030", "surrogateescape")
     repaired, _ = repair_text(damaged, "gb18030", detect_script(text))
     # Everything outside the damaged character and one neighbour is intact
     # (see bench/RESULTS.md for how often only the damaged one is lost).
@@ -139,7 +152,7 @@ def test_gbk_with_one_dropped_byte_is_repaired_around_the_damage(text: str, data
 
 def _common_prefix(a: str, b: str) -> str:
     n = 0
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=False):
         if x != y:
             break
         n += 1
@@ -157,9 +170,11 @@ def test_clean_text_is_left_alone_by_the_repairs(text: str) -> None:
 @given(st.one_of(simplified_text, traditional_text))
 def test_clean_gbk_and_utf8_pages_decode_unchanged(text: str) -> None:
     html = f"<p>{text}</p>"
-    for body, header in ((html.encode("gbk"), "text/html; charset=gb2312"),
-                         (html.encode("utf-8"), "text/html; charset=utf-8"),
-                         (html.encode("gbk"), None)):
+    for body, header in (
+        (html.encode("gbk"), "text/html; charset=gb2312"),
+        (html.encode("utf-8"), "text/html; charset=utf-8"),
+        (html.encode("gbk"), None),
+    ):
         decoded = decode_body(body, header)
         assert decoded.html == html
         assert decoded.repairs == []
@@ -171,7 +186,7 @@ def test_simplified_text_never_goes_through_opencc(text: str) -> None:
     text = text + "吉林省乾安县、乾县"
     assert detect_script(text) == "simplified"
     out = normalise_fragment(text, traditional=False)
-    assert HANZI.findall(out) == HANZI.findall(text)   # widths and spaces may change; no character does
+    assert HANZI.findall(out) == HANZI.findall(text)  # widths and spaces may change; no character does
     assert out.endswith("吉林省乾安县、乾县")
 
 
@@ -196,7 +211,7 @@ def test_pinyin_stripping_removes_only_annotations(text: str, annotations: list)
         return
     places = sorted({han[i % len(han)] for i, _ in annotations}, reverse=True)
     annotated = text
-    for place, (_, syllable) in zip(places, annotations):
-        annotated = annotated[:place + 1] + f"({syllable})" + annotated[place + 1:]
+    for place, (_, syllable) in zip(places, annotations, strict=False):
+        annotated = annotated[: place + 1] + f"({syllable})" + annotated[place + 1 :]
     assert strip_pinyin(annotated) == text
     assert strip_pinyin(text) == text

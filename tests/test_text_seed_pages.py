@@ -7,13 +7,13 @@ import re
 import pytest
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
+from text_fixture_pages import ROOT, SEED_PAGES, page
 
 from crawler.items import ReportItem
 from crawler.pipelines.decode import DecodePipeline
 from crawler.pipelines.normalise import NormalisePipeline
 from crawler.text import charsets
 from crawler.text.script import script_counts
-from text_fixture_pages import ROOT, SEED_PAGES, page
 
 EXPECTED = ROOT / "expected" / "text"
 PINYIN_RE = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+\)")

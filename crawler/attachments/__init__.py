@@ -15,7 +15,7 @@ from crawler.attachments.render import AttachmentError
 
 LEGACY_DOC_ERROR = "legacy .doc attachment: not parsed"
 
-__all__ = ["KINDS", "LEGACY_DOC_ERROR", "AttachmentError", "is_attachment", "to_html", "converter_name"]
+__all__ = ["KINDS", "LEGACY_DOC_ERROR", "AttachmentError", "converter_name", "is_attachment", "to_html"]
 
 CONVERTERS = {"pdf": "pdfplumber", "docx": "word/document.xml"}
 
@@ -36,11 +36,11 @@ def to_html(kind: str, body: bytes) -> str | None:
     ``colspan``.  Raises :class:`AttachmentError` when the file is corrupt.
     """
     if kind == "pdf":
-        from crawler.attachments.pdf import pdf_to_html  # noqa: PLC0415 (pdfplumber is slow to import)
+        from crawler.attachments.pdf import pdf_to_html
 
         return pdf_to_html(body)
     if kind == "docx":
-        from crawler.attachments.docx import docx_to_html  # noqa: PLC0415
+        from crawler.attachments.docx import docx_to_html
 
         return docx_to_html(body)
     if kind == "doc":

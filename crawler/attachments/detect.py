@@ -9,7 +9,7 @@ from urllib.parse import unquote, urlsplit
 
 KINDS = ("pdf", "docx", "doc")
 
-OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"   # Word 97–2003 (also .xls/.ppt)
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Word 97–2003 (also .xls/.ppt)
 ZIP_MAGIC = b"PK\x03\x04"
 PDF_MAGIC = b"%PDF-"
 DOCX_PART = "word/document.xml"
@@ -29,7 +29,7 @@ MARKUP = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<", re.S)
 
 
 def _zip_kind(body: bytes) -> str | None:
-    """"docx" for a Word zip, "" for another zip (xlsx, pptx …), None when unreadable."""
+    """ "docx" for a Word zip, "" for another zip (xlsx, pptx …), None when unreadable."""
     try:
         with zipfile.ZipFile(io.BytesIO(body)) as archive:
             return "docx" if DOCX_PART in archive.namelist() else ""
@@ -74,13 +74,13 @@ def is_attachment(content_type: str | bytes | None, body: bytes, url: str | None
     if head.startswith(ZIP_MAGIC):
         kind = _zip_kind(body)
         if kind is not None:
-            return kind or None   # a readable zip without word/document.xml (xlsx …) is no report
+            return kind or None  # a readable zip without word/document.xml (xlsx …) is no report
         # an unreadable zip falls through: a corrupt DOCX is still a DOCX, and says so on conversion
     elif head.startswith(OLE2_MAGIC):
         return None if OTHER_OLE2.search(url or "") else "doc"
     elif MARKUP.match(head):
         return None
-    elif PDF_MAGIC in head:   # the PDF spec allows junk before the header
+    elif PDF_MAGIC in head:  # the PDF spec allows junk before the header
         return "pdf"
     if isinstance(content_type, bytes):
         content_type = content_type.decode("latin-1")

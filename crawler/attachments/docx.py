@@ -22,7 +22,7 @@ from crawler.attachments.render import AttachmentError, Block, Cell, Table, rend
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W = f"{{{W_NS}}}"
 DOCUMENT = "word/document.xml"
-MAX_XML = 64 * 1024 * 1024   # an unzipped document.xml larger than this is not a report
+MAX_XML = 64 * 1024 * 1024  # an unzipped document.xml larger than this is not a report
 
 
 def _val(element: etree._Element | None, default: str | None = None) -> str | None:
@@ -52,7 +52,7 @@ def paragraph_text(p: etree._Element) -> str:
 class _Slot:
     col: int
     span: int
-    merge: str | None     # None, "restart" or "continue"
+    merge: str | None  # None, "restart" or "continue"
     text: str
 
 
@@ -84,7 +84,7 @@ def table_grid(tbl: etree._Element) -> Table:
                 continue
             rowspan = 1
             if slot.merge == "restart":
-                for below in rows[r + 1:]:
+                for below in rows[r + 1 :]:
                     if any(s.col == slot.col and s.merge == "continue" for s in below):
                         rowspan += 1
                     else:
@@ -139,8 +139,15 @@ def docx_blocks(body: bytes) -> list[Block]:
             xml = archive.read(info)
     except KeyError as exc:
         raise AttachmentError(f"corrupt DOCX: no {DOCUMENT} in the archive") from exc
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImplementedError,
-            OSError, EOFError, ValueError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,
+        NotImplementedError,
+        OSError,
+        EOFError,
+        ValueError,
+    ) as exc:
         # zlib.error: a damaged deflate stream; NotImplementedError: a compression zipfile lacks
         raise AttachmentError(f"corrupt DOCX: {type(exc).__name__}: {exc}") from exc
     try:

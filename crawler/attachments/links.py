@@ -18,19 +18,21 @@ from crawler.parsing.titles import is_report_title
 # A report's own part headings (一、总体情况 … / 第一部分): two or more mean full text.
 PART_HEADING = re.compile(r"^\s*(?:[一二三四五六七]\s*[、.．]|第[一二三四五六七]部分)")
 HANZI = re.compile(r"[\u4e00-\u9fff]")
-THIN_HANZI = 600          # a cover page's own text (chrome, metadata, one sentence) stays below this
+THIN_HANZI = 600  # a cover page's own text (chrome, metadata, one sentence) stays below this
 LABEL = re.compile(r"附\s*件|下\s*[载載]|全文")
 DOWNLOAD_SCRIPT = re.compile(r"download|downfile|getfile|attach|fileid|file_id", re.I)
-OWN_TEXT = ("//body//text()[not(ancestor::a or ancestor::script or ancestor::style or ancestor::select"
-            " or ancestor::noscript or ancestor::option)]")
+OWN_TEXT = (
+    "//body//text()[not(ancestor::a or ancestor::script or ancestor::style or ancestor::select"
+    " or ancestor::noscript or ancestor::option)]"
+)
 
 
 @dataclass(frozen=True)
 class AttachmentLink:
     url: str
     text: str
-    report_title: bool    # the link text is a report title (武义县…2023年…年度报告.pdf)
-    labelled: bool        # 附件 / 下载 in the link or just before it
+    report_title: bool  # the link text is a report title (武义县…2023年…年度报告.pdf)
+    labelled: bool  # 附件 / 下载 in the link or just before it
 
 
 def page_is_thin(selector: Selector) -> bool:
@@ -71,7 +73,7 @@ def _text_before(a: Selector) -> str:
     full = a.xpath("string(..)").get() or ""
     own = a.xpath("string(.)").get() or ""
     at = full.find(own) if own else -1
-    return full[max(0, at - 12):at] if at > 0 else ""
+    return full[max(0, at - 12) : at] if at > 0 else ""
 
 
 def attachment_to_follow(selector: Selector, base_url: str) -> str | None:

@@ -23,12 +23,16 @@ import pdfplumber
 
 from crawler.attachments.render import AttachmentError, Block, Cell, Table, join_lines, render_document
 
-MARGIN = 0.08          # top/bottom share of the page where headers, footers, page numbers live
+MARGIN = 0.08  # top/bottom share of the page where headers, footers, page numbers live
 PAGE_NUMBER = re.compile(
     r"^\s*(?:[-—–‒－·\s]*\d{1,4}[-—–‒－·\s]*|第\s*\d+\s*页(?:\s*[,，/／]?\s*共\s*\d+\s*页)?"
-    r"|\d+\s*[/／]\s*\d+|page\s*\d+(?:\s*of\s*\d+)?)\s*$", re.I)
-HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]{1,3}\s*[、.．]|[（(][一二三四五六七八九十]{1,3}[）)]|第[一二三四五六七八九十]+[部分章条])")
-SNAP = 1.5             # points: cell edges closer than this are the same grid line
+    r"|\d+\s*[/／]\s*\d+|page\s*\d+(?:\s*of\s*\d+)?)\s*$",
+    re.I,
+)
+HEADING = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]{1,3}\s*[、.．]|[（(][一二三四五六七八九十]{1,3}[）)]|第[一二三四五六七八九十]+[部分章条])"
+)
+SNAP = 1.5  # points: cell edges closer than this are the same grid line
 
 
 @dataclass
@@ -61,14 +65,21 @@ def table_grid(table: Any) -> Table:
     """A pdfplumber table as rows of cells with rowspan/colspan from the cell boxes."""
     texts = table.extract()
     placed: list[tuple[int, int, Cell]] = []
-    boxes = [(box, text) for row, row_texts in zip(table.rows, texts)
-             for box, text in zip(row.cells, row_texts) if box is not None]
+    boxes = [
+        (box, text)
+        for row, row_texts in zip(table.rows, texts, strict=False)
+        for box, text in zip(row.cells, row_texts, strict=False)
+        if box is not None
+    ]
     xs = _snap([v for box, _ in boxes for v in (box[0], box[2])])
     ys = _snap([v for box, _ in boxes for v in (box[1], box[3])])
     for (x0, top, x1, bottom), text in boxes:
         col, row = _index(xs, x0), _index(ys, top)
-        cell = Cell(join_lines((text or "").split("\n")),
-                    rowspan=max(1, _index(ys, bottom) - row), colspan=max(1, _index(xs, x1) - col))
+        cell = Cell(
+            join_lines((text or "").split("\n")),
+            rowspan=max(1, _index(ys, bottom) - row),
+            colspan=max(1, _index(xs, x1) - col),
+        )
         placed.append((row, col, cell))
     grid = Table(columns=max(len(xs) - 1, 0))
     by_row: dict[int, list[tuple[int, Cell]]] = {}
@@ -81,9 +92,11 @@ def table_grid(table: Any) -> Table:
 
 def _lines(page: Any, boxes: list[tuple[float, float, float, float]]) -> list[Line]:
     outside = page.filter(lambda obj: obj.get("object_type") != "char" or not _inside(obj, boxes))
-    return [Line(d["text"], d["x0"], d["x1"], d["top"], d["bottom"])
-            for d in outside.extract_text_lines(layout=False, strip=True, return_chars=False)
-            if d["text"].strip()]
+    return [
+        Line(d["text"], d["x0"], d["x1"], d["top"], d["bottom"])
+        for d in outside.extract_text_lines(layout=False, strip=True, return_chars=False)
+        if d["text"].strip()
+    ]
 
 
 def _in_margin(line: Line, height: float) -> bool:
@@ -97,9 +110,9 @@ def paragraphs(lines: list[Line], left: float, right: float, size: float) -> lis
     for line in lines:
         new = (
             previous is None
-            or line.x0 > left + 1.5 * size                      # indented first line, or centred
-            or previous.x1 < right - 2 * size                   # previous line ended short
-            or line.top - previous.bottom > 0.9 * size          # a wider gap than the line spacing
+            or line.x0 > left + 1.5 * size  # indented first line, or centred
+            or previous.x1 < right - 2 * size  # previous line ended short
+            or line.top - previous.bottom > 0.9 * size  # a wider gap than the line spacing
             or bool(HEADING.match(line.text))
         )
         if new:
@@ -115,7 +128,7 @@ def _page_blocks(page: Any) -> list[tuple[float, Line | Table]]:
     grids = []
     for table in tables:
         grid = table_grid(table)
-        if grid.columns <= 1 and len(grid.rows) <= 1:   # a box drawn round text, not a table
+        if grid.columns <= 1 and len(grid.rows) <= 1:  # a box drawn round text, not a table
             continue
         grids.append((table.bbox, grid))
     boxes = [bbox for bbox, _ in grids]
@@ -134,13 +147,13 @@ def pdf_blocks(body: bytes) -> list[Block]:
     if not pages:
         raise AttachmentError("corrupt PDF: no pages")
     # Running headers/footers: margin lines repeated on several pages, and page numbers.
-    repeated = Counter(item.text for _, blocks in pages for _, item in blocks
-                       if isinstance(item, Line))
+    repeated = Counter(item.text for _, blocks in pages for _, item in blocks if isinstance(item, Line))
     lines_all = [item for _, blocks in pages for _, item in blocks if isinstance(item, Line)]
     if not lines_all and not any(isinstance(i, Table) for _, b in pages for _, i in b):
         raise AttachmentError("PDF has no text layer (scanned image?): not parsed")
-    body_lines = [ln for height, blocks in pages for _, ln in blocks
-                  if isinstance(ln, Line) and not _in_margin(ln, height)] or lines_all
+    body_lines = [
+        ln for height, blocks in pages for _, ln in blocks if isinstance(ln, Line) and not _in_margin(ln, height)
+    ] or lines_all
     left = min(ln.x0 for ln in body_lines) if body_lines else 0.0
     right = max(ln.x1 for ln in body_lines) if body_lines else 0.0
     size = statistics.median(ln.bottom - ln.top for ln in body_lines) if body_lines else 10.0
@@ -155,8 +168,9 @@ def pdf_blocks(body: bytes) -> list[Block]:
         first_on_page = True
         for _, item in blocks:
             if isinstance(item, Line):
-                if _in_margin(item, height) and (PAGE_NUMBER.match(item.text) or
-                                                 (len(pages) > 1 and repeated[item.text] > 1)):
+                if _in_margin(item, height) and (
+                    PAGE_NUMBER.match(item.text) or (len(pages) > 1 and repeated[item.text] > 1)
+                ):
                     continue
                 pending.append(item)
                 first_on_page = False
@@ -164,7 +178,7 @@ def pdf_blocks(body: bytes) -> list[Block]:
             flush()
             previous = out[-1] if out else None
             if first_on_page and isinstance(previous, Table) and previous.columns == item.columns:
-                previous.rows.extend(item.rows)      # the table runs on from the previous page
+                previous.rows.extend(item.rows)  # the table runs on from the previous page
             else:
                 out.append(item)
             first_on_page = False

@@ -22,11 +22,11 @@ class Cell:
 
 @dataclass
 class Table:
-    rows: list[list[Cell]] = field(default_factory=list)   # cells in reading order; covered cells left out
+    rows: list[list[Cell]] = field(default_factory=list)  # cells in reading order; covered cells left out
     columns: int = 0
 
 
-Block = str | Table   # a paragraph's text, or a table
+Block = str | Table  # a paragraph's text, or a table
 
 
 def join_lines(lines: list[str]) -> str:
@@ -61,8 +61,9 @@ def render_table(table: Table) -> str:
     for row in table.rows:
         cells = []
         for cell in row:
-            spans = (f' rowspan="{cell.rowspan}"' if cell.rowspan > 1 else "") + \
-                    (f' colspan="{cell.colspan}"' if cell.colspan > 1 else "")
+            spans = (f' rowspan="{cell.rowspan}"' if cell.rowspan > 1 else "") + (
+                f' colspan="{cell.colspan}"' if cell.colspan > 1 else ""
+            )
             cells.append(f"<td{spans}>{_text(cell.text)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return '<table border="1">\n' + "\n".join(rows) + "\n</table>"
@@ -78,6 +79,8 @@ def render_document(kind: str, blocks: list[Block], title: str | None = None) ->
         elif block.strip():
             body.append(f"<p>{_text(block.strip())}</p>")
     head_title = html.escape(title if title is not None else _title(blocks))
-    return ('<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
-            f"<title>{head_title}</title></head>\n<body>\n"
-            f'<div class="attachment attachment-{kind}">\n' + "\n".join(body) + "\n</div>\n</body></html>\n")
+    return (
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
+        f"<title>{head_title}</title></head>\n<body>\n"
+        f'<div class="attachment attachment-{kind}">\n' + "\n".join(body) + "\n</div>\n</body></html>\n"
+    )

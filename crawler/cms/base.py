@@ -50,8 +50,10 @@ class ListingAdapter(Protocol):
 
 def link_date(anchor: Selector) -> str | None:
     """The date printed beside a link: in its title/text, or its row's text."""
-    for text in (" ".join(anchor.xpath(".//text()").getall()),
-                 " ".join(anchor.xpath("./ancestor::*[self::li or self::tr or self::dd or self::div][1]//text()").getall())):
+    for text in (
+        " ".join(anchor.xpath(".//text()").getall()),
+        " ".join(anchor.xpath("./ancestor::*[self::li or self::tr or self::dd or self::div][1]//text()").getall()),
+    ):
         found = parse_date(text)
         if found:
             return found

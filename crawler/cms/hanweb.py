@@ -26,8 +26,10 @@ if TYPE_CHECKING:
 DATAPROXY = "/module/web/jpage/dataproxy.jsp"
 RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S)
 TOTAL = re.compile(r"(?:<totalrecord>\s*(\d+)\s*</totalrecord>|totalRecord\s*[=:]\s*['\"]?(\d+))", re.I)
-PARAM = {name: re.compile(rf"\b{name}\s*[=:]\s*['\"]?([\w%.-]+)", re.I)
-         for name in ("columnid", "unitid", "webid", "perpage", "webname", "appid")}
+PARAM = {
+    name: re.compile(rf"\b{name}\s*[=:]\s*['\"]?([\w%.-]+)", re.I)
+    for name in ("columnid", "unitid", "webid", "perpage", "webname", "appid")
+}
 DEFAULTS = {"perpage": "15", "appid": "1", "webid": "1"}
 
 
@@ -76,8 +78,15 @@ class HanwebAdapter:
         params = state["params"]
         start, perpage = state["next"], int(params["perpage"])
         url = urljoin(page_url, f"{DATAPROXY}?startrecord={start}&endrecord={start + perpage - 1}&perpage={perpage}")
-        form = {"col": "1", "appid": params["appid"], "webid": params["webid"], "path": "/",
-                "columnid": params["columnid"], "sourceContentType": "1",
-                "unitid": params.get("unitid", ""), "webname": params.get("webname", ""),
-                "permissiontype": "0"}
+        form = {
+            "col": "1",
+            "appid": params["appid"],
+            "webid": params["webid"],
+            "path": "/",
+            "columnid": params["columnid"],
+            "sourceContentType": "1",
+            "unitid": params.get("unitid", ""),
+            "webname": params.get("webname", ""),
+            "permissiontype": "0",
+        }
         return FormRequest(url, formdata=form, meta={"hanweb": state})

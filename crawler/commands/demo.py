@@ -34,23 +34,31 @@ FROM report_urls u GROUP BY u.portal_id ORDER BY u.portal_id"""
 def summary(db_path: str | Path) -> str:
     """A short human summary of what a database holds."""
     db = open_db(db_path)
-    lines = [f"Database: {db_path}", "",
-             f"{'portal':28} {'report URLs':>11} {'stored here':>11} {'duplicate/redirect':>18}"]
+    lines = [
+        f"Database: {db_path}",
+        "",
+        f"{'portal':28} {'report URLs':>11} {'stored here':>11} {'duplicate/redirect':>18}",
+    ]
     for pid, urls, kept, elsewhere in db.execute(SUMMARY_BY_PORTAL):
         lines.append(f"{pid:28} {urls:>11} {kept:>11} {elsewhere:>18}")
     one = lambda sql: db.execute(sql).fetchone()  # noqa: E731
     (reports,) = one("SELECT COUNT(*) FROM reports")
-    formats = ", ".join(f"{f or 'unknown'} {n}" for f, n in db.execute(
-        "SELECT format, COUNT(*) FROM reports GROUP BY format ORDER BY format"))
+    formats = ", ".join(
+        f"{f or 'unknown'} {n}"
+        for f, n in db.execute("SELECT format, COUNT(*) FROM reports GROUP BY format ORDER BY format")
+    )
     (cells,) = one("SELECT COUNT(*) FROM table_cells")
-    checks = ", ".join(f"{s} {n}" for s, n in db.execute(
-        "SELECT status, COUNT(*) FROM checks GROUP BY status ORDER BY status"))
+    checks = ", ".join(
+        f"{s} {n}" for s, n in db.execute("SELECT status, COUNT(*) FROM checks GROUP BY status ORDER BY status")
+    )
     (fetches, failed) = one("SELECT COUNT(*), SUM(error IS NOT NULL) FROM pages")
     (errors,) = one("SELECT COUNT(*) FROM reports WHERE errors IS NOT NULL")
-    lines += ["", f"reports: {reports} ({formats})   table cells: {cells}   checks: {checks or 'none'}",
-              f"fetches logged in pages: {fetches} ({failed or 0} failed)   "
-              f"reports with recorded parsing problems: {errors}",
-              "Browse: datasette " + str(db_path) + " -m crawler/datasette/metadata.yaml"]
+    lines += [
+        "",
+        f"reports: {reports} ({formats})   table cells: {cells}   checks: {checks or 'none'}",
+        f"fetches logged in pages: {fetches} ({failed or 0} failed)   reports with recorded parsing problems: {errors}",
+        "Browse: datasette " + str(db_path) + " -m crawler/datasette/metadata.yaml",
+    ]
     db.close()
     return "\n".join(lines)
 
@@ -86,8 +94,9 @@ class Command(ScrapyCommand):
         self.settings.set("AUTOTHROTTLE_ENABLED", False, priority="cmdline")
         self.settings.set("DOWNLOAD_DELAY", 0, priority="cmdline")
         with FixtureServer(fixtures, workdir=Path(db_path).parent) as server:
-            registry = render_registry(fixtures / "portals.yaml", server.sites,
-                                       Path(db_path).parent / "fixture-portals.yaml")
+            registry = render_registry(
+                fixtures / "portals.yaml", server.sites, Path(db_path).parent / "fixture-portals.yaml"
+            )
             print(f"Fixture portals: {', '.join(f'{k}={v}' for k, v in server.sites.items())}")
             assert self.crawler_process is not None
             self.crawler_process.crawl("province_reports", portals=str(registry))

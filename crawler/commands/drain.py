@@ -36,10 +36,17 @@ class Command(ScrapyCommand):
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
         parser.add_argument("--db", default=None, help="SQLite file (default: REPORTS_DB or data/reports.db)")
-        parser.add_argument("--until-idle", action="store_true",
-                            help="stop once nothing is queued or being crawled (default: run until killed)")
-        parser.add_argument("--idle-seconds", type=float, default=5.0,
-                            help="how long it must stay idle before --until-idle stops (default: 5)")
+        parser.add_argument(
+            "--until-idle",
+            action="store_true",
+            help="stop once nothing is queued or being crawled (default: run until killed)",
+        )
+        parser.add_argument(
+            "--idle-seconds",
+            type=float,
+            default=5.0,
+            help="how long it must stay idle before --until-idle stops (default: 5)",
+        )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
@@ -61,7 +68,12 @@ class Command(ScrapyCommand):
         finally:
             db.close()
         if counts:
-            print(f"Drained into {db_path}: {counts['report']} report(s) ({counts['kept']} kept), "
-                  f"{counts['page']} page record(s)"
-                  + (f"; {counts['failed']} message(s) could not be handled, kept in {Keys(SPIDER).failed}"
-                     if counts["failed"] else ""))
+            print(
+                f"Drained into {db_path}: {counts['report']} report(s) ({counts['kept']} kept), "
+                f"{counts['page']} page record(s)"
+                + (
+                    f"; {counts['failed']} message(s) could not be handled, kept in {Keys(SPIDER).failed}"
+                    if counts["failed"]
+                    else ""
+                )
+            )

@@ -77,8 +77,9 @@ def _ensure_tree(item: ReportItem) -> None:
     item["tree"] = Selector(text=html)
 
 
-def extract_report(body: bytes, *, url: str, content_type: str | None = None,
-                   settings: dict[str, Any] | None = None) -> dict[str, Any]:
+def extract_report(
+    body: bytes, *, url: str, content_type: str | None = None, settings: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Run the parsing pipeline on one page's bytes; the printed JSON as a dict.
 
     ``settings`` default to the project's (``crawler.settings``): the same
@@ -121,10 +122,13 @@ class Command(ScrapyCommand):
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
-        parser.add_argument("--url", default=None,
-                            help="URL the page was served from (default: file URI of PATH)")
-        parser.add_argument("--content-type", dest="content_type", default=None,
-                            help="Content-Type header it was served with, e.g. 'text/html; charset=gbk'")
+        parser.add_argument("--url", default=None, help="URL the page was served from (default: file URI of PATH)")
+        parser.add_argument(
+            "--content-type",
+            dest="content_type",
+            default=None,
+            help="Content-Type header it was served with, e.g. 'text/html; charset=gbk'",
+        )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
@@ -134,7 +138,11 @@ class Command(ScrapyCommand):
             raise UsageError(f"no file at {path}")
         assert self.settings is not None
         settings = {k: v for k, v in self.settings.copy_to_dict().items()}
-        report = extract_report(path.read_bytes(), url=opts.url or path.resolve().as_uri(),
-                                content_type=opts.content_type, settings=settings)
+        report = extract_report(
+            path.read_bytes(),
+            url=opts.url or path.resolve().as_uri(),
+            content_type=opts.content_type,
+            settings=settings,
+        )
         json.dump(report, sys.stdout, ensure_ascii=False, indent=2, default=str)
         sys.stdout.write("\n")

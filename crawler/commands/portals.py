@@ -47,14 +47,15 @@ def format_table(portals: Sequence[Portal]) -> str:
     """
     rows = [COLUMNS, *portal_rows(portals)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS) - 1)]
-    lines = ["  ".join([*(cell.ljust(w) for cell, w in zip(row, widths)), row[-1]]) for row in rows]
+    lines = ["  ".join([*(cell.ljust(w) for cell, w in zip(row, widths, strict=False)), row[-1]]) for row in rows]
     noun = "portal" if len(portals) == 1 else "portals"
     lines.append(f"{len(portals)} {noun}")
     return "\n".join(lines)
 
 
-def select_portals(registry_path: str | None = None, province: str | None = None,
-                   level: str | None = None, cms: str | None = None) -> list[Portal]:
+def select_portals(
+    registry_path: str | None = None, province: str | None = None, level: str | None = None, cms: str | None = None
+) -> list[Portal]:
     """The registry's entries matching every given filter.
 
     Raises ValueError for an unknown province, level or cms, and
@@ -85,16 +86,20 @@ class Command(ScrapyCommand):
         return "List the portal columns in the registry"
 
     def long_desc(self) -> str:
-        return ("List the registry's portal columns (id, province, level, cms, start URL), "
-                "optionally filtered by province (slug or Chinese name), level or CMS family. "
-                "--registry reads another YAML registry instead of the bundled one.")
+        return (
+            "List the registry's portal columns (id, province, level, cms, start URL), "
+            "optionally filtered by province (slug or Chinese name), level or CMS family. "
+            "--registry reads another YAML registry instead of the bundled one."
+        )
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
         parser.add_argument("--province", metavar="X", help="province slug or name, e.g. zhejiang or 浙江")
         parser.add_argument("--level", metavar="L", help=f"one of: {', '.join(LEVELS)}")
         parser.add_argument("--cms", metavar="C", help=f"one of: {', '.join(CMS_NAMES)}")
-        parser.add_argument("--registry", metavar="PATH", help="a YAML registry file to read instead of the bundled one")
+        parser.add_argument(
+            "--registry", metavar="PATH", help="a YAML registry file to read instead of the bundled one"
+        )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if args:

@@ -105,8 +105,13 @@ class Command(BaseRunSpiderCommand):
         parser.add_argument("--url", default=None, help="scrapyd URL (default: $SCRAPYD_URL, else the target's url)")
         parser.add_argument("--project", default=None, help="scrapyd project (default: the target's project)")
         parser.add_argument("--db", default=None, help="REPORTS_DB of the job, a path on the scrapyd host")
-        parser.add_argument("--job-setting", action="append", default=[], metavar="NAME=VALUE",
-                            help="another setting for the job (repeatable)")
+        parser.add_argument(
+            "--job-setting",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help="another setting for the job (repeatable)",
+        )
         parser.add_argument("--wait", action="store_true", help="wait until the job has finished")
         parser.add_argument("--timeout", type=float, default=6 * 3600, help="seconds --wait waits (default: 6 h)")
 

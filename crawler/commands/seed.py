@@ -33,7 +33,9 @@ class Command(BaseRunSpiderCommand):
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
-        parser.add_argument("--db", default=None, help="the store the drain writes (default: REPORTS_DB or data/reports.db)")
+        parser.add_argument(
+            "--db", default=None, help="the store the drain writes (default: REPORTS_DB or data/reports.db)"
+        )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None and self.crawler_process is not None
@@ -55,5 +57,7 @@ class Command(BaseRunSpiderCommand):
         scheduler = RedisScheduler.from_crawler(crawler)
         scheduler.open(spider)
         count = seed(scheduler.server, spider, scheduler, known, complete)
-        print(f"Seeded {count} start request(s) for {len(spider.selected)} portal(s) into "
-              f"{scheduler.queue.key}; store {Path(db_path)} holds {len(known)} report URL(s)")
+        print(
+            f"Seeded {count} start request(s) for {len(spider.selected)} portal(s) into "
+            f"{scheduler.queue.key}; store {Path(db_path)} holds {len(known)} report URL(s)"
+        )

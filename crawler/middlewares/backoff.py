@@ -15,9 +15,10 @@ from scrapy import Request
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 
 if TYPE_CHECKING:
+    from typing import Self
+
     from scrapy.crawler import Crawler
     from scrapy.http import Response
-    from typing_extensions import Self
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
@@ -27,8 +28,11 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        mw = cls(crawler.settings, crawler.settings.getfloat("RETRY_BACKOFF_BASE", 1.0),
-                 crawler.settings.getfloat("RETRY_BACKOFF_MAX", 60.0))
+        mw = cls(
+            crawler.settings,
+            crawler.settings.getfloat("RETRY_BACKOFF_BASE", 1.0),
+            crawler.settings.getfloat("RETRY_BACKOFF_MAX", 60.0),
+        )
         mw.crawler = crawler
         return mw
 

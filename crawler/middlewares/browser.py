@@ -59,21 +59,21 @@ class ChallengeMiddleware:
         challenge = request.meta.get("challenge")
         if response.status in self.statuses and is_challenge(response.body):
             if challenge or request.meta.get("render"):
-                logger.warning("Challenge at %s not passed in the browser either (HTTP %d)",
-                               request.url, response.status)
+                logger.warning(
+                    "Challenge at %s not passed in the browser either (HTTP %d)", request.url, response.status
+                )
                 stats.inc_value("browser/challenge_failed_count")
                 return response
             logger.info("Challenge at %s (HTTP %d): retrying in the browser", request.url, response.status)
             stats.inc_value("browser/challenge_count")
-            return request.replace(dont_filter=True,
-                                   meta={**request.meta, "render": True, "challenge": "browser"})
+            return request.replace(dont_filter=True, meta={**request.meta, "render": True, "challenge": "browser"})
         if challenge == "browser" and response.status < 400:
             cookies = request.meta.get("browser_cookies") or []
             stats.inc_value("browser/challenge_passed_count")
-            logger.info("Challenge at %s passed; fetching it again with %d browser cookie(s)",
-                        request.url, len(cookies))
-            meta = {k: v for k, v in request.meta.items()
-                    if not k.startswith("playwright") and k != "browser_cookies"}
+            logger.info(
+                "Challenge at %s passed; fetching it again with %d browser cookie(s)", request.url, len(cookies)
+            )
+            meta = {k: v for k, v in request.meta.items() if not k.startswith("playwright") and k != "browser_cookies"}
             meta["render"] = False
             meta["challenge"] = "passed"
             return request.replace(cookies=cookies, dont_filter=True, meta=meta)

@@ -9,7 +9,7 @@ stores items (SQLite, or Redis in a distributed crawl) writes it down.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from crawler.signals import page_fetched
@@ -38,12 +38,18 @@ class PageLogMiddleware:
 
     def _send(self, request: Request, **fields: Any) -> None:
         page = {
-            "url": request.url, "method": request.method,
+            "url": request.url,
+            "method": request.method,
             "fingerprint": self.crawler.request_fingerprinter.fingerprint(request).hex(),
-            "kind": page_kind(request), "portal_id": request.meta.get("portal_id"),
+            "kind": page_kind(request),
+            "portal_id": request.meta.get("portal_id"),
             "attempt": request.meta.get("retry_times", 0) + 1,
-            "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "status": None, "error": None, "content_type": None, "size": None, **fields,
+            "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "status": None,
+            "error": None,
+            "content_type": None,
+            "size": None,
+            **fields,
         }
         self.crawler.stats.inc_value(f"pagelog/{'error' if page['error'] else 'response'}_count")
         self.crawler.signals.send_catch_log(page_fetched, page=page)
@@ -51,8 +57,13 @@ class PageLogMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         ctype = response.headers.get("Content-Type")
         error = None if response.status < 400 else f"HTTP {response.status}"
-        self._send(request, status=response.status, error=error, size=len(response.body),
-                   content_type=ctype.decode("latin-1") if ctype else None)
+        self._send(
+            request,
+            status=response.status,
+            error=error,
+            size=len(response.body),
+            content_type=ctype.decode("latin-1") if ctype else None,
+        )
         return response
 
     def process_exception(self, request: Request, exception: Exception) -> None:

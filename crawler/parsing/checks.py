@@ -12,8 +12,13 @@ from crawler.parsing.labels import APPLICANT_COLUMNS, APPLICATION_COLUMNS, REVIE
 Tables = dict[str, dict[str, dict[str, object]]]
 Check = dict[str, object]
 
-_LEAVES_2019 = ("3.1", "3.2", *(f"3.3.{i}" for i in range(1, 9)),
-                *(f"3.4.{i}" for i in range(1, 4)), *(f"3.5.{i}" for i in range(1, 6)))
+_LEAVES_2019 = (
+    "3.1",
+    "3.2",
+    *(f"3.3.{i}" for i in range(1, 9)),
+    *(f"3.4.{i}" for i in range(1, 4)),
+    *(f"3.5.{i}" for i in range(1, 6)),
+)
 
 
 class _NotCheckable(Exception):
@@ -32,17 +37,26 @@ def _number(rows: dict[str, dict[str, object]], row: str, col: str) -> float:
     raise _NotCheckable
 
 
-def _check(code: str, scope: str, rows: dict[str, dict[str, object]],
-           expected: list[tuple[str, str]], actual: list[tuple[str, str]]) -> Check:
+def _check(
+    code: str,
+    scope: str,
+    rows: dict[str, dict[str, object]],
+    expected: list[tuple[str, str]],
+    actual: list[tuple[str, str]],
+) -> Check:
     try:
         exp = sum(_number(rows, r, c) for r, c in expected)
         act = sum(_number(rows, r, c) for r, c in actual)
     except _NotCheckable:
-        return {"check_code": code, "scope": scope, "expected": None, "actual": None,
-                "status": "not_checkable"}
+        return {"check_code": code, "scope": scope, "expected": None, "actual": None, "status": "not_checkable"}
     exp, act = _tidy(exp), _tidy(act)
-    return {"check_code": code, "scope": scope, "expected": exp, "actual": act,
-            "status": "pass" if abs(exp - act) < 1e-6 else "fail"}
+    return {
+        "check_code": code,
+        "scope": scope,
+        "expected": exp,
+        "actual": act,
+        "status": "pass" if abs(exp - act) < 1e-6 else "fail",
+    }
 
 
 def _tidy(value: float) -> int | float:
@@ -64,19 +78,29 @@ def run_checks(tables: Tables) -> list[Check]:
         other_leaves = tuple(r for r in apps if r.startswith("3.6.")) or ("3.6",)
         leaves = _LEAVES_2019 + other_leaves
         for col in APPLICATION_COLUMNS:
-            checks.append(_check("applications_balance", col, apps,
-                                 [("1", col), ("2", col)], [("3.7", col), ("4", col)]))
+            checks.append(
+                _check("applications_balance", col, apps, [("1", col), ("2", col)], [("3.7", col), ("4", col)])
+            )
         for col in APPLICATION_COLUMNS:
-            checks.append(_check("applications_outcomes", col, apps,
-                                 [("3.7", col)], [(r, col) for r in leaves]))
+            checks.append(_check("applications_outcomes", col, apps, [("3.7", col)], [(r, col) for r in leaves]))
         for row in apps:
-            checks.append(_check("applications_applicants", row, apps,
-                                 [(row, "total")], [(row, c) for c in APPLICANT_COLUMNS]))
+            checks.append(
+                _check("applications_applicants", row, apps, [(row, "total")], [(row, c) for c in APPLICANT_COLUMNS])
+            )
     review = tables.get("review_litigation", {}).get("all")
     if review:
-        rows = {group: {k.split(".", 1)[1]: v for k, v in review.items() if k.startswith(group + ".")}
-                for group in REVIEW_GROUPS}
+        rows = {
+            group: {k.split(".", 1)[1]: v for k, v in review.items() if k.startswith(group + ".")}
+            for group in REVIEW_GROUPS
+        }
         for group in REVIEW_GROUPS:
-            checks.append(_check("review_litigation_totals", group, rows, [(group, "total")],
-                                 [(group, leaf) for leaf in ("upheld", "corrected", "other", "pending")]))
+            checks.append(
+                _check(
+                    "review_litigation_totals",
+                    group,
+                    rows,
+                    [(group, "total")],
+                    [(group, leaf) for leaf in ("upheld", "corrected", "other", "pending")],
+                )
+            )
     return checks

@@ -31,7 +31,7 @@ class GridCell:
     """One slot of the grid; a spanned cell fills several slots with one origin."""
 
     text: str
-    origin: tuple[int, int]   # (row, column) of the <td> that fills this slot
+    origin: tuple[int, int]  # (row, column) of the <td> that fills this slot
 
 
 Grid = list[list[GridCell]]

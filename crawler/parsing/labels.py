@@ -32,10 +32,10 @@ CN_DIGITS = "零〇一二三四五六七八九十"
 # Numbering printed in front of a heading or a row label.
 NUMBERING = re.compile(
     r"^(?:"
-    r"[一二三四五六七八九十]{1,3}\s*[、.．,，]"      # 一、
+    r"[一二三四五六七八九十]{1,3}\s*[、.．,，]"  # 一、
     r"|[(（]\s*[一二三四五六七八九十]{1,3}\s*[)）][、.．]?"  # （一）
-    r"|\d{1,2}\s*[、.．]"                       # 1.  1、
-    r"|[(（]\s*\d{1,2}\s*[)）]"                  # (1)
+    r"|\d{1,2}\s*[、.．]"  # 1.  1、
+    r"|[(（]\s*\d{1,2}\s*[)）]"  # (1)
     r"|第[一二三四五六七八九十]{1,3}[部分章]?[、:：]?"
     r")\s*"
 )
@@ -51,10 +51,20 @@ def strip_numbering(text: str) -> str:
 
 META_LABELS: dict[str, tuple[str, ...]] = {
     "index_no": ("索引号", "索 引 号", "信息索引号", "索取号"),
-    "publisher": ("发布机构", "发布单位", "发文机关", "发文单位", "公开主体",
-                  "发布主体", "信息来源", "来源", "生成机构", "制发机关", "所属机构"),
-    "publish_date": ("发布日期", "发布时间", "公开日期", "公开时间", "发文日期",
-                     "成文日期", "生成日期", "日期"),
+    "publisher": (
+        "发布机构",
+        "发布单位",
+        "发文机关",
+        "发文单位",
+        "公开主体",
+        "发布主体",
+        "信息来源",
+        "来源",
+        "生成机构",
+        "制发机关",
+        "所属机构",
+    ),
+    "publish_date": ("发布日期", "发布时间", "公开日期", "公开时间", "发文日期", "成文日期", "生成日期", "日期"),
     "doc_no": ("文号", "发文字号", "文件编号"),
     "title": ("标题", "名称", "信息名称"),
 }
@@ -67,29 +77,70 @@ META_TAGS: dict[str, tuple[str, ...]] = {
 }
 
 # A signature line naming the reporting body ends with one of these.
-BODY_SUFFIXES = ("人民政府", "政府", "办公室", "办公厅", "委员会", "局", "厅", "委",
-                 "镇", "乡", "街道", "街道办事处", "办事处", "中心", "院", "所", "处", "署")
+BODY_SUFFIXES = (
+    "人民政府",
+    "政府",
+    "办公室",
+    "办公厅",
+    "委员会",
+    "局",
+    "厅",
+    "委",
+    "镇",
+    "乡",
+    "街道",
+    "街道办事处",
+    "办事处",
+    "中心",
+    "院",
+    "所",
+    "处",
+    "署",
+)
 
 # --------------------------------------------------------------------------
 # format markers: template wording that only one generation uses
 
 FORMAT_MARKERS: dict[str, tuple[str, ...]] = {
-    "2021": ("本年制发件数", "本年废止件数", "现行有效件数", "本年收费金额",
-             "逾期不补正", "逾期未按收费通知", "本年处理决定数量"),
-    "2019": ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量",
-             "其他对外管理服务事项", "政府集中采购", "采购总金额"),
-    "legacy": ("收费及减免", "收费和减免", "依申请公开政府信息情况",
-               "依申请公开政府信息的情况", "不予公开政府信息情况"),
+    "2021": (
+        "本年制发件数",
+        "本年废止件数",
+        "现行有效件数",
+        "本年收费金额",
+        "逾期不补正",
+        "逾期未按收费通知",
+        "本年处理决定数量",
+    ),
+    "2019": (
+        "本年新制作数量",
+        "本年新公开数量",
+        "对外公开总数量",
+        "上一年项目数量",
+        "其他对外管理服务事项",
+        "政府集中采购",
+        "采购总金额",
+    ),
+    "legacy": (
+        "收费及减免",
+        "收费和减免",
+        "依申请公开政府信息情况",
+        "依申请公开政府信息的情况",
+        "不予公开政府信息情况",
+    ),
 }
 
 # --------------------------------------------------------------------------
 # section headings: (code, pattern) in priority order; first match wins
 
 SECTION_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (code, re.compile(pattern)) for code, pattern in (
+    (code, re.compile(pattern))
+    for code, pattern in (
         ("other", r"其他需(要)?报告|其它需(要)?报告|其他(需要说明|应当报告)?的?事项$|其他事项"),
-        ("problems", r"存在的?(主要)?(问题|不足)|问题(及|和|与)|改进(情况|措施)|整改|下一?步(工作|计划|打算)|"
-                     r"工作(重点|打算|计划)|不足"),
+        (
+            "problems",
+            r"存在的?(主要)?(问题|不足)|问题(及|和|与)|改进(情况|措施)|整改|下一?步(工作|计划|打算)|"
+            r"工作(重点|打算|计划)|不足",
+        ),
         ("review_litigation", r"行政复议|行政诉讼|复议.{0,4}诉讼"),
         ("fees", r"收费|减免"),
         ("applications", r"依申请|收到和处理|政府信息公开申请(的)?(情况|办理)|申请公开"),
@@ -114,7 +165,8 @@ TABLE_CODES = ("active", "applications", "review_litigation")
 # Row labels: (table, row_code, pattern) matched on the compacted label with
 # its numbering stripped.  Order matters: the first match wins.
 ROW_PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
-    (table, code, re.compile(pattern)) for table, code, pattern in (
+    (table, code, re.compile(pattern))
+    for table, code, pattern in (
         # active (2021 and 2019)
         ("active", "rules", r"^规章$"),
         ("active", "normative", r"^(行政)?规范性文件$"),
@@ -155,7 +207,8 @@ ROW_PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
 # Group labels: a label that opens a block of rows.  Some can also carry
 # values themselves (2019's single row "（六）其他处理").
 GROUP_PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
-    (table, code, re.compile(pattern)) for table, code, pattern in (
+    (table, code, re.compile(pattern))
+    for table, code, pattern in (
         ("applications", "3", r"本年度办理结果"),
         ("applications", "3.3", r"^不予公开$"),
         ("applications", "3.4", r"^无法提供$"),
@@ -231,18 +284,31 @@ ACTIVE_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
-APPLICATION_COLUMNS = ("natural_person", "commercial", "research", "social_welfare",
-                       "legal_service", "other", "total")
+APPLICATION_COLUMNS = ("natural_person", "commercial", "research", "social_welfare", "legal_service", "other", "total")
 APPLICANT_COLUMNS = APPLICATION_COLUMNS[:-1]
 
 REVIEW_LEAVES = ("upheld", "corrected", "other", "pending", "total")
 REVIEW_COLUMNS = tuple(f"{g}.{leaf}" for g in REVIEW_GROUPS for leaf in REVIEW_LEAVES)
 
-APPLICATION_ROWS_2019 = ("1", "2", "3.1", "3.2", *(f"3.3.{i}" for i in range(1, 9)),
-                         *(f"3.4.{i}" for i in range(1, 4)), *(f"3.5.{i}" for i in range(1, 6)),
-                         "3.6", "3.7", "4")
+APPLICATION_ROWS_2019 = (
+    "1",
+    "2",
+    "3.1",
+    "3.2",
+    *(f"3.3.{i}" for i in range(1, 9)),
+    *(f"3.4.{i}" for i in range(1, 4)),
+    *(f"3.5.{i}" for i in range(1, 6)),
+    "3.6",
+    "3.7",
+    "4",
+)
 APPLICATION_ROWS_2021 = tuple(r for r in APPLICATION_ROWS_2019 if r != "3.6")[:-2] + (
-    "3.6.1", "3.6.2", "3.6.3", "3.7", "4")
+    "3.6.1",
+    "3.6.2",
+    "3.6.3",
+    "3.7",
+    "4",
+)
 
 # A cell whose whole text is one of these is a placeholder, not a number.
 EMPTY_VALUES = {"", "/", "／", "—", "——", "-", "--", "－", "无", "空", "暂无", "\\", "×", "…"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -9,16 +10,18 @@ from datetime import date
 
 from parsel import Selector
 
+from crawler.parsing.labels import (
+    BODY_SUFFIXES,
+    CN_DIGITS,
+    FORMAT_MARKERS,
+    META_LABELS,
+    META_TAGS,
+    compact,
+)
 from crawler.parsing.titles import YEAR, is_report_title
 
-from crawler.parsing.labels import (
-    BODY_SUFFIXES, CN_DIGITS, FORMAT_MARKERS, META_LABELS, META_TAGS, compact,
-)
-
 _ALL_LABELS = sorted({lab for labs in META_LABELS.values() for lab in labs}, key=len, reverse=True)
-_LABEL_RE = re.compile(
-    r"(?P<label>" + "|".join(re.escape(lab) for lab in _ALL_LABELS) + r")\s*[:：]\s*"
-)
+_LABEL_RE = re.compile(r"(?P<label>" + "|".join(re.escape(lab) for lab in _ALL_LABELS) + r")\s*[:：]\s*")
 # Any "标签:" marks the end of the previous value, known label or not.
 _ANY_LABEL_RE = re.compile(r"[\u4e00-\u9fff]{2,6}\s*[:：]")
 
@@ -37,7 +40,7 @@ def meta_fields(meta_text: str) -> dict[str, str]:
     for line in (meta_text or "").splitlines():
         if "|" in line:
             cells = [c.strip() for c in line.split("|")]
-            for label_cell, value_cell in zip(cells, cells[1:]):
+            for label_cell, value_cell in itertools.pairwise(cells):
                 field = _FIELD_OF_LABEL.get(re.sub(r"[\s:：]+", "", label_cell))
                 if field:
                     _keep(found, field, _LABEL_RE.sub("", value_cell) if _LABEL_RE.match(value_cell) else value_cell)
@@ -47,14 +50,13 @@ def meta_fields(meta_text: str) -> dict[str, str]:
         for segment in segments:
             for match in _LABEL_RE.finditer(segment):
                 field = _FIELD_OF_LABEL[re.sub(r"\s+", "", match["label"])]
-                rest = segment[match.end():]
+                rest = segment[match.end() :]
                 end = _ANY_LABEL_RE.search(rest)
                 _keep(found, field, rest[: end.start()] if end else rest)
     return found
 
 
-_FIELD_OF_LABEL = {re.sub(r"\s+", "", label): field
-                   for field, labels in META_LABELS.items() for label in labels}
+_FIELD_OF_LABEL = {re.sub(r"\s+", "", label): field for field, labels in META_LABELS.items() for label in labels}
 
 
 def _keep(found: dict[str, str], field: str, value: str) -> None:
@@ -99,9 +101,7 @@ def _cn_number(text: str) -> int | None:
 _DATE_RE = re.compile(
     r"(?P<y>(?:19|20)\d{2})\s*(?:年|[-/.．])?\s*(?P<m>\d{1,2})\s*(?:月|[-/.．])\s*(?P<d>\d{1,2})(?!\d)\s*日?"
 )
-_CN_DATE_RE = re.compile(
-    rf"(?P<y>[{CN_DIGITS}○O]{{4}})年(?P<m>[{CN_DIGITS}]{{1,2}})月(?P<d>[{CN_DIGITS}]{{1,3}})日"
-)
+_CN_DATE_RE = re.compile(rf"(?P<y>[{CN_DIGITS}○O]{{4}})年(?P<m>[{CN_DIGITS}]{{1,2}})月(?P<d>[{CN_DIGITS}]{{1,3}})日")
 
 
 def parse_date(text: str) -> str | None:
@@ -140,8 +140,9 @@ def _is_report_title(line: str) -> bool:
     return len(line) <= 80 and "。" not in line and is_report_title(line)
 
 
-def find_title(text: str, tree: Selector | None, link_title: str | None,
-               normalise: Callable[[str], str] | None = None) -> str | None:
+def find_title(
+    text: str, tree: Selector | None, link_title: str | None, normalise: Callable[[str], str] | None = None
+) -> str | None:
     """The report's title: meta tag, heading, first title-like line, link, <title>.
 
     Strings taken from the tree go through ``normalise`` (the text stage's
@@ -150,8 +151,7 @@ def find_title(text: str, tree: Selector | None, link_title: str | None,
     clean = normalise or (lambda s: s)
     from_tree = [_meta_tag(tree, META_TAGS["title"])]
     if tree is not None:
-        from_tree += [" ".join(h.xpath("normalize-space(.)").getall())
-                      for h in tree.xpath("//h1|//h2|//h3")]
+        from_tree += [" ".join(h.xpath("normalize-space(.)").getall()) for h in tree.xpath("//h1|//h2|//h3")]
     candidates = [clean(c) if c else c for c in from_tree]
     candidates += [line.strip() for line in (text or "").splitlines()[:12]]
     candidates.append(link_title)
@@ -164,8 +164,10 @@ def find_title(text: str, tree: Selector | None, link_title: str | None,
     return None
 
 
-_YEAR_IN_TEXT = re.compile(r"现将\s*((?:19|20)\d{2})\s*年|统计期限自\s*((?:19|20)\d{2})|"
-                           r"((?:19|20)\d{2})\s*年度?政府信息公开")
+_YEAR_IN_TEXT = re.compile(
+    r"现将\s*((?:19|20)\d{2})\s*年|统计期限自\s*((?:19|20)\d{2})|"
+    r"((?:19|20)\d{2})\s*年度?政府信息公开"
+)
 
 
 def report_year(title: str | None, text: str, publish_date: str | None) -> int | None:
@@ -233,8 +235,7 @@ def detect_format(text: str, year: int | None) -> str:
     '2019'
     """
     flat = compact(text)
-    counts = {fmt: sum(compact(marker) in flat for marker in markers)
-              for fmt, markers in FORMAT_MARKERS.items()}
+    counts = {fmt: sum(compact(marker) in flat for marker in markers) for fmt, markers in FORMAT_MARKERS.items()}
     if counts["2021"] or counts["2019"]:
         return "2021" if counts["2021"] >= counts["2019"] else "2019"
     if counts["legacy"]:
@@ -285,8 +286,12 @@ def extract_metadata(
     # 索引号 and 文号 exactly as printed: from the page's own lines first
     printed = {k: v for k, v in meta_fields("\n".join(header)).items() if k in ("index_no", "doc_no")}
     fields: dict[str, str] = {}
-    for source in (printed, meta_fields(meta_text), meta_fields("\n".join(clean(line) for line in header)),
-                   meta_fields("\n".join((text or "").splitlines()[:15]))):
+    for source in (
+        printed,
+        meta_fields(meta_text),
+        meta_fields("\n".join(clean(line) for line in header)),
+        meta_fields("\n".join((text or "").splitlines()[:15])),
+    ):
         for key, value in source.items():
             fields.setdefault(key, value)
     title = find_title(text, tree, link_title, normalise) or fields.get("title")

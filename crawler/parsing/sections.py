@@ -13,13 +13,15 @@ _BEFORE = r"(?<![^\s。；;:：])"
 _HEAD = r"(?P<h>[^\n。；;，,：:]{2,60}?)(?=\s|$|[。；;，,：:])"
 _STYLES: dict[str, re.Pattern[str]] = {
     "top": re.compile(
-        _BEFORE + r"(?P<num>[一二三四五六七八九十]{1,2}\s*[、.．]|第[一二三四五六七八九十]{1,2}部分\s*[、:：.]?)\s*" + _HEAD),
-    "paren": re.compile(
-        _BEFORE + r"(?P<num>[(（]\s*[一二三四五六七八九十]{1,2}\s*[)）][、.．]?)\s*" + _HEAD),
+        _BEFORE
+        + r"(?P<num>[一二三四五六七八九十]{1,2}\s*[、.．]|第[一二三四五六七八九十]{1,2}部分\s*[、:：.]?)\s*"
+        + _HEAD
+    ),
+    "paren": re.compile(_BEFORE + r"(?P<num>[(（]\s*[一二三四五六七八九十]{1,2}\s*[)）][、.．]?)\s*" + _HEAD),
     "arabic": re.compile(r"(?m)^[ \t\u3000]*(?P<num>\d{1,2}\s*[、.．](?!\d))\s*" + _HEAD),
 }
 _UNNUMBERED = re.compile(r"(?m)^[ \t\u3000]*(?P<h>[^\n]{2,40}?)[ \t\u3000]*$")
-_MAX_INLINE = 30     # a heading that does not start its line is short
+_MAX_INLINE = 30  # a heading that does not start its line is short
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ def _candidates(text: str, style: str) -> list[_Heading]:
     found = []
     for match in _STYLES[style].finditer(text):
         line_start = text.rfind("\n", 0, match.start()) + 1
-        at_line_start = not text[line_start: match.start()].strip()
+        at_line_start = not text[line_start : match.start()].strip()
         heading_words = match["h"].strip()
         if not at_line_start and len(heading_words) > _MAX_INLINE:
             continue
@@ -74,7 +76,7 @@ def _whole_line(text: str, head: _Heading) -> bool:
     line_start = text.rfind("\n", 0, head.start) + 1
     line_end = text.find("\n", head.end)
     line_end = len(text) if line_end < 0 else line_end
-    return not text[line_start: head.start].strip() and not text[head.end: line_end].strip(" \t\u3000:：。.")
+    return not text[line_start : head.start].strip() and not text[head.end : line_end].strip(" \t\u3000:：。.")
 
 
 def _misnumbered_parts(text: str, top: list[_Heading]) -> list[_Heading]:
@@ -112,9 +114,11 @@ def find_headings(text: str) -> list[_Heading]:
     if best_style == "top":
         best = sorted(best + _misnumbered_parts(text, best), key=lambda h: h.start)
     taken = {h.start for h in best}
-    merged = best + [h for h in unnumbered
-                     if not any(b.start <= h.start < b.end or h.start <= b.start < h.end for b in best)
-                     and h.start not in taken]
+    merged = best + [
+        h
+        for h in unnumbered
+        if not any(b.start <= h.start < b.end or h.start <= b.start < h.end for b in best) and h.start not in taken
+    ]
     return sorted(merged, key=lambda h: h.start)
 
 
@@ -140,9 +144,13 @@ def split_sections(text: str, *, preamble_min: int = 40) -> list[dict[str, objec
             parts.append({"code": "overview", "heading": "", "text": preamble})
     for i, head in enumerate(heads):
         end = heads[i + 1].start if i + 1 < len(heads) else len(text)
-        body = text[head.end: end].strip()
-        if (parts and parts[-1]["code"] == head.code and not parts[-1]["text"]
-                and _words(str(parts[-1]["heading"])) == _words(head.heading)):
+        body = text[head.end : end].strip()
+        if (
+            parts
+            and parts[-1]["code"] == head.code
+            and not parts[-1]["text"]
+            and _words(str(parts[-1]["heading"])) == _words(head.heading)
+        ):
             parts[-1]["text"] = body
             continue
         parts.append({"code": head.code, "heading": head.heading, "text": body})

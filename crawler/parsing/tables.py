@@ -18,9 +18,20 @@ from parsel import Selector
 
 from crawler.parsing.grid import Grid, clean_label, data_tables, table_grid, text_runs
 from crawler.parsing.labels import (
-    ACTIVE_COLUMNS, APPLICATION_COLUMNS, APPLICATION_ROWS_2019, APPLICATION_ROWS_2021,
-    COLUMN_LABELS, GROUP_PATTERNS, REVIEW_COLUMNS, REVIEW_GROUPS, REVIEW_LEAVES, ROW_PATTERNS,
-    TABLE_CODES, VALUE_UNITS, compact, strip_numbering,
+    ACTIVE_COLUMNS,
+    APPLICATION_COLUMNS,
+    APPLICATION_ROWS_2019,
+    APPLICATION_ROWS_2021,
+    COLUMN_LABELS,
+    GROUP_PATTERNS,
+    REVIEW_COLUMNS,
+    REVIEW_GROUPS,
+    REVIEW_LEAVES,
+    ROW_PATTERNS,
+    TABLE_CODES,
+    VALUE_UNITS,
+    compact,
+    strip_numbering,
 )
 from crawler.parsing.sections import classify_heading
 from crawler.parsing.values import is_value_cell, parse_value
@@ -40,8 +51,9 @@ class TablesResult:
     def tables(self) -> dict[str, dict[str, dict[str, object]]]:
         nested: dict[str, dict[str, dict[str, object]]] = {}
         for cell in self.cells:
-            nested.setdefault(str(cell["table_code"]), {}).setdefault(
-                str(cell["row_code"]), {})[str(cell["col_code"])] = cell["value"]
+            nested.setdefault(str(cell["table_code"]), {}).setdefault(str(cell["row_code"]), {})[
+                str(cell["col_code"])
+            ] = cell["value"]
         return nested
 
 
@@ -49,16 +61,19 @@ class TablesResult:
 class Label:
     """What a printed label is: a row, a group of rows, a column, prose."""
 
-    kind: str            # "row" | "group" | "column" | "heading" | "prose"
+    kind: str  # "row" | "group" | "column" | "heading" | "prose"
     table: str | None = None
     code: str | None = None
 
 
-_COLUMN_RES = tuple((table, tuple((code, re.compile(pattern), full) for code, pattern, full in columns))
-                    for table, columns in COLUMN_LABELS.items())
+_COLUMN_RES = tuple(
+    (table, tuple((code, re.compile(pattern), full) for code, pattern, full in columns))
+    for table, columns in COLUMN_LABELS.items()
+)
 # Cells that can only be values (numbers, units, placeholders) are never labels.
-_VALUE_ONLY = re.compile(r"[\d.,+\-−/\\—－×…%]*(?:"
-                         + "|".join(sorted(map(re.escape, VALUE_UNITS), key=len, reverse=True)) + ")?")
+_VALUE_ONLY = re.compile(
+    r"[\d.,+\-−/\\—－×…%]*(?:" + "|".join(sorted(map(re.escape, VALUE_UNITS), key=len, reverse=True)) + ")?"
+)
 
 
 def _column_matches(words: str) -> list[tuple[str, str]]:
@@ -101,8 +116,8 @@ class _Mapper:
         self.fmt = fmt
         self.result = TablesResult()
         self.rows: dict[tuple[str, str], list[object]] = {}
-        self.table: str | None = None   # table the last label belonged to
-        self.group: str | None = None   # applications group, e.g. "3.6"
+        self.table: str | None = None  # table the last label belonged to
+        self.group: str | None = None  # applications group, e.g. "3.6"
         self.active_format: str | None = None
         self.header: dict[str, dict[str, str]] = {t: {} for t in TABLE_CODES}
         self.after_data = False
@@ -114,8 +129,7 @@ class _Mapper:
         if facts is None or isinstance(facts, Label):
             return facts
         words, numbered, row, group, columns, heading = facts
-        in_apps = self.table == "applications" and any(
-            t == "applications" for t, _ in self.rows)
+        in_apps = self.table == "applications" and any(t == "applications" for t, _ in self.rows)
         if words == "其他" and (numbered or (last and in_apps)) and self.group == "3.6":
             return Label("row", "applications", "3.6.3")
         # A bare 总计 is the applications total only where a total row can be.
@@ -181,11 +195,15 @@ class _Mapper:
         elif table == "review_litigation":
             codes = REVIEW_COLUMNS
         else:
-            options = [(fmt, ACTIVE_COLUMNS[fmt][row]) for fmt in ("2021", "2019")
-                       if row in ACTIVE_COLUMNS[fmt]]
-            fmt, codes = max(options, key=lambda o: (
-                len(set(header) & set(o[1])), len(o[1]) == n_values,
-                o[0] == (self.active_format or self.fmt)))
+            options = [(fmt, ACTIVE_COLUMNS[fmt][row]) for fmt in ("2021", "2019") if row in ACTIVE_COLUMNS[fmt]]
+            fmt, codes = max(
+                options,
+                key=lambda o: (
+                    len(set(header) & set(o[1])),
+                    len(o[1]) == n_values,
+                    o[0] == (self.active_format or self.fmt),
+                ),
+            )
             self.active_format = fmt
         out = []
         for code in codes:
@@ -201,15 +219,21 @@ class _Mapper:
         parsed = [parse_value(raw) for _, _, raw in values]
         if key in self.rows:
             if self.rows[key] != parsed:
-                self.result.errors.append(
-                    f"{table}/{row}: printed twice with different values; first kept")
+                self.result.errors.append(f"{table}/{row}: printed twice with different values; first kept")
             return
         self.rows[key] = parsed
-        for (col, col_label, raw), value in zip(values, parsed):
-            self.result.cells.append({
-                "table_code": table, "row_code": row, "row_label": row_label,
-                "col_code": col, "col_label": col_label, "raw": raw, "value": value,
-            })
+        for (col, col_label, raw), value in zip(values, parsed, strict=False):
+            self.result.cells.append(
+                {
+                    "table_code": table,
+                    "row_code": row,
+                    "row_label": row_label,
+                    "col_code": col,
+                    "col_label": col_label,
+                    "raw": raw,
+                    "value": value,
+                }
+            )
 
     def emit_sequence(self, table: str, row: str, row_label: str, raws: list[str]) -> None:
         """Values in printed order onto the row's columns, reporting any mismatch."""
@@ -219,9 +243,11 @@ class _Mapper:
         if len(raws) != len(columns):
             self.result.errors.append(
                 f"{table}/{row}: {len(raws)} values for {len(columns)} columns; "
-                f"mapped the first {min(len(raws), len(columns))} in template order")
-        self.emit(table, row, row_label,
-                  [(code, label, raw) for (code, label), raw in zip(columns, raws)])
+                f"mapped the first {min(len(raws), len(columns))} in template order"
+            )
+        self.emit(
+            table, row, row_label, [(code, label, raw) for (code, label), raw in zip(columns, raws, strict=False)]
+        )
 
     # -- text tables --------------------------------------------------------
 
@@ -267,15 +293,14 @@ class _Mapper:
                 continue
             text, _, origin = leaf
             if c > 0 and any(grid[r][c - 1].origin == origin for r in header_rows):
-                continue   # not the first column of a spanned header cell
+                continue  # not the first column of a spanned header cell
             span = 1
             while c + span < width and any(grid[r][c + span].origin == origin for r in header_rows):
                 span += 1
             words = strip_numbering(compact(text))
             code = next((code for t, code in _column_matches(words) if t == table), None)
             if table == "review_litigation":
-                groups = [p[1].code for p in path if p[1] and p[1].kind == "group"
-                          and p[1].code in REVIEW_GROUPS]
+                groups = [p[1].code for p in path if p[1] and p[1].kind == "group" and p[1].code in REVIEW_GROUPS]
                 code = f"{groups[-1] if groups else '?'}.{code}"
             if code:
                 columns[c] = (table, code, clean_label(text), span)
@@ -283,35 +308,35 @@ class _Mapper:
             columns = self._review_by_position(columns)
         return columns
 
-    def _review_by_position(self, columns: dict[int, tuple[str, str, str, int]]
-                            ) -> dict[int, tuple[str, str, str, int]]:
+    def _review_by_position(
+        self, columns: dict[int, tuple[str, str, str, int]]
+    ) -> dict[int, tuple[str, str, str, int]]:
         """Fill groups/leaves the labels left open (``行政诉讼`` without a
         sub-heading, a truncated ``结果``) from the template's order."""
         ordered = sorted(columns)
         if len(ordered) != len(REVIEW_COLUMNS):
             bad = [columns[c][1] for c in ordered if "?" in columns[c][1]]
             if bad:
-                self.result.errors.append(
-                    f"review_litigation: {len(ordered)} header columns, groups unknown for {bad}")
+                self.result.errors.append(f"review_litigation: {len(ordered)} header columns, groups unknown for {bad}")
             return {c: v for c, v in columns.items() if "?" not in v[1]}
         out = {}
         truncated = []
-        for c, canonical in zip(ordered, REVIEW_COLUMNS):
+        for c, canonical in zip(ordered, REVIEW_COLUMNS, strict=False):
             table, code, label, span = columns[c]
             leaf = compact(label)
             full = _FULL_COLUMN_LABEL[("review_litigation", canonical.split(".")[1])]
             group, printed_leaf = code.split(".")
             compatible = full.startswith(leaf) or printed_leaf == canonical.split(".")[1]
             if not compatible or group not in ("?", canonical.split(".")[0]):
-                self.result.errors.append(
-                    f"review_litigation: header {label!r} where the template has {canonical}")
+                self.result.errors.append(f"review_litigation: header {label!r} where the template has {canonical}")
             elif leaf != full:
                 truncated.append(label)
             out[c] = (table, canonical, label, span)
         if truncated:
             self.result.errors.append(
                 "review_litigation: header labels short of the template's "
-                f"({' '.join(dict.fromkeys(truncated))}); the 15 columns mapped by the template's order")
+                f"({' '.join(dict.fromkeys(truncated))}); the 15 columns mapped by the template's order"
+            )
         return out
 
     def read_grid(self, grid: Grid, carried: dict[str, dict[int, tuple[str, str, str, int]]]) -> None:
@@ -332,8 +357,9 @@ class _Mapper:
                     colmap = new_map
                     carried[next(iter(new_map.values()))[0]] = colmap
             covered = {c + k for c, v in colmap.items() for k in range(v[3])}
-            labels = [cell.text for c, cell in distinct
-                      if c not in covered and cell.text and not is_value_cell(cell.text)]
+            labels = [
+                cell.text for c, cell in distinct if c not in covered and cell.text and not is_value_cell(cell.text)
+            ]
             mapped_values = [cell.text for c, cell in distinct if c in covered]
             loose_values = self._values_after_labels(distinct)
             has_values = bool(loose_values) or bool(mapped_values)
@@ -378,9 +404,10 @@ class _Mapper:
 
     @staticmethod
     def _values_after_labels(distinct: list[tuple[int, object]]) -> list[str]:
-        last_label = max((i for i, (_, cell) in enumerate(distinct)
-                          if cell.text and not is_value_cell(cell.text)), default=-1)  # type: ignore[attr-defined]
-        return [cell.text for _, cell in distinct[last_label + 1:]]  # type: ignore[attr-defined]
+        last_label = max(
+            (i for i, (_, cell) in enumerate(distinct) if cell.text and not is_value_cell(cell.text)), default=-1
+        )  # type: ignore[attr-defined]
+        return [cell.text for _, cell in distinct[last_label + 1 :]]  # type: ignore[attr-defined]
 
     # -- completeness ---------------------------------------------------------
 
@@ -388,8 +415,11 @@ class _Mapper:
         tables = self.result.tables
         apps = tables.get("applications")
         if apps:
-            expected = APPLICATION_ROWS_2021 if any(r.startswith("3.6.") for r in apps) or (
-                "3.6" not in apps and self.fmt == "2021") else APPLICATION_ROWS_2019
+            expected = (
+                APPLICATION_ROWS_2021
+                if any(r.startswith("3.6.") for r in apps) or ("3.6" not in apps and self.fmt == "2021")
+                else APPLICATION_ROWS_2019
+            )
             missing = [r for r in expected if r not in apps]
             if missing:
                 self.result.errors.append(f"applications: rows not found: {', '.join(missing)}")
@@ -402,7 +432,8 @@ class _Mapper:
         if self.fmt in ("2019", "2021"):
             if not tables and images:
                 self.result.errors.append(
-                    f"tables printed as images ({images} <img> in the report body): no table data")
+                    f"tables printed as images ({images} <img> in the report body): no table data"
+                )
                 return
             for table in TABLE_CODES:
                 if table not in tables:

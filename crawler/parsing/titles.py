@@ -37,8 +37,12 @@ def is_report_title(title: str) -> bool:
     False
     """
     text = strip_pinyin(re.sub(r"\s+", "", title or ""))
-    return bool(REPORT_TITLE.search(text) and DISCLOSURE.search(text) and ANY_YEAR.search(text)
-                and not NOT_A_REPORT.search(text))
+    return bool(
+        REPORT_TITLE.search(text)
+        and DISCLOSURE.search(text)
+        and ANY_YEAR.search(text)
+        and not NOT_A_REPORT.search(text)
+    )
 
 
 def title_year(title: str) -> int | None:

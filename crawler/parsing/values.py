@@ -9,9 +9,7 @@ import unicodedata
 from crawler.parsing.labels import EMPTY_VALUES, VALUE_UNITS
 
 _UNITS = "|".join(sorted(map(re.escape, VALUE_UNITS), key=len, reverse=True))
-_NUMBER = re.compile(
-    rf"^(?P<sign>[+\-−]?)(?P<num>\d{{1,3}}(?:,\d{{3}})+|\d+)(?P<frac>\.\d+)?(?:{_UNITS})?$"
-)
+_NUMBER = re.compile(rf"^(?P<sign>[+\-−]?)(?P<num>\d{{1,3}}(?:,\d{{3}})+|\d+)(?P<frac>\.\d+)?(?:{_UNITS})?$")
 
 
 _SPACE = re.compile(r"\s+")

@@ -63,6 +63,10 @@ class DecodePipeline:
         if decoded.repairs:
             self._inc("repaired_count")
             self._inc("repairs_count", len(decoded.repairs))
-            logger.info("%s: %d mojibake repairs (%s)", item.get("url"), len(decoded.repairs),
-                        ", ".join(sorted({r["kind"] for r in decoded.repairs})))
+            logger.info(
+                "%s: %d mojibake repairs (%s)",
+                item.get("url"),
+                len(decoded.repairs),
+                ", ".join(sorted({r["kind"] for r in decoded.repairs})),
+            )
         return item

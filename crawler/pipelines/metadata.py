@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 from crawler.items import ReportItem, add_error
-from crawler.parsing.metadata import extract_metadata
 from crawler.parsing.itemtext import item_text, normaliser, table_text
+from crawler.parsing.metadata import extract_metadata
 from crawler.text.extract import iter_lines
 
 logger = logging.getLogger(__name__)

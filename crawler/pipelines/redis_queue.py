@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+
 class RedisQueuePipeline:
     def __init__(self, crawler: Crawler, server: redis.Redis):
         self.crawler, self.server = crawler, server

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 from crawler.items import ReportItem, add_error
-from crawler.parsing.sections import split_sections
 from crawler.parsing.itemtext import item_text, normaliser
+from crawler.parsing.sections import split_sections
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from itemadapter import ItemAdapter
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from crawler.items import ReportItem
 
 logger = logging.getLogger(__name__)
+
 
 class SQLiteStorePipeline:
     def __init__(self, crawler: Crawler, path: str):
@@ -51,7 +52,7 @@ class SQLiteStorePipeline:
 
     def process_item(self, item: ReportItem) -> ReportItem:
         record = stored_record(ItemAdapter(item))
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        now = datetime.now(UTC).isoformat(timespec="seconds")
         kept, error = store_report(self.db, record, now)
         if error is not None:
             add_error(item, "store", error)

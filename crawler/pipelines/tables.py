@@ -6,8 +6,8 @@ import logging
 
 from crawler.items import ReportItem, add_error
 from crawler.parsing.checks import run_checks
-from crawler.parsing.tables import extract_tables
 from crawler.parsing.itemtext import item_text, normaliser, page_selector
+from crawler.parsing.tables import extract_tables
 
 logger = logging.getLogger(__name__)
 

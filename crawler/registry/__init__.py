@@ -50,13 +50,15 @@ class Registry:
     not_yet_grounded: tuple[dict[str, Any], ...] = ()
     source: str = "bundled"
 
-    def select(self, province: str | None = None, level: str | None = None,
-               cms: str | None = None) -> list[Portal]:
+    def select(self, province: str | None = None, level: str | None = None, cms: str | None = None) -> list[Portal]:
         slug = province_slug(province) if province else None
-        return [p for p in self.portals
-                if (slug is None or p.province == slug)
-                and (level is None or p.level == level)
-                and (cms is None or p.cms == cms)]
+        return [
+            p
+            for p in self.portals
+            if (slug is None or p.province == slug)
+            and (level is None or p.level == level)
+            and (cms is None or p.cms == cms)
+        ]
 
 
 def _validate(data: Any, source: str) -> None:
@@ -75,9 +77,9 @@ def _validate(data: Any, source: str) -> None:
 def _substitute(url: str, base_urls: dict[str, str] | None, source: str, pid: str) -> str:
     def repl(m: re.Match[str]) -> str:
         if not base_urls or m.group(1) not in base_urls:
-            raise RegistryError(f"{source}: portal {pid!r}: field 'start_urls': "
-                                f"no base URL given for {m.group(0)}")
+            raise RegistryError(f"{source}: portal {pid!r}: field 'start_urls': no base URL given for {m.group(0)}")
         return base_urls[m.group(1)].rstrip("/")
+
     return SITE_PLACEHOLDER.sub(repl, url)
 
 
@@ -92,7 +94,7 @@ def parse_registry(data: Any, source: str, base_urls: dict[str, str] | None = No
         pid = entry.get("id")
         for key in ("id", "name", "province", "start_urls"):
             if not entry.get(key):
-                raise RegistryError(f"{source}: portal {pid or '#%d' % n!r}: field {key!r}: missing")
+                raise RegistryError(f"{source}: portal {pid or f'#{n}'!r}: field {key!r}: missing")
         if pid in seen:
             raise RegistryError(f"{source}: portal {pid!r}: field 'id': duplicate")
         seen.add(pid)
@@ -110,15 +112,22 @@ def parse_registry(data: Any, source: str, base_urls: dict[str, str] | None = No
         for u in urls:
             if not u.startswith(("http://", "https://")):
                 raise RegistryError(f"{source}: portal {pid!r}: field 'start_urls': not an http(s) URL: {u!r}")
-        portals.append(Portal(id=pid, name=entry["name"], province=province, start_urls=urls,
-                              cms=entry.get("cms", "static"), level=level,
-                              options=dict(entry.get("options") or {}),
-                              evidence=entry.get("evidence")))
+        portals.append(
+            Portal(
+                id=pid,
+                name=entry["name"],
+                province=province,
+                start_urls=urls,
+                cms=entry.get("cms", "static"),
+                level=level,
+                options=dict(entry.get("options") or {}),
+                evidence=entry.get("evidence"),
+            )
+        )
     return Registry(tuple(portals), tuple(data.get("not_yet_grounded") or ()), source)
 
 
-def load_registry(path: str | Path | None = None,
-                  base_urls: dict[str, str] | None = None) -> Registry:
+def load_registry(path: str | Path | None = None, base_urls: dict[str, str] | None = None) -> Registry:
     """Load the bundled registry, or the YAML file at `path` instead of it."""
     if path is None:
         text = (resources.files("crawler.registry") / "portals.yaml").read_text("utf-8")
@@ -136,5 +145,4 @@ def load_registry(path: str | Path | None = None,
     return parse_registry(data, source, base_urls)
 
 
-__all__ = ["LEVELS", "PROVINCES", "Portal", "Registry", "RegistryError",
-           "load_registry", "parse_registry"]
+__all__ = ["LEVELS", "PROVINCES", "Portal", "Registry", "RegistryError", "load_registry", "parse_registry"]

@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import AsyncIterator, Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import scrapy
@@ -36,10 +36,10 @@ from scrapy import Request, signals
 from scrapy.http import Response, TextResponse
 from w3lib.url import canonicalize_url
 
-from crawler.cms import get_adapter
 from crawler.attachments.links import attachment_to_follow
-from crawler.parsing.titles import is_report_title, title_year
+from crawler.cms import get_adapter
 from crawler.items import ReportItem
+from crawler.parsing.titles import is_report_title, title_year
 from crawler.registry import Portal, Registry, RegistryError, load_registry
 from crawler.storage import completed_listings, known_report_urls, mark_listings_complete, open_db
 
@@ -67,15 +67,25 @@ def parse_years(value: str | None) -> tuple[int, int] | None:
 def fetched(response: Response) -> dict[str, Any]:
     """What a report item needs of a response (plain data: it may travel in request meta)."""
     ctype = response.headers.get("Content-Type")
-    return {"url": canonicalize_url(response.url), "status": response.status,
-            "content_type": ctype.decode("latin-1") if ctype else None, "body": response.body}
+    return {
+        "url": canonicalize_url(response.url),
+        "status": response.status,
+        "content_type": ctype.decode("latin-1") if ctype else None,
+        "body": response.body,
+    }
 
 
 class ProvinceReportsSpider(scrapy.Spider):
     name = "province_reports"
 
-    def __init__(self, province: str | None = None, portals: str | None = None,
-                 years: str | None = None, refresh: str | int | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        province: str | None = None,
+        portals: str | None = None,
+        years: str | None = None,
+        refresh: str | int | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
         self.province = province
         self.portals_path = portals
@@ -157,10 +167,20 @@ class ProvinceReportsSpider(scrapy.Spider):
                 self.crawler.stats.inc_value("listing/known_report_count")
                 continue
             new += 1
-            request = Request(link.url, callback=self.parse_report, errback=self.report_failed, priority=10,
-                              dont_filter=True,
-                              meta={"portal_id": portal.id, "page_kind": "report", "listing_url": response.url,
-                                    "link_title": link.title, "link_date": link.date})
+            request = Request(
+                link.url,
+                callback=self.parse_report,
+                errback=self.report_failed,
+                priority=10,
+                dont_filter=True,
+                meta={
+                    "portal_id": portal.id,
+                    "page_kind": "report",
+                    "listing_url": response.url,
+                    "link_title": link.title,
+                    "link_date": link.date,
+                },
+            )
             if self._first_time(request):
                 yield request
         all_known = bool(reports) and new == 0 and not self.years
@@ -185,17 +205,32 @@ class ProvinceReportsSpider(scrapy.Spider):
             if attachment is not None:
                 yield from self._follow_attachment(response, attachment)
                 return
-        link_url = response.meta.get("attachment_of") or \
-            canonicalize_url(response.meta.get("redirect_urls", [response.url])[0])
+        link_url = response.meta.get("attachment_of") or canonicalize_url(
+            response.meta.get("redirect_urls", [response.url])[0]
+        )
         yield self._report_item(portal, response.meta, fetched(response), link_url)
 
-    def _report_item(self, portal: Portal, meta: dict[str, Any], page: dict[str, Any], link_url: str,
-                     errors: list[dict[str, str]] | None = None) -> ReportItem:
+    def _report_item(
+        self,
+        portal: Portal,
+        meta: dict[str, Any],
+        page: dict[str, Any],
+        link_url: str,
+        errors: list[dict[str, str]] | None = None,
+    ) -> ReportItem:
         return ReportItem(
-            url=page["url"], link_url=link_url, portal_id=portal.id, province=portal.province,
-            level=portal.level, listing_url=meta.get("listing_url"), link_title=meta.get("link_title"),
-            link_date=meta.get("link_date"), status=page["status"], content_type=page["content_type"],
-            body=page["body"], fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            url=page["url"],
+            link_url=link_url,
+            portal_id=portal.id,
+            province=portal.province,
+            level=portal.level,
+            listing_url=meta.get("listing_url"),
+            link_title=meta.get("link_title"),
+            link_date=meta.get("link_date"),
+            status=page["status"],
+            content_type=page["content_type"],
+            body=page["body"],
+            fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
             errors=errors or [],
         )
 
@@ -208,11 +243,20 @@ class ProvinceReportsSpider(scrapy.Spider):
         meta = {key: response.meta.get(key) for key in ("portal_id", "listing_url", "link_title", "link_date")}
         # The cover page rides along (it is small: that is why it is a cover page),
         # so that an attachment which never arrives still leaves the page stored.
-        request = Request(url, callback=self.parse_report, errback=self.report_failed, priority=10, dont_filter=True,
-                          meta={**meta, "page_kind": "report", "cover_page": fetched(response),
-                                "cover_link_url": canonicalize_url(response.meta.get("redirect_urls",
-                                                                                     [response.url])[0]),
-                                "attachment_of": canonicalize_url(response.url)})
+        request = Request(
+            url,
+            callback=self.parse_report,
+            errback=self.report_failed,
+            priority=10,
+            dont_filter=True,
+            meta={
+                **meta,
+                "page_kind": "report",
+                "cover_page": fetched(response),
+                "cover_link_url": canonicalize_url(response.meta.get("redirect_urls", [response.url])[0]),
+                "attachment_of": canonicalize_url(response.url),
+            },
+        )
         if self._first_time(request):
             logger.info("Report page %s holds an attachment: following %s", response.url, url)
             self.crawler.stats.inc_value("report/attachment_followed_count")
@@ -230,21 +274,29 @@ class ProvinceReportsSpider(scrapy.Spider):
         cover = request.meta.get("cover_page")
         if cover is not None:  # the attachment never came: store the cover page, saying why
             self.crawler.stats.inc_value("report/cover_page_stored_count")
-            error = {"stage": "fetch", "error": f"attachment {request.url} failed after retries "
-                                                 f"({failure.value}); the cover page is stored instead"}
-            yield self._report_item(self._portal(request.meta["portal_id"]), request.meta, cover,
-                                    request.meta["cover_link_url"], [error])
+            error = {
+                "stage": "fetch",
+                "error": f"attachment {request.url} failed after retries "
+                f"({failure.value}); the cover page is stored instead",
+            }
+            yield self._report_item(
+                self._portal(request.meta["portal_id"]), request.meta, cover, request.meta["cover_link_url"], [error]
+            )
 
     def _closed(self, spider: scrapy.Spider, reason: str) -> None:
         """Remember which listings were walked to their end by a finished crawl."""
         db_path = self.crawler.settings.get("REPORTS_DB")
-        failures = self.crawler.stats.get_value("report/failed_count", 0) + \
-            self.crawler.stats.get_value("listing/failed_count", 0)
+        failures = self.crawler.stats.get_value("report/failed_count", 0) + self.crawler.stats.get_value(
+            "listing/failed_count", 0
+        )
         if reason != "finished" or failures or not db_path:
             return
-        done = [(p.id, url) for p in self.selected for url in p.start_urls
-                if url in self.ended_listings or url in self.complete]
+        done = [
+            (p.id, url)
+            for p in self.selected
+            for url in p.start_urls
+            if url in self.ended_listings or url in self.complete
+        ]
         db = open_db(db_path)
-        mark_listings_complete(db, [(url, pid) for pid, url in done],
-                               datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        mark_listings_complete(db, [(url, pid) for pid, url in done], datetime.now(UTC).isoformat(timespec="seconds"))
         db.close()

@@ -62,7 +62,7 @@ def common_hanzi() -> frozenset[str]:
     gbk = _gbk_hanzi()
     back = opencc.OpenCC("tw2s").convert("\n".join(gbk)).split("\n")
     level1_set = frozenset(level1)
-    traditional.update(t for t, s in zip(gbk, back) if s != t and s in level1_set)
+    traditional.update(t for t, s in zip(gbk, back, strict=False) if s != t and s in level1_set)
     return level1_set | frozenset(traditional)
 
 
@@ -107,7 +107,7 @@ def _s2t_identity() -> frozenset[str]:
     kept: set[str] = set()
     for config in ("s2t", "s2tw", "s2hk"):
         converted = opencc.OpenCC(config).convert("\n".join(level1)).split("\n")
-        kept.update(s for s, t in zip(level1, converted) if s == t)
+        kept.update(s for s, t in zip(level1, converted, strict=False) if s == t)
     return frozenset(kept)
 
 
@@ -259,5 +259,7 @@ def non_ascii_count(text: str) -> int:
 
 
 if __name__ == "__main__":  # python -m crawler.text.charsets SEED.txt... > crawler/text/lexicon/bigrams.txt
-    texts = [open(path, encoding="utf-8").read() for path in sys.argv[1:]]
+    from pathlib import Path
+
+    texts = [Path(path).read_text(encoding="utf-8") for path in sys.argv[1:]]
     print("\n".join(build_bigrams(texts)))

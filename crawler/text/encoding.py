@@ -18,24 +18,37 @@ from typing import Any
 from crawler.text import charsets, mojibake, script
 
 ALIASES = {
-    "gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030",
-    "gb_2312-80": "gb18030", "gb_2312": "gb18030", "csgb2312": "gb18030",
-    "euc-cn": "gb18030", "gb18030": "gb18030", "windows-936": "gb18030",
-    "big5": "big5hkscs", "big5-hkscs": "big5hkscs", "x-x-big5": "big5hkscs",
-    "cp950": "big5hkscs", "csbig5": "big5hkscs",
-    "utf8": "utf-8", "utf-8": "utf-8", "unicode-1-1-utf-8": "utf-8",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "cp936": "gb18030",
+    "gb_2312-80": "gb18030",
+    "gb_2312": "gb18030",
+    "csgb2312": "gb18030",
+    "euc-cn": "gb18030",
+    "gb18030": "gb18030",
+    "windows-936": "gb18030",
+    "big5": "big5hkscs",
+    "big5-hkscs": "big5hkscs",
+    "x-x-big5": "big5hkscs",
+    "cp950": "big5hkscs",
+    "csbig5": "big5hkscs",
+    "utf8": "utf-8",
+    "utf-8": "utf-8",
+    "unicode-1-1-utf-8": "utf-8",
     # Latin labels on Chinese pages are wrong more often than right: they
     # are read as windows-1252 but only kept when nothing else fits.
-    "iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252",
-    "us-ascii": "cp1252", "ascii": "cp1252", "windows-1252": "cp1252",
+    "iso-8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+    "windows-1252": "cp1252",
 }
 FALLBACKS = ("utf-8", "gb18030", "big5hkscs")
-BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
-        (codecs.BOM_UTF16_BE, "utf-16-be"))
+BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 HEADER_CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
-META_CHARSET_RE = re.compile(
-    rb"<meta[^>]+?charset\s*=\s*[\"']?\s*([\w.:-]+)", re.I
-)
+META_CHARSET_RE = re.compile(rb"<meta[^>]+?charset\s*=\s*[\"']?\s*([\w.:-]+)", re.I)
 META_SCAN_BYTES = 16384
 # Text whose non-ASCII characters are less plausible than this is not the
 # page's real encoding.
@@ -94,10 +107,7 @@ def _trial(body: bytes, encoding: str) -> _Trial:
     errors = len(mojibake.SURROGATE_RE.findall(text))
     sample = text[:SAMPLE_CHARS]
     non_ascii = charsets.non_ascii_count(sample)
-    if non_ascii == 0:
-        plausibility = 1.0
-    else:
-        plausibility = 1 - charsets.suspicious_count(sample) / non_ascii
+    plausibility = 1.0 if non_ascii == 0 else 1 - charsets.suspicious_count(sample) / non_ascii
     return _Trial(encoding, text, errors, plausibility)
 
 
@@ -115,10 +125,12 @@ def decode_body(body: bytes, content_type: str | None = None) -> Decoded:
     """Decode and repair a page; see the module docstring for the rules."""
     for bom, encoding in BOMS:
         if body.startswith(bom):
-            html = body[len(bom):].decode(encoding, "replace")
-            return Decoded(html, encoding.replace("-le", "").replace("-be", "")
-                           if encoding.startswith("utf-16") else encoding,
-                           "bom")
+            html = body[len(bom) :].decode(encoding, "replace")
+            return Decoded(
+                html,
+                encoding.replace("-le", "").replace("-be", "") if encoding.startswith("utf-16") else encoding,
+                "bom",
+            )
     header_label = header_charset(content_type)
     meta_label = meta_charset(body)
     declared = [
@@ -143,10 +155,7 @@ def decode_body(body: bytes, content_type: str | None = None) -> Decoded:
         result = trial(encoding)
         if _clean(result) and encoding != "cp1252":
             chosen = result
-            if notes:
-                reason = "detected: " + "; ".join(notes) + f"; {source} {label.lower()} clean"
-            else:
-                reason = source
+            reason = "detected: " + "; ".join(notes) + f"; {source} {label.lower()} clean" if notes else source
             break
         notes.append(f"{source} said {label.lower()} but {_describe(result)}")
     if chosen is None:
@@ -166,7 +175,7 @@ def decode_body(body: bytes, content_type: str | None = None) -> Decoded:
             reason = f"detected: no declaration; {chosen.encoding} {_describe_ok(chosen)}"
         else:
             reason = "detected: " + "; ".join(notes) + f"; {chosen.encoding} {_describe_ok(chosen)}"
-    page_script = script.detect_script(chosen.text[:SAMPLE_CHARS * 5])
+    page_script = script.detect_script(chosen.text[: SAMPLE_CHARS * 5])
     html, repairs = mojibake.repair_text(chosen.text, chosen.encoding, page_script)
     return Decoded(html, chosen.encoding, reason, repairs)
 

@@ -21,25 +21,90 @@ from crawler.text.pinyin import strip_pinyin
 
 DOMINANT = 0.7
 BLOCK_TAGS = frozenset(
-    "p div br li ul ol dl dt dd h1 h2 h3 h4 h5 h6 table tr section article header "
-    "footer nav blockquote pre center form title hr main aside figure figcaption "
-    "caption tbody thead tfoot".split()
+    [
+        "p",
+        "div",
+        "br",
+        "li",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "table",
+        "tr",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "nav",
+        "blockquote",
+        "pre",
+        "center",
+        "form",
+        "title",
+        "hr",
+        "main",
+        "aside",
+        "figure",
+        "figcaption",
+        "caption",
+        "tbody",
+        "thead",
+        "tfoot",
+    ]
 )
-SKIP_TAGS = frozenset("script style noscript template iframe object select button head".split())
+SKIP_TAGS = frozenset(["script", "style", "noscript", "template", "iframe", "object", "select", "button", "head"])
 # Metadata labels, both scripts (pages are decoded, not yet converted).
 META_LABELS = (
-    "索引号", "索引號", "发布机构", "發布機構", "发布单位", "發布單位", "公开日期", "公開日期",
-    "发布日期", "發布日期", "成文日期", "发文日期", "文号", "文號", "主题分类", "主題分類",
-    "体裁分类", "體裁分類", "公开方式", "公開方式", "信息来源", "信息來源", "发布时间",
-    "發布時間", "所属机构", "來源", "来源", "公开范围", "组配分类", "有效性",
+    "索引号",
+    "索引號",
+    "发布机构",
+    "發布機構",
+    "发布单位",
+    "發布單位",
+    "公开日期",
+    "公開日期",
+    "发布日期",
+    "發布日期",
+    "成文日期",
+    "发文日期",
+    "文号",
+    "文號",
+    "主题分类",
+    "主題分類",
+    "体裁分类",
+    "體裁分類",
+    "公开方式",
+    "公開方式",
+    "信息来源",
+    "信息來源",
+    "发布时间",
+    "發布時間",
+    "所属机构",
+    "來源",
+    "来源",
+    "公开范围",
+    "组配分类",
+    "有效性",
 )
 _META_LABEL_RE = re.compile("|".join(map(re.escape, META_LABELS)))
 META_MAX_CHARS = 800
 # Text nodes worth checking for labels (a label may be split by pinyin).
-META_TEXT_XPATH = "//text()[" + " or ".join(
-    f"contains(., '{key}')" for key in ("索引", "布", "源", "日期", "文号", "文號", "分类",
-                                         "分類", "公开", "公開", "机构", "機構")
-) + "]"
+META_TEXT_XPATH = (
+    "//text()["
+    + " or ".join(
+        f"contains(., '{key}')"
+        for key in ("索引", "布", "源", "日期", "文号", "文號", "分类", "分類", "公开", "公開", "机构", "機構")
+    )
+    + "]"
+)
 _META_TEXT = etree.XPath(META_TEXT_XPATH)  # compiled once, not per page
 # Lines of portal chrome (after normalisation, Simplified).
 BOILERPLATE_RE = re.compile(
@@ -65,6 +130,8 @@ def _unsoft(text: str) -> str:
     if SOFT not in text:
         return text
     return SOFT_BETWEEN_CJK_RE.sub("", text).replace(SOFT, " ")
+
+
 CELL_SEPARATOR = " | "
 LAYOUT_CELL_CHARS = 300
 
@@ -139,10 +206,7 @@ def find_meta(root: etree._Element, total: dict) -> etree._Element | None:
         while node is not None:
             hits.setdefault(node, set()).update(labels)
             node = node.getparent()
-    candidates = [
-        el for el, labels in hits.items()
-        if len(labels) >= 2 and total.get(el, 0) <= META_MAX_CHARS
-    ]
+    candidates = [el for el, labels in hits.items() if len(labels) >= 2 and total.get(el, 0) <= META_MAX_CHARS]
     if not candidates:
         return None
     best = max(candidates, key=lambda el: (len(hits[el]), -total.get(el, 0)))
@@ -174,8 +238,7 @@ def _parts(el: etree._Element, skip: etree._Element | None, inline: bool = False
     if tag == "table" and not inline and not _is_layout_table(el):
         yield "\n"
         for row in el.iter("tr"):
-            cells = [_inline_text(cell, skip) for cell in row if _is_element(cell)
-                     and cell.tag.lower() in ("td", "th")]
+            cells = [_inline_text(cell, skip) for cell in row if _is_element(cell) and cell.tag.lower() in ("td", "th")]
             if any(cells):
                 yield CELL_SEPARATOR.join(cells) + "\n"
         return

@@ -63,7 +63,7 @@ def han_score(run: str) -> int:
     for end in range(1, len(run) + 1):
         value = best[end - 1] + CHAR_REWARD - costs.get(run[end - 1], UNKNOWN_COST)
         for size in range(2, min(MAX_WORD, end) + 1):
-            cost = costs.get(run[end - size:end])
+            cost = costs.get(run[end - size : end])
             if cost is not None:
                 candidate = best[end - size] + size * CHAR_REWARD - cost
                 if candidate > value:

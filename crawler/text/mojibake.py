@@ -51,16 +51,14 @@ LOST = b"\xff"  # never valid in UTF-8: stands for a byte the reader replaced
 # Codecs whose streams can fall out of step (two-byte characters).
 SHIFTABLE = {"gb18030", "gbk", "gb2312", "big5", "big5hkscs", "cp950"}
 
-MIN_SUSPICIOUS = 2      # unusual characters (or one, with a loose ASCII byte) to examine a run
-MIN_GAIN = 4            # a repair must improve the score by at least this much
+MIN_SUSPICIOUS = 2  # unusual characters (or one, with a loose ASCII byte) to examine a run
+MIN_GAIN = 4  # a repair must improve the score by at least this much
 SNIPPET = 24
-MAX_ROUNDS = 3          # dropped bytes repaired per run at most
-SEARCH = 40             # characters before the damage where the cut is looked for
+MAX_ROUNDS = 3  # dropped bytes repaired per run at most
+SEARCH = 40  # characters before the damage where the cut is looked for
 
 
-def repair_text(
-    text: str, encoding: str | None = None, script: str | None = None
-) -> tuple[str, list[dict[str, Any]]]:
+def repair_text(text: str, encoding: str | None = None, script: str | None = None) -> tuple[str, list[dict[str, Any]]]:
     """Repair mojibake in `text`; return the text and the repairs made.
 
     `encoding` is the codec the text was decoded with, when it came from
@@ -101,8 +99,7 @@ def repair_text(
     if encoding is not None and _has_surrogates(text):
         count = len(SURROGATE_RE.findall(text))
         text = SURROGATE_RE.sub("\ufffd", text)
-        repairs.append({"kind": "undecodable-bytes", "where": text.find("\ufffd"),
-                        "count": count})
+        repairs.append({"kind": "undecodable-bytes", "where": text.find("\ufffd"), "count": count})
     return text, repairs
 
 
@@ -142,13 +139,13 @@ def _hinted_segments(text: str, hint: re.Pattern[str]) -> Iterator[re.Match[str]
                 if match.start() <= at:
                     yield match
                 break
+
+
 # A byte that fits no pair, or a trail byte (0x40-0x7E) set loose between hanzi.
 LOOSE_BYTE_RE = re.compile("[\udc80-\udcff]|(?<=[^\x00-\x7f])[@-~](?=[^\x00-\x7f])")
 
 
-def _apply(
-    text: str, found: list[tuple[re.Match[str], str, list[str]]], repairs: list[dict[str, Any]]
-) -> str:
+def _apply(text: str, found: list[tuple[re.Match[str], str, list[str]]], repairs: list[dict[str, Any]]) -> str:
     """`text` with each repaired segment replaced, the repairs recorded."""
     if not found:
         return text
@@ -156,7 +153,7 @@ def _apply(
     last = 0
     for match, fixed, kinds in found:
         segment = match.group()
-        before_segment = text[last:match.start()]
+        before_segment = text[last : match.start()]
         if "gbk-dropped-byte" in kinds and _ends_with_replacement_mark(text, match.start()):
             # an encoder's "?" for the character the lost byte belonged to
             before_segment = before_segment[:-1]
@@ -166,10 +163,14 @@ def _apply(
         pieces.append(fixed)
         last = match.end()
         for kind in kinds:
-            repairs.append({
-                "kind": kind, "where": where,
-                "before": segment[:SNIPPET], "after": fixed[:SNIPPET],
-            })
+            repairs.append(
+                {
+                    "kind": kind,
+                    "where": where,
+                    "before": segment[:SNIPPET],
+                    "after": fixed[:SNIPPET],
+                }
+            )
     pieces.append(text[last:])
     return "".join(pieces)
 
@@ -217,9 +218,7 @@ CLEAN_AFTER_HAN = frozenset("[]_@{}")
 TRAILING_LETTER_RE = re.compile(f"[^\\x00-\\x7f{PINYIN_LETTERS}][@-~]\\Z")
 
 
-def _repair_segment(
-    segment: str, codec: str | None, script: str | None
-) -> tuple[str, list[str]]:
+def _repair_segment(segment: str, codec: str | None, script: str | None) -> tuple[str, list[str]]:
     """Best repair of one non-ASCII run, or the run itself and no kinds."""
     kinds: list[str] = []
     original = segment
@@ -240,9 +239,7 @@ def _repair_segment(
     return segment, kinds
 
 
-def _repair_dropped_bytes(
-    segment: str, kinds: list[str], codec: str, script: str | None
-) -> tuple[str, list[str]]:
+def _repair_dropped_bytes(segment: str, kinds: list[str], codec: str, script: str | None) -> tuple[str, list[str]]:
     kinds = list(kinds)
     for _ in range(MAX_ROUNDS):
         if not _worth_examining(segment, script, codec):
@@ -269,10 +266,12 @@ def _mojibake_bytes(segment: str) -> tuple[bytes, list[int]]:
     for index, ch in enumerate(segment):
         offsets.append(len(out))
         if ch == "€":
-            following = segment[index + 1:index + 2]
+            following = segment[index + 1 : index + 2]
             # A2 finishes a character and E3 opens one that the next byte continues.
-            if need == 1 and following >= "\x80" and (
-                following in "€\ufffd" or 0x80 <= following.encode("gb18030")[0] <= 0xBF
+            if (
+                need == 1
+                and following >= "\x80"
+                and (following in "€\ufffd" or 0x80 <= following.encode("gb18030")[0] <= 0xBF)
             ):
                 piece = b"\xa2\xe3"
             else:
@@ -282,7 +281,7 @@ def _mojibake_bytes(segment: str) -> tuple[bytes, list[int]]:
             # one UTF-8 has) or a lead whose trail is bad (< 0x40, 0x7F).  A
             # multi-byte character after it means the trail was good, so the
             # byte was 0x80; before ASCII it could be any continuation byte.
-            following = segment[index + 1:index + 2]
+            following = segment[index + 1 : index + 2]
             piece = b"\x80" if following >= "\x80" else LOST
         else:
             piece = ch.encode("gb18030")
@@ -322,7 +321,7 @@ def repair_utf8_as_gbk(segment: str, min_gain: float | None = None) -> str | Non
         if first < last_char:
             continue
         before = segment[first:stop]
-        after = raw[offsets[first]:offsets[stop]].decode("utf-8", "replace").replace("\ufffd", "")
+        after = raw[offsets[first] : offsets[stop]].decode("utf-8", "replace").replace("\ufffd", "")
         gain = charsets.score(after) - charsets.score(before)
         if gain <= 0 or (min_gain is None and gain < MIN_GAIN // 2 + len(before) // 4):
             continue
@@ -381,8 +380,7 @@ def repair_dropped_byte(segment: str, codec: str, script: str | None = None) -> 
         indices.update(range(max(0, anchor - SEARCH), min(len(segment), anchor + 2)))
     if not indices:
         return None
-    cuts = sorted({cut for index in indices for cut in (offsets[index], offsets[index] + 1)
-                   if cut < len(raw)})
+    cuts = sorted({cut for index in indices for cut in (offsets[index], offsets[index] + 1) if cut < len(raw)})
     # Every candidate equals the segment before the first cut and, once
     # the stream is back in step, at the end: only the part between (and
     # a few characters of context) is scored, against the same part of
@@ -391,11 +389,11 @@ def repair_dropped_byte(segment: str, codec: str, script: str | None = None) -> 
     base_ranks: dict[int, float] = {}
     best_gain, best = float(MIN_GAIN), None
     for cut in cuts:
-        candidate = (raw[:cut] + raw[cut + 1:]).decode(codec, "surrogateescape")
+        candidate = (raw[:cut] + raw[cut + 1 :]).decode(codec, "surrogateescape")
         trim = max(0, _common_suffix(candidate, segment, len(segment) - start) - CONTEXT)
         if trim not in base_ranks:
-            base_ranks[trim] = rank(segment[start:len(segment) - trim], script)
-        gain = rank(candidate[start:len(candidate) - trim], script) - base_ranks[trim]
+            base_ranks[trim] = rank(segment[start : len(segment) - trim], script)
+        gain = rank(candidate[start : len(candidate) - trim], script) - base_ranks[trim]
         if gain >= best_gain:  # ties: the later cut keeps more of the text as read
             best_gain, best = gain, candidate
     return best
@@ -424,7 +422,7 @@ def _common_suffix(a: str, b: str, limit: int) -> int:
     low, high = 0, min(len(a), len(b), limit)
     while low < high:  # a suffix that matches is matched by every shorter one
         mid = (low + high + 1) // 2
-        if a[len(a) - mid:] == b[len(b) - mid:]:
+        if a[len(a) - mid :] == b[len(b) - mid :]:
             low = mid
         else:
             high = mid - 1

@@ -15,19 +15,49 @@ from crawler.text.script import to_simplified
 CJK = r"\u3400-\u9fff\uf900-\ufaff"
 # Full-width digits and Latin letters → ASCII; symbols used in numbers too.
 WIDTH_TABLE = str.maketrans(
-    {**{chr(0xFF10 + i): chr(0x30 + i) for i in range(10)},
-     **{chr(0xFF21 + i): chr(0x41 + i) for i in range(26)},
-     **{chr(0xFF41 + i): chr(0x61 + i) for i in range(26)},
-     "％": "%", "＋": "+", "＝": "=", "＜": "<", "＞": ">", "＠": "@", "＃": "#",
-     "＆": "&", "＊": "*", "＿": "_", "＂": '"', "＇": "'", "｀": "`",
-     # spaces: no-break, ideographic, the typographic ones → plain space
-     "\u00a0": " ", "\u3000": " ", "\u2002": " ", "\u2003": " ", "\u2004": " ",
-     "\u2005": " ", "\u2006": " ", "\u2007": " ", "\u2008": " ", "\u2009": " ",
-     "\u200a": " ", "\u202f": " ", "\u205f": " ", "\t": " ", "\r": " ", "\f": " ",
-     "\x0b": " ",
-     # zero-width characters and BOM → nothing
-     "\u200b": None, "\u200c": None, "\u200d": None, "\u2060": None, "\ufeff": None,
-     "\u00ad": None}
+    {
+        **{chr(0xFF10 + i): chr(0x30 + i) for i in range(10)},
+        **{chr(0xFF21 + i): chr(0x41 + i) for i in range(26)},
+        **{chr(0xFF41 + i): chr(0x61 + i) for i in range(26)},
+        "％": "%",
+        "＋": "+",
+        "＝": "=",
+        "＜": "<",
+        "＞": ">",
+        "＠": "@",
+        "＃": "#",
+        "＆": "&",
+        "＊": "*",
+        "＿": "_",
+        "＂": '"',
+        "＇": "'",
+        "｀": "`",
+        # spaces: no-break, ideographic, the typographic ones → plain space
+        "\u00a0": " ",
+        "\u3000": " ",
+        "\u2002": " ",
+        "\u2003": " ",
+        "\u2004": " ",
+        "\u2005": " ",
+        "\u2006": " ",
+        "\u2007": " ",
+        "\u2008": " ",
+        "\u2009": " ",
+        "\u200a": " ",
+        "\u202f": " ",
+        "\u205f": " ",
+        "\t": " ",
+        "\r": " ",
+        "\f": " ",
+        "\x0b": " ",
+        # zero-width characters and BOM → nothing
+        "\u200b": None,
+        "\u200c": None,
+        "\u200d": None,
+        "\u2060": None,
+        "\ufeff": None,
+        "\u00ad": None,
+    }
 )
 SPACES_RE = re.compile(r" {2,}")
 # Full-width stop, slash and minus inside numbers: １２．５ → 12.5
@@ -53,9 +83,7 @@ def normalise_widths(text: str) -> str:
     if "," in text:
         text = COMMA_RE.sub("，", text)
     if "(" in text:
-        text = PAREN_RE.sub(
-            lambda m: f"（{m.group(1)}）" if HAS_CJK_RE.search(m.group(1)) else m.group(), text
-        )
+        text = PAREN_RE.sub(lambda m: f"（{m.group(1)}）" if HAS_CJK_RE.search(m.group(1)) else m.group(), text)
     text = PUNCT_AFTER_CJK_RE.sub(lambda m: FULL_PUNCT[m.group(1)], text)
     text = SPACES_RE.sub(" ", text)
     # no space next to full-width punctuation

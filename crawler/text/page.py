@@ -28,10 +28,7 @@ def page_text(root: etree._Element, *, traditional: bool) -> PageText:
     skip = meta if meta is not None and _inside(meta, main) else None
     lines = normalise_lines(extract.render_lines(main, skip), traditional=traditional)
     lines = extract.drop_boilerplate(lines)
-    meta_lines = (
-        normalise_lines(extract.render_lines(meta), traditional=traditional)
-        if meta is not None else []
-    )
+    meta_lines = normalise_lines(extract.render_lines(meta), traditional=traditional) if meta is not None else []
     return PageText(main, "\n".join(lines), meta, "\n".join(meta_lines))
 
 

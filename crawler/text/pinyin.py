@@ -14,9 +14,7 @@ import re
 
 TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
 TONE_BASE = str.maketrans(TONED, "aaaaeeeeiiiioooouuuuüüüünnnm")
-ANNOTATION_RE = re.compile(
-    r"(?<=[\u3400-\u9fff\uf900-\ufaff])[(（]([a-zü" + TONED + r"]{1,6}[1-5]?)[)）]"
-)
+ANNOTATION_RE = re.compile(r"(?<=[\u3400-\u9fff\uf900-\ufaff])[(（]([a-zü" + TONED + r"]{1,6}[1-5]?)[)）]")
 SYLLABLE_RE = re.compile(
     r"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
     r"(?:iang|iong|uang|ueng|ang|eng|ing|ong|ian|iao|uai|uan|üan|van|ai|ei|ao|ou|an|en|in|un|ün"
@@ -58,7 +56,5 @@ def strip_pinyin(text: str) -> str:
 
     text = ANNOTATION_RE.sub(toned_only, text)
     if toned >= MIN_TONED_FOR_TONELESS:
-        text = ANNOTATION_RE.sub(
-            lambda m: "" if _kind(m.group(1)) != NOT_PINYIN else m.group(), text
-        )
+        text = ANNOTATION_RE.sub(lambda m: "" if _kind(m.group(1)) != NOT_PINYIN else m.group(), text)
     return text

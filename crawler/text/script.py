@@ -53,7 +53,7 @@ def script_counts(text: str) -> tuple[int, int]:
 
 
 def detect_script(text: str) -> str:
-    """"traditional" or "simplified".
+    """ "traditional" or "simplified".
 
     >>> detect_script("送莊鎮2016年政府信息公開工作年度報告")
     'traditional'
@@ -107,7 +107,7 @@ def to_simplified(text: str) -> str:
     pieces: list[str] = []
     last = 0
     for match in pattern.finditer(text):
-        pieces.append(convert(text[last:match.start()]))
+        pieces.append(convert(text[last : match.start()]))
         pieces.append(table[match.group()])
         last = match.end()
     pieces.append(convert(text[last:]))
