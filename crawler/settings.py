@@ -68,18 +68,18 @@ LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False
 
 # --- operations: scrapyd / playwright / redis ---
-# (crawler/browser.py, crawler/middlewares/browser.py, crawler/distributed.py; README
+# (crawler/browser/, crawler/distributed.py; README
 # "JS-rendered portals" and "Distributed crawls".)
 import os as _os
 
-from crawler import chromium as _chromium
+from crawler.browser import chromium as _chromium
 
 # Requests marked `render` (cms: browser, render: true, anti-bot retries) are rendered
 # in the system Chromium; all others use Scrapy's HTTP handler.  The browser starts
 # with the first rendered request, so most crawls never start it.
 DOWNLOAD_HANDLERS = {
-    "http": "crawler.browser.BrowserDownloadHandler",
-    "https": "crawler.browser.BrowserDownloadHandler",
+    "http": "crawler.browser.handler.BrowserDownloadHandler",
+    "https": "crawler.browser.handler.BrowserDownloadHandler",
 }
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
 PLAYWRIGHT_LAUNCH_OPTIONS = _chromium.launch_options()  # Debian's chromium; Playwright cannot download one
@@ -88,7 +88,7 @@ PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 # Anti-bot walls: these statuses with a cookie-setting, reloading script are retried in the browser.
 BROWSER_CHALLENGE_STATUSES = [412, 202]
 BROWSER_SETTLE_TIMEOUT = 15.0  # seconds a rendered page may take to finish scripts and reloads
-DOWNLOADER_MIDDLEWARES = {**DOWNLOADER_MIDDLEWARES, "crawler.middlewares.browser.ChallengeMiddleware": 900}
+DOWNLOADER_MIDDLEWARES = {**DOWNLOADER_MIDDLEWARES, "crawler.browser.challenge.ChallengeMiddleware": 900}
 # Cookies (the browser's, or any portal's) make Scrapy's cookie jar ask tldextract for
 # the public-suffix list, which it would download from the web: use its bundled copy.
 _os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, Crawl
 
-from crawler.chromium import launch_options
+from crawler.browser.chromium import launch_options
 from crawler.fixture_server import FixtureServer, render_registry
 
 EXPECTED = {  # site: {report path: link title on the (rendered) listing}

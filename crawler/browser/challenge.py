@@ -3,7 +3,7 @@
 Many government portals answer a first visit with HTTP 412 (or 202) and a
 script that computes a cookie, sets it and reloads the page.  Scrapy cannot
 run the script; Chromium can.  Such a response is retried once with
-``meta["render"]`` (see ``crawler/browser.py``).  When the browser gets
+``meta["render"]`` (see :mod:`crawler.browser.handler`).  When the browser gets
 through, its cookies go into Scrapy's cookie jar and the original request is
 fetched again *without* the browser: the report keeps its bytes exactly as
 served, and every later request to that portal passes with the cookie alone.
