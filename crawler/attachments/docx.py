@@ -28,7 +28,8 @@ MAX_XML = 64 * 1024 * 1024  # an unzipped document.xml larger than this is not a
 def _val(element: etree._Element | None, default: str | None = None) -> str | None:
     if element is None:
         return default
-    return element.get(f"{W}val", default)
+    value: str | None = element.get(f"{W}val", default)
+    return value
 
 
 def paragraph_text(p: etree._Element) -> str:

@@ -39,16 +39,17 @@ def parse_create_page(script_text: str) -> tuple[int, int, str, str] | None:
     (3, 1, 'index', 'html')
     """
     for match in CREATE_PAGE.finditer(script_text):  # skip the function's own definition
-        args = [
+        args: list[str | int] = [
             m.group(1) if m.group(1) is not None else m.group(2) if m.group(2) is not None else int(m.group(3))
             for m in ARG.finditer(match.group(1))
         ]
         ints = [i for i, a in enumerate(args) if isinstance(a, int)]
         if len(ints) < 2:
             continue
+        numbers = [a for a in args if isinstance(a, int)]  # the same two as args[ints[0]], args[ints[1]]
         strings = [a for a in args[ints[0] :] if isinstance(a, str)]
         prefix, suffix = (strings + ["index", "html"])[:2]
-        return args[ints[0]], args[ints[1]], prefix, suffix
+        return numbers[0], numbers[1], prefix, suffix
     return None
 
 

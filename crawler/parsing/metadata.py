@@ -115,7 +115,7 @@ def parse_date(text: str) -> str | None:
         for match in regex.finditer(text):
             try:
                 y, m, d = (conv(match[k]) for k in ("y", "m", "d"))
-                return date(y, m, d).isoformat()  # type: ignore[arg-type]
+                return date(y, m, d).isoformat()  # type: ignore[arg-type]  # _cn_number gives None for a non-number: TypeError, caught below
             except (TypeError, ValueError):
                 continue
     return None

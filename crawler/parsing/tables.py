@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from parsel import Selector
 
-from crawler.parsing.grid import Grid, clean_label, data_tables, table_grid, text_runs
+from crawler.parsing.grid import Grid, GridCell, clean_label, data_tables, table_grid, text_runs
 from crawler.parsing.labels import (
     ACTIVE_COLUMNS,
     APPLICATION_COLUMNS,
@@ -87,10 +87,12 @@ def _column_matches(words: str) -> list[tuple[str, str]]:
 
 
 _PROSE = Label("prose")
+# words, numbered, row (table, code), group (table, code), column matches, heading
+_Facts = tuple[str, bool, tuple[str, str] | None, tuple[str, str] | None, tuple[tuple[str, str], ...], bool]
 
 
 @functools.lru_cache(maxsize=8192)
-def _label_facts(text: str) -> Label | tuple | None:
+def _label_facts(text: str) -> Label | _Facts | None:
     """What a printed label could be, independent of where it is read.
 
     Cached: the same template labels recur in every report, and the reading
@@ -115,7 +117,7 @@ class _Mapper:
     def __init__(self, fmt: str | None) -> None:
         self.fmt = fmt
         self.result = TablesResult()
-        self.rows: dict[tuple[str, str], list[object]] = {}
+        self.rows: dict[tuple[str, str], list[int | float | None]] = {}
         self.table: str | None = None  # table the last label belonged to
         self.group: str | None = None  # applications group, e.g. "3.6"
         self.active_format: str | None = None
@@ -155,9 +157,9 @@ class _Mapper:
             self.table = label.table
         if label.kind == "column":
             if self.after_data:
-                self.header[label.table] = {}  # type: ignore[index]
+                self.header[label.table] = {}  # type: ignore[index]  # a column label always names its table
                 self.after_data = False
-            self.header[label.table].setdefault(str(label.code), clean_label(text))  # type: ignore[index]
+            self.header[label.table].setdefault(str(label.code), clean_label(text))  # type: ignore[index]  # as above
         elif label.kind == "group":
             if label.table == "applications" and str(label.code).startswith("3."):
                 self.group = label.code
@@ -383,7 +385,7 @@ class _Mapper:
                 continue
             fresh_header = False
             prev_data = True
-            table, code, row_label = found  # type: ignore[misc]
+            table, code, row_label = found  # type: ignore[misc]  # is_data holds only when found is not None
             use = colmap if colmap and next(iter(colmap.values()))[0] == table else carried.get(table)
             if use and len(use) and max(use) < len(row):
                 values = []
@@ -403,11 +405,11 @@ class _Mapper:
             self.after_data = True
 
     @staticmethod
-    def _values_after_labels(distinct: list[tuple[int, object]]) -> list[str]:
+    def _values_after_labels(distinct: list[tuple[int, GridCell]]) -> list[str]:
         last_label = max(
             (i for i, (_, cell) in enumerate(distinct) if cell.text and not is_value_cell(cell.text)), default=-1
-        )  # type: ignore[attr-defined]
-        return [cell.text for _, cell in distinct[last_label + 1 :]]  # type: ignore[attr-defined]
+        )
+        return [cell.text for _, cell in distinct[last_label + 1 :]]
 
     # -- completeness ---------------------------------------------------------
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -63,12 +64,13 @@ class Registry:
 
 def _validate(data: Any, source: str) -> None:
     """Validate with the schema module when present, else the minimal contract."""
+    validator: Callable[[Any, str], None] | None
     try:
-        from crawler.registry.schema import validate_registry
+        from crawler.registry.schema import validate_registry as validator
     except ImportError:  # pragma: no cover - schema module ships with the package
-        validate_registry = None
-    if validate_registry is not None:
-        validate_registry(data, source)
+        validator = None
+    if validator is not None:
+        validator(data, source)
         return
     if not isinstance(data, dict) or not isinstance(data.get("portals"), list):
         raise RegistryError(f"{source}: expected a mapping with a 'portals' list")
@@ -91,10 +93,10 @@ def parse_registry(data: Any, source: str, base_urls: dict[str, str] | None = No
     for n, entry in enumerate(data["portals"]):
         if not isinstance(entry, dict):
             raise RegistryError(f"{source}: entry #{n}: expected a mapping")
-        pid = entry.get("id")
         for key in ("id", "name", "province", "start_urls"):
             if not entry.get(key):
-                raise RegistryError(f"{source}: portal {pid or f'#{n}'!r}: field {key!r}: missing")
+                raise RegistryError(f"{source}: portal {entry.get('id') or f'#{n}'!r}: field {key!r}: missing")
+        pid: str = entry["id"]
         if pid in seen:
             raise RegistryError(f"{source}: portal {pid!r}: field 'id': duplicate")
         seen.add(pid)

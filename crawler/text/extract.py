@@ -19,6 +19,9 @@ from lxml import etree
 
 from crawler.text.pinyin import strip_pinyin
 
+# Non-space text size and link-text size of each element (see text_sizes).
+Sizes = tuple[dict[etree._Element, int], dict[etree._Element, int]]
+
 DOMINANT = 0.7
 BLOCK_TAGS = frozenset(
     [
@@ -150,7 +153,7 @@ def _count(text: str | None) -> int:
     return len(text) - len(words) + 1 - text[0].isspace() - text[-1].isspace()
 
 
-def text_sizes(root: etree._Element) -> tuple[dict, dict]:
+def text_sizes(root: etree._Element) -> Sizes:
     """Non-space text and link-text sizes per element, bottom-up in one pass."""
     total: dict[etree._Element, int] = {}
     links: dict[etree._Element, int] = {}
@@ -173,7 +176,7 @@ def text_sizes(root: etree._Element) -> tuple[dict, dict]:
     return total, links
 
 
-def find_main(root: etree._Element, sizes: tuple[dict, dict] | None = None) -> etree._Element:
+def find_main(root: etree._Element, sizes: Sizes | None = None) -> etree._Element:
     """The element wrapping the report body."""
     total, links = sizes or text_sizes(root)
     body = root.find(".//body")
@@ -191,7 +194,7 @@ def find_main(root: etree._Element, sizes: tuple[dict, dict] | None = None) -> e
         node = best
 
 
-def find_meta(root: etree._Element, total: dict) -> etree._Element | None:
+def find_meta(root: etree._Element, total: dict[etree._Element, int]) -> etree._Element | None:
     """Smallest element naming at least two metadata labels."""
     hits: dict[etree._Element, set[str]] = {}
     for text in _META_TEXT(root):

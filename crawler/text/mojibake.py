@@ -91,9 +91,9 @@ def repair_text(text: str, encoding: str | None = None, script: str | None = Non
             # The text is UTF-8 read as GBK: runs too short to judge alone
             # (``鏈�`` between digits is 月) are repaired if that is no worse.
             for match in missed:
-                fixed = repair_utf8_as_gbk(match.group(), min_gain=0)
-                if fixed is not None:
-                    found.append((match, fixed, ["utf8-as-gbk"]))
+                short_fix = repair_utf8_as_gbk(match.group(), min_gain=0)
+                if short_fix is not None:
+                    found.append((match, short_fix, ["utf8-as-gbk"]))
             found.sort(key=lambda hit: hit[0].start())
         text = _apply(text, found, repairs)
     if encoding is not None and _has_surrogates(text):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 
 import opencc
 
@@ -71,7 +72,7 @@ def detect_script(text: str) -> str:
 @functools.cache
 def protected_names() -> dict[str, str]:
     """Traditional spellings OpenCC would damage → correct Simplified name."""
-    convert = _converter().convert
+    convert: Callable[[str], str] = _converter().convert  # OpenCC.convert is unannotated
     table: dict[str, str] = {}
     for name in PLACE_NAMES:
         spellings = {name}
@@ -99,7 +100,7 @@ def to_simplified(text: str) -> str:
     >>> to_simplified("乾安的發展，著力推進")
     '乾安的发展，着力推进'
     """
-    convert = _converter().convert
+    convert: Callable[[str], str] = _converter().convert  # OpenCC.convert is unannotated
     pattern = _protected_re()
     if pattern is None or pattern.search(text) is None:
         return convert(text)
