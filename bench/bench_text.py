@@ -36,7 +36,7 @@ from crawler.text.mojibake import repair_text  # noqa: E402
 from crawler.text.page import page_text  # noqa: E402
 from crawler.text.script import TRADITIONAL, detect_script  # noqa: E402
 
-SEEDS = ROOT.parent / "shared" / "seeds"
+SEEDS = ROOT / "fixtures" / "tools" / "seeds"
 RESULTS = ROOT / "bench" / "RESULTS.md"
 HEADING = "## Text stages"
 

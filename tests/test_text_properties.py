@@ -16,7 +16,8 @@ from crawler.text.normalise import normalise_fragment
 from crawler.text.pinyin import strip_pinyin
 from crawler.text.script import detect_script
 
-SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
+# The five seed dumps (text of real report pages) live in the project tree.
+SEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "tools" / "seeds"
 HANZI = re.compile(r"[\u3400-\u9fff]")
 _CLEAN_LINE = re.compile(r"[a-z?ㄒ┙\ue000-\uf8ff]")
 
@@ -24,7 +25,9 @@ _CLEAN_LINE = re.compile(r"[a-z?ㄒ┙\ue000-\uf8ff]")
 def _sentences() -> list[str]:
     texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
     if not texts:
-        raise FileNotFoundError(f"no seed texts in {SEEDS}: clone the project with ../shared beside it")
+        raise FileNotFoundError(
+            f"no seed texts (*.txt) in {SEEDS}: the five seed dumps belong there (fixtures/README.md)"
+        )
     texts = [re.sub(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+\)", "", t) for t in texts]
     found = []
     for text in texts:
