@@ -50,6 +50,7 @@ ITEM_PIPELINES = {
     "crawler.pipelines.metadata.MetadataPipeline": 300,
     "crawler.pipelines.sections.SectionsPipeline": 400,
     "crawler.pipelines.tables.TablesPipeline": 500,
+    "crawler.pipelines.checks.ChecksPipeline": 550,
     "crawler.pipelines.dedup.DedupPipeline": 600,
     "crawler.pipelines.store.SQLiteStorePipeline": 900,
 }
@@ -68,7 +69,7 @@ LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False
 
 # --- operations: scrapyd / playwright / redis ---
-# (crawler/browser/, crawler/distributed.py; README
+# (crawler/browser/, crawler/distributed/; README
 # "JS-rendered portals" and "Distributed crawls".)
 import os as _os
 
@@ -98,8 +99,8 @@ _os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 # `scrapy drain`, the one process writing SQLite.  Workers never open REPORTS_DB.
 REDIS_URL = _os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    EXTENSIONS = {"crawler.distributed.WorkerExtension": 500}
-    SCHEDULER = "crawler.distributed.RedisScheduler"
+    EXTENSIONS = {"crawler.distributed.worker.WorkerExtension": 500}
+    SCHEDULER = "crawler.distributed.scheduler.RedisScheduler"
     SCHEDULER_QUEUE_CLASS = "scrapy_redis.queue.PriorityQueue"
     DUPEFILTER_CLASS = "scrapy_redis.dupefilter.RFPDupeFilter"
     SCHEDULER_PERSIST = True  # one worker finishing must not clear the others' queue

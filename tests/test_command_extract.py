@@ -11,11 +11,12 @@ import pytest
 from scrapy.settings import Settings
 from test_parsing_tables import ACTIVE_2021, ACTIVE_2021_HTML, applications_html, expected_apps
 
-from crawler.commands.extract import extract_report, stage_paths
+from crawler.commands.extract import extract_report, skipped_stages
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
 EXPECTED = FIXTURES / "expected" / "reports"
+TEXT_OFF = {"ATTACHMENTS_ENABLED": False, "DECODE_ENABLED": False, "NORMALISE_ENABLED": False}
 
 
 def page(encoding: str = "utf-8") -> bytes:
@@ -35,9 +36,7 @@ def page(encoding: str = "utf-8") -> bytes:
 @pytest.mark.parametrize(("encoding", "content_type"), [("utf-8", None), ("gbk", "text/html; charset=GBK")])
 def test_extract_report_runs_metadata_sections_and_tables(encoding, content_type):
     # parsing stages alone (plain decode): this toy page is too small for main-content detection
-    report = extract_report(
-        page(encoding), url="http://127.0.0.1/r.html", content_type=content_type, settings={"ITEM_PIPELINES": {}}
-    )
+    report = extract_report(page(encoding), url="http://127.0.0.1/r.html", content_type=content_type, settings=TEXT_OFF)
     assert {
         k: report[k] for k in ("title", "index_no", "index_key", "publisher", "publish_date", "report_year", "format")
     } == {
@@ -59,23 +58,9 @@ def test_extract_report_runs_metadata_sections_and_tables(encoding, content_type
     }
 
 
-def test_stage_paths_stop_at_tables_and_skip_dedup_and_store():
-    settings = Settings(
-        {
-            "ITEM_PIPELINES": {
-                "crawler.pipelines.dedup.DedupPipeline": 600,
-                "crawler.pipelines.store.SQLiteStorePipeline": 900,
-                "crawler.pipelines.tables.TablesPipeline": 500,
-                "crawler.pipelines.metadata.MetadataPipeline": 300,
-                "crawler.pipelines.sections.SectionsPipeline": 400,
-            }
-        }
-    )
-    assert stage_paths(settings) == [
-        "crawler.pipelines.metadata.MetadataPipeline",
-        "crawler.pipelines.sections.SectionsPipeline",
-        "crawler.pipelines.tables.TablesPipeline",
-    ]
+def test_extract_skips_switched_off_stages_and_the_dedup_key():
+    assert skipped_stages(Settings({"DECODE_ENABLED": False})) == {"decode", "dedup"}
+    assert skipped_stages(Settings({})) == {"dedup"}
 
 
 def test_scrapy_extract_command_prints_json(tmp_path):
@@ -158,7 +143,7 @@ def test_extract_of_a_legacy_doc_reports_why_and_reads_no_garbage():
         ole2,
         url="http://127.0.0.1/P0201.doc",
         content_type="application/msword",
-        settings={"ITEM_PIPELINES": {"crawler.pipelines.attachment.AttachmentPipeline": 90}},
+        settings={"DECODE_ENABLED": False, "NORMALISE_ENABLED": False},
     )
     assert report["errors"][0]["stage"] == "attachment"
     assert report["source_encoding"] is None  # its bytes were never read as a web page

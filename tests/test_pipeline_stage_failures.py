@@ -53,13 +53,13 @@ def run_all_stages(db_path: Path) -> None:
 @pytest.mark.parametrize(
     ("target", "stage", "still_there"),
     [
-        ("crawler.pipelines.decode.decode_body", "decode", "url"),
-        ("crawler.pipelines.normalise.page_text", "normalise", "source_encoding"),
-        ("crawler.pipelines.metadata.extract_metadata", "metadata", "text"),
-        ("crawler.pipelines.sections.split_sections", "sections", "title"),
-        ("crawler.pipelines.tables.extract_tables", "tables", "title"),
-        ("crawler.pipelines.tables.run_checks", "checks", "title"),
-        ("crawler.pipelines.dedup.dedup_key", "dedup", "title"),
+        ("crawler.core.stages.decode_body", "decode", "url"),
+        ("crawler.core.stages.page_text", "normalise", "source_encoding"),
+        ("crawler.core.stages.extract_metadata", "metadata", "text"),
+        ("crawler.core.stages.split_sections", "sections", "title"),
+        ("crawler.core.stages.extract_tables", "tables", "title"),
+        ("crawler.core.stages.run_checks", "checks", "title"),
+        ("crawler.core.stages.dedup_key", "dedup", "title"),
     ],
 )
 def test_a_failing_stage_is_recorded_and_the_report_still_stored(tmp_path, monkeypatch, target, stage, still_there):
@@ -73,7 +73,7 @@ def test_a_failing_stage_is_recorded_and_the_report_still_stored(tmp_path, monke
 
 
 def test_checks_failing_keeps_the_cells(tmp_path, monkeypatch):
-    monkeypatch.setattr("crawler.pipelines.tables.run_checks", broken)
+    monkeypatch.setattr("crawler.core.stages.run_checks", broken)
     run_all_stages(tmp_path / "r.db")
     db = open_db(tmp_path / "r.db")
     assert db.execute("SELECT COUNT(*) FROM table_cells").fetchone()[0] == 200

@@ -1,111 +1,60 @@
 """`scrapy extract PATH [--url URL] [--content-type CT]`: parse one saved page.
 
-Builds a report item from the file's bytes, runs the project's item
-pipelines in order up to and including the tables stage (dedup and store
-are skipped), and prints the report as JSON: report fields, ``sections``,
-``tables`` as ``{table_code: {row_code: {col_code: value}}}``, ``checks``.
+Runs the parsing core (:func:`crawler.core.parse_report`, the same stages a
+crawl runs, with the project's stage switches) on the file's bytes, without
+the dedup key or the store, and prints the report as JSON: report fields,
+``sections``, ``tables`` as ``{table_code: {row_code: {col_code: value}}}``,
+``checks``, ``errors``.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import inspect
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from parsel import Selector
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings, Settings
-from scrapy.utils.conf import build_component_list
-from scrapy.utils.misc import build_from_crawler, load_object
-from scrapy.utils.test import get_crawler
-from w3lib.encoding import html_to_unicode
 
-from crawler.items import REPORT_FIELDS, ReportItem
+from crawler.core import Report, parse_report, switched_off
+from crawler.items import REPORT_FIELDS
 
-PARSING_STAGES = (
-    "crawler.pipelines.metadata.MetadataPipeline",
-    "crawler.pipelines.sections.SectionsPipeline",
-    "crawler.pipelines.tables.TablesPipeline",
-)
-LAST_STAGE = PARSING_STAGES[-1]
 PROJECT_SETTINGS = "crawler.settings"
 JSON_FIELDS = [f for f in REPORT_FIELDS if f not in ("report_id", "fetched_at")] + ["index_key"]
+NOT_EXTRACTED = frozenset({"dedup"})  # identity belongs to the store, not to one saved page
 
 
-def stage_paths(settings: BaseSettings) -> list[str]:
-    """Pipelines to run, in order: the configured ones up to the tables stage.
-
-    When the parsing stages are not configured yet they are appended, so the
-    command works on a project whose settings only list decode/normalise.
-    """
-    configured = build_component_list(settings.getwithbase("ITEM_PIPELINES"))
-    names = [c if isinstance(c, str) else f"{c.__module__}.{c.__qualname__}" for c in configured]
-    if LAST_STAGE in names:
-        return names[: names.index(LAST_STAGE) + 1]
-    priorities = settings.getwithbase("ITEM_PIPELINES")
-    before = [n for n in names if (priorities.get(n) or 0) < 300]
-    return before + [s for s in PARSING_STAGES if s not in before]
-
-
-def _run(pipeline: Any, item: ReportItem) -> ReportItem:
-    result = pipeline.process_item(item)
-    if inspect.isawaitable(result):
-        result = asyncio.run(_await(result))
-    return result
-
-
-async def _await(awaitable: Any) -> Any:
-    return await awaitable
-
-
-def _ensure_tree(item: ReportItem) -> None:
-    """Decode the page when no decode stage ran (charset from header/meta/BOM).
-
-    Not an attachment the attachment stage refused (.doc, corrupt PDF): its
-    bytes read as HTML are garbage, and the item already says why.
-    """
-    if item.get("tree") is not None or any(e.get("stage") == "attachment" for e in item.get("errors") or []):
-        return
-    encoding, html = html_to_unicode(item.get("content_type"), item["body"])
-    item.setdefault("source_encoding", encoding)
-    item["html"] = html
-    item["tree"] = Selector(text=html)
+def skipped_stages(settings: BaseSettings) -> frozenset[str]:
+    """Core stages the command leaves out: those switched off, and the dedup key."""
+    return switched_off(settings.getbool) | NOT_EXTRACTED
 
 
 def extract_report(
-    body: bytes, *, url: str, content_type: str | None = None, settings: dict[str, Any] | None = None
+    body: bytes, *, url: str, content_type: str | None = None, settings: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
-    """Run the parsing pipeline on one page's bytes; the printed JSON as a dict.
+    """Parse one page's bytes with the core; the printed JSON as a dict.
 
     ``settings`` default to the project's (``crawler.settings``): the same
-    decode and normalise stages as a crawl, then metadata, sections, tables.
+    stage switches as a crawl.
     """
-    if settings is None:
-        project = Settings()
-        project.setmodule(PROJECT_SETTINGS, priority="project")
-        settings = project.copy_to_dict()
-    crawler = get_crawler(settings_dict={**settings, "TWISTED_REACTOR_ENABLED": False})
-    item = ReportItem(url=url, link_url=url, body=body, content_type=content_type, status=200)
-    paths = stage_paths(crawler.settings)
-    for path in paths:
-        if path in PARSING_STAGES:
-            _ensure_tree(item)
-        item = _run(build_from_crawler(load_object(path), crawler), item)
-    return report_json(item)
+    project = Settings()
+    project.setmodule(PROJECT_SETTINGS, priority="project")
+    if settings is not None:
+        project.update(dict(settings), priority="cmdline")
+    return report_json(parse_report(body, content_type, url, skip=skipped_stages(project)))
 
 
-def report_json(item: ReportItem) -> dict[str, Any]:
+def report_json(report: Report) -> dict[str, Any]:
     """The report as ``scrapy extract`` prints it."""
-    out: dict[str, Any] = {name: item.get(name) for name in JSON_FIELDS}
-    out["sections"] = item.get("sections") or []
-    out["tables"] = item.get("tables") or {}
-    out["checks"] = item.get("checks") or []
-    out["errors"] = item.get("errors") or []
+    out: dict[str, Any] = {name: getattr(report, name, None) for name in JSON_FIELDS}
+    out["sections"] = report.sections or []
+    out["tables"] = report.tables or {}
+    out["checks"] = report.checks or []
+    out["errors"] = report.errors
     return out
 
 

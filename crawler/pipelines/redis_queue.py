@@ -17,7 +17,7 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from crawler.distributed import Keys, encode
+from crawler.distributed.keys import Keys, encode
 from crawler.signals import page_fetched
 from crawler.storage import stored_record
 
