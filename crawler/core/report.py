@@ -71,9 +71,11 @@ class Report:
 
         ``errors`` is the item's own list, so a stage's error lands on the item too.
         """
-        values = {name: item.get(name) for name in FIELD_NAMES if item.get(name) is not None}
-        values.setdefault("url", "")
-        report = cls(**values)
+        report = cls(url=str(item.get("url") or ""))
+        for name in FIELD_NAMES:
+            value = item.get(name)
+            if value is not None:
+                setattr(report, name, value)
         if isinstance(item.get("errors"), list):
             report.errors = item["errors"]
         return report

@@ -14,6 +14,7 @@ from crawler.signals import page_fetched
 from crawler.storage import log_page, open_db, store_report, stored_record
 
 if TYPE_CHECKING:
+    import sqlite_utils
     from scrapy.crawler import Crawler
 
     from crawler.items import ReportItem
@@ -24,7 +25,7 @@ logger = logging.getLogger(__name__)
 class SQLiteStorePipeline:
     def __init__(self, crawler: Crawler, path: str):
         self.crawler, self.path = crawler, path
-        self.db = None
+        self.db: sqlite_utils.Database | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SQLiteStorePipeline:
@@ -51,6 +52,8 @@ class SQLiteStorePipeline:
         log_page(self.db, page)
 
     def process_item(self, item: ReportItem) -> ReportItem:
+        if self.db is None:
+            self.db = open_db(self.path)
         record = stored_record(ItemAdapter(item))
         now = datetime.now(UTC).isoformat(timespec="seconds")
         kept, error = store_report(self.db, record, now)
