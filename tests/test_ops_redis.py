@@ -22,7 +22,8 @@ import pytest
 import redis
 from conftest import FAST, ROOT, SCRAPY, Crawl
 
-from crawler.distributed import Drain, Keys, encode
+from crawler.distributed.drain import Drain
+from crawler.distributed.keys import Keys, encode
 from crawler.storage import open_db
 
 TIMESTAMPS = {"fetched_at", "first_seen", "last_seen", "completed_at"}

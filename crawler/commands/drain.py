@@ -16,7 +16,8 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.utils.log import configure_logging
 
-from crawler.distributed import Drain, Keys
+from crawler.distributed.drain import Drain
+from crawler.distributed.keys import Keys
 from crawler.storage import open_db
 
 SPIDER = "province_reports"

@@ -15,7 +15,7 @@ from pathlib import Path
 from scrapy.commands import BaseRunSpiderCommand
 from scrapy.exceptions import UsageError
 
-from crawler.distributed import RedisScheduler, seed
+from crawler.distributed.scheduler import RedisScheduler, seed
 from crawler.storage import completed_listings, known_report_urls, open_db
 
 SPIDER = "province_reports"
@@ -39,7 +39,7 @@ class Command(BaseRunSpiderCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None and self.crawler_process is not None
-        if self.settings.get("SCHEDULER") != "crawler.distributed.RedisScheduler":
+        if self.settings.get("SCHEDULER") != "crawler.distributed.scheduler.RedisScheduler":
             raise UsageError("set REDIS_URL in the environment: REDIS_URL=redis://host:6379/0 scrapy seed …")
         db_path = opts.db or self.settings.get("REPORTS_DB") or "data/reports.db"
         db = open_db(db_path)  # create and migrate the store now, before drain and workers

@@ -1,0 +1,130 @@
+"""The single writer of a distributed crawl: Redis messages into SQLite.
+
+Workers push finished reports, page records and their own open/close notes
+onto one Redis list; :class:`Drain` moves them into the store with the same
+``store_report``/``log_page`` calls as a single-process crawl, one message at
+a time, removing each only after it was handled.  When every worker has
+closed cleanly it marks the listings they walked to the end complete.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import redis
+
+from crawler.distributed.keys import Keys, busy_workers, queue_length
+from crawler.storage import log_page, mark_listings_complete, store_report
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+logger = logging.getLogger(__name__)
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass
+class Drain:
+    """The single writer: moves reports and page records from Redis into SQLite."""
+
+    server: redis.Redis
+    db: sqlite_utils.Database
+    keys: Keys
+    counts: dict[str, int] = field(default_factory=lambda: {"report": 0, "kept": 0, "page": 0, "failed": 0})
+    open_workers: set[str] = field(default_factory=set)
+    closed: list[dict[str, Any]] = field(default_factory=list)
+
+    def handle(self, raw: bytes) -> None:
+        message = json.loads(raw)
+        kind = message.get("kind")
+        if kind == "report":
+            self.counts["report"] += 1
+            kept, _error = store_report(self.db, message["record"], now())
+            self.counts["kept"] += kept
+        elif kind == "page":
+            self.counts["page"] += 1
+            log_page(self.db, message["page"])
+        elif kind == "worker_opened":
+            self.open_workers.add(message["worker"])
+        elif kind == "worker_closed":
+            self.open_workers.discard(message["worker"])
+            self.closed.append(message)
+            logger.info(
+                "Drain: worker %s closed (%s, %d failure(s)); %d still open",
+                message["worker"],
+                message["reason"],
+                message["failures"],
+                len(self.open_workers),
+            )
+            if not self.open_workers and not queue_length(self.server, self.keys.requests):
+                self.finish_run()
+        else:
+            logger.warning("Drain: unknown message kind %r; skipped", kind)
+
+    def take(self, raw: bytes) -> None:
+        """Handle one message, then release it; one that cannot be handled is set aside, not retried forever.
+
+        Redis or SQLite being unavailable is not the message's fault: that
+        error stops the drain and the message stays in ``processing``, to be
+        handled first on restart.
+        """
+        try:
+            self.handle(raw)
+        except (redis.RedisError, sqlite3.OperationalError):
+            raise
+        except Exception:
+            logger.exception("Drain: message could not be handled; kept in %s", self.keys.failed)
+            self.server.lpush(self.keys.failed, raw)
+            self.counts["failed"] += 1
+        self.server.lrem(self.keys.processing, 1, raw)
+
+    def finish_run(self) -> None:
+        """Every worker has closed: mark listings complete, as the spider does alone."""
+        closed, self.closed = self.closed, []
+        if not closed:
+            return
+        if any(m["reason"] != "finished" or m["failures"] for m in closed):
+            logger.info("Drain: run ended with failures or unfinished workers; listings not marked complete")
+            return
+        done = {(pid, url) for m in closed for pid, url in m["done"]}
+        mark_listings_complete(self.db, [(url, pid) for pid, url in sorted(done)], now())
+        logger.info("Drain: run finished by %d worker(s); %d listing(s) complete", len(closed), len(done))
+
+    def idle(self) -> bool:
+        return not (
+            self.server.llen(self.keys.store)
+            or queue_length(self.server, self.keys.requests)
+            or busy_workers(self.server, self.keys, self.keys.alive())
+        )
+
+    def run(self, until_idle: bool = False, idle_seconds: float = 5.0, poll: float = 1.0) -> dict[str, int]:
+        """Drain forever, or until nothing is queued or busy for `idle_seconds`."""
+        for raw in reversed(self.server.lrange(self.keys.processing, 0, -1)):  # left by a killed drain
+            self.take(raw)
+        quiet_since: float | None = None
+        while True:
+            raw = self.server.blmove(self.keys.store, self.keys.processing, poll, "RIGHT", "LEFT")
+            if raw is not None:
+                self.take(raw)
+                quiet_since = None
+                continue
+            if not until_idle:
+                continue
+            if not self.idle():
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since >= idle_seconds:
+                break
+        if self.closed and not self.open_workers:
+            self.finish_run()
+        return self.counts
