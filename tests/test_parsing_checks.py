@@ -101,3 +101,28 @@ def test_review_group_total_is_checked_per_group():
 
 def test_report_without_tables_has_no_checks():
     assert run_checks({}) == []
+
+
+def test_a_table_cut_off_after_some_row_is_not_checkable_rather_than_failing():
+    """Rows from 3.5.1 on left blank (unfilled or truncated): the totals cannot be checked."""
+    apps = consistent_apps()
+    cut = APPLICATION_ROWS_2021.index("3.5.1")
+    for row in APPLICATION_ROWS_2021[cut:]:
+        apps[row] = dict.fromkeys(APPLICATION_COLUMNS)
+    result = statuses({"applications": apps})
+    assert result[("applications_balance", "natural_person")] == "not_checkable"
+    assert "fail" not in result.values()
+
+
+def test_a_fully_printed_table_that_does_not_add_up_still_fails():
+    apps = consistent_apps()
+    apps["3.7"]["natural_person"] += 1  # every operand printed, the total is wrong
+    result = statuses({"applications": apps})
+    assert result[("applications_balance", "natural_person")] == "fail"
+    assert result[("applications_outcomes", "natural_person")] == "fail"
+
+
+def test_a_blank_row_that_still_adds_up_passes():
+    apps = consistent_apps()
+    apps["3.3.1"] = dict.fromkeys(APPLICATION_COLUMNS)  # an all-zero row left blank, as many reports print it
+    assert statuses({"applications": apps})[("applications_outcomes", "natural_person")] == "pass"

@@ -2,7 +2,10 @@
 
 Each check compares a printed total (``expected``) with the sum of its
 parts (``actual``).  A blank operand counts as 0 only when its whole row is
-blank or zero; otherwise the check is ``not_checkable``, never a failure.
+blank or zero; otherwise the check is ``not_checkable``.  And a check fails
+only when every operand is printed: sums that disagree because a blank row
+was read as 0 are ``not_checkable`` (real tables left unfilled or cut off
+past some row read as all-zero rows, and their totals would then "fail").
 """
 
 from __future__ import annotations
@@ -25,15 +28,16 @@ class _NotCheckable(Exception):
     """An operand is missing or blank in a row that has numbers."""
 
 
-def _number(rows: dict[str, dict[str, object]], row: str, col: str) -> float:
+def _number(rows: dict[str, dict[str, object]], row: str, col: str) -> tuple[float, bool]:
+    """(value, printed): a blank cell of an all-blank-or-zero row is (0, False)."""
     cells = rows.get(row)
     if cells is None:
         raise _NotCheckable
     value = cells.get(col)
     if isinstance(value, (int, float)):
-        return value
+        return value, True
     if all(v in (None, 0) for v in cells.values()):
-        return 0
+        return 0, False
     raise _NotCheckable
 
 
@@ -44,19 +48,18 @@ def _check(
     expected: list[tuple[str, str]],
     actual: list[tuple[str, str]],
 ) -> Check:
+    not_checkable = {"check_code": code, "scope": scope, "expected": None, "actual": None, "status": "not_checkable"}
     try:
-        exp = sum(_number(rows, r, c) for r, c in expected)
-        act = sum(_number(rows, r, c) for r, c in actual)
+        exp_operands = [_number(rows, r, c) for r, c in expected]
+        act_operands = [_number(rows, r, c) for r, c in actual]
     except _NotCheckable:
-        return {"check_code": code, "scope": scope, "expected": None, "actual": None, "status": "not_checkable"}
-    exp, act = _tidy(exp), _tidy(act)
-    return {
-        "check_code": code,
-        "scope": scope,
-        "expected": exp,
-        "actual": act,
-        "status": "pass" if abs(exp - act) < 1e-6 else "fail",
-    }
+        return not_checkable
+    exp = _tidy(sum(v for v, _ in exp_operands))
+    act = _tidy(sum(v for v, _ in act_operands))
+    agree = abs(exp - act) < 1e-6
+    if not agree and not all(printed for _, printed in exp_operands + act_operands):
+        return not_checkable
+    return {"check_code": code, "scope": scope, "expected": exp, "actual": act, "status": "pass" if agree else "fail"}
 
 
 def _tidy(value: float) -> int | float:
