@@ -1,6 +1,6 @@
 """The report item: one annual report page on its way through the pipeline.
 
-Each pipeline stage fills its own fields (see ../shared/DESIGN.md, "Data
+Each pipeline stage fills its own fields (see docs/data.md, "Data
 flow").  Declaring them here keeps the contract between stages in one place:
 a stage that sets an undeclared field fails loudly instead of silently
 inventing a column.
