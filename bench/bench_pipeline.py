@@ -2,10 +2,11 @@
 
     .venv/bin/python bench/bench_pipeline.py [--rounds 20]
 
-Runs every configured item pipeline stage, decode to store (a real SQLite
-file, one transaction per report), on each fixture report page, and in the
-same run times trafilatura's bare extraction and lxml's parse of the same
-bytes.  Results are ratios (ours / theirs), so they hold across machines.
+Runs the parsing core (:func:`crawler.core.parse_report`: attachment to the
+dedup key) and the store (a real SQLite file, one transaction per report) on
+each fixture report page, as a crawl does, and in the same run times
+trafilatura's bare extraction and lxml's parse of the same bytes.  Results
+are ratios (ours / theirs), so they hold across machines.
 """
 
 from __future__ import annotations
@@ -15,39 +16,25 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import lxml.html
 import trafilatura
-from scrapy.utils.conf import build_component_list
-from scrapy.utils.misc import build_from_crawler, load_object
-from scrapy.utils.project import get_project_settings
-from scrapy.utils.test import get_crawler
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fixture_pages import report_pages
+from fixture_pages import Page, report_pages
 
 from crawler.attachments import is_attachment
-from crawler.items import ReportItem
+from crawler.core import STAGE_NAMES, parse_report
+from crawler.storage import open_db, store_report, stored_record
 
 
-def build_pipelines(db_path: Path) -> list[object]:
-    settings = get_project_settings().copy_to_dict()
-    crawler = get_crawler(settings_dict={**settings, "REPORTS_DB": str(db_path), "TWISTED_REACTOR_ENABLED": False})
-    stages = [
-        build_from_crawler(load_object(p), crawler)
-        for p in build_component_list(crawler.settings.getwithbase("ITEM_PIPELINES"))
-    ]
-    for stage in stages:
-        if hasattr(stage, "open_spider"):
-            stage.open_spider()
-    return stages
-
-
-def cpu(fn) -> float:  # type: ignore[no-untyped-def]
+def cpu(fn: Callable[[Any], object], arg: Any) -> float:
     """CPU seconds of one call."""
     start = time.process_time()
-    fn()
+    fn(arg)
     return time.process_time() - start
 
 
@@ -57,32 +44,19 @@ def main() -> None:
     args = parser.parse_args()
     pages = report_pages()
     with tempfile.TemporaryDirectory() as tmp:
-        stages = build_pipelines(Path(tmp) / "bench.db")
-        names = [type(s).__name__ for s in stages]
+        db = open_db(Path(tmp) / "bench.db")
+        names = [*STAGE_NAMES, "store"]
 
-        def run(page, n=[0]):  # type: ignore[no-untyped-def]
-            n[0] += 1
-            item = ReportItem(
-                url=f"http://127.0.0.1/{page.site}{page.path}",
-                link_url=None,
-                body=page.body,
-                content_type=page.content_type,
-                status=200,
-                portal_id=page.site,
-                province="bench",
-                fetched_at="2026-01-01T00:00:00",
-                errors=[],
-            )
-            for stage in stages:
-                item = stage.process_item(item)
-
-        store = next(s for s in stages if hasattr(s, "db"))
+        def run(page: Page) -> None:
+            report = parse_report(page.body, page.content_type, f"http://127.0.0.1/{page.site}{page.path}")
+            fetch = {"portal_id": page.site, "province": "bench", "fetched_at": "2026-01-01T00:00:00"}
+            store_report(db, {**fetch, **stored_record(dict(report.filled()))}, "2026-01-01T00:00:00")
 
         def forget() -> None:
             """Untimed: empty the store, so every timed run stores a new report as a crawl does."""
-            with store.db.conn:
+            with db.conn:
                 for table in ("checks", "table_cells", "sections", "report_urls", "reports"):
-                    store.db.conn.execute(f"DELETE FROM {table}")
+                    db.conn.execute(f"DELETE FROM {table}")
 
         # Interleaved: each round times ours, trafilatura and lxml on the same page back to back,
         # so a busy moment of the machine falls on all three; per-page figures are medians.
@@ -92,10 +66,10 @@ def main() -> None:
             forget()
         for _ in range(args.rounds):
             for i, page in enumerate(pages):
-                ours = cpu(lambda: run(page))
+                ours = cpu(run, page)
                 forget()
-                theirs = cpu(lambda: trafilatura.bare_extraction(page.body))
-                parse = cpu(lambda: lxml.html.document_fromstring(page.body))
+                theirs = cpu(trafilatura.bare_extraction, page.body)
+                parse = cpu(lxml.html.document_fromstring, page.body)
                 samples[i].append((ours, theirs, parse))
         rows = []
         for i, page in enumerate(pages):
