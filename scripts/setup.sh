@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Install everything the project needs on a fresh Debian (Python 3.11):
 # system packages (Chromium for JS-rendered portals, redis-server for
-# distributed crawls and their tests), then a virtualenv with pinned packages.
+# distributed crawls and their tests), then a virtualenv with exactly the
+# packages in requirements.lock.txt, each checked against its hash.
 # Safe to run again: it skips what is already in place.
+#
+#   bash scripts/setup.sh             everything (what scripts/test.sh runs)
+#   bash scripts/setup.sh --venv-only the virtualenv alone, no apt: enough for
+#                                     the unit tier, pytest -m "not services"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,8 +16,10 @@ if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null; then SUDO="sudo"; fi
 PY="${PYTHON:-$(command -v python3.11 || command -v python3)}"
 
 need_apt=()
-command -v chromium >/dev/null || need_apt+=(chromium)
-command -v redis-server >/dev/null || need_apt+=(redis-server)
+if [ "${1:-}" != "--venv-only" ]; then
+  command -v chromium >/dev/null || need_apt+=(chromium)
+  command -v redis-server >/dev/null || need_apt+=(redis-server)
+fi
 "$PY" -c "import venv, ensurepip" 2>/dev/null || need_apt+=(python3-venv)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing system packages: ${need_apt[*]}"
@@ -24,11 +31,12 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 stamp=.venv/.requirements.sha1
-want=$(cat requirements.txt requirements.lock.txt | sha1sum | cut -d' ' -f1)
+want=$(cat pyproject.toml requirements.lock.txt | sha1sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "setup: installing Python packages (pinned)"
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -r requirements.txt -c requirements.lock.txt
-  .venv/bin/python -m pip install -q --no-deps -e .
+  echo "setup: installing Python packages (locked, hash-checked)"
+  # The lock pins pip and setuptools too; the project itself is installed
+  # from this tree (no hash), with the locked setuptools as its build backend.
+  .venv/bin/python -m pip install -q --require-hashes -r requirements.lock.txt
+  .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .
   echo "$want" > "$stamp"
 fi
