@@ -1,8 +1,12 @@
 """The SQLite store: schema, migrations, one transaction per report.
 
 Plain functions over sqlite-utils; pipelines and commands call them.  The
-schema version lives in ``PRAGMA user_version`` and each migration moves a
-database one version forward, so old databases are upgraded, never broken.
+schema is built by sqlite-utils' migrations (``sqlite_utils.Migrations``,
+applied ones recorded in ``_sqlite_migrations``), each moving a database one
+step forward, so old databases are upgraded, never broken.  ``PRAGMA
+user_version`` still holds the number of steps applied: databases made
+before the migration table (user_version 1) are recognised by the first
+step, and a database from newer code is refused.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import json
 import logging
 import re
 import sqlite3
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -82,9 +86,17 @@ class StoreError(RuntimeError):
     """The database cannot be opened or migrated."""
 
 
+MIGRATIONS = sqlite_utils.Migrations("reports")
+
+
+@MIGRATIONS(name="v1_initial")
 def _v1(db: sqlite_utils.Database) -> None:
-    db["reports"].create(REPORT_COLUMNS, pk="report_id", not_null={"url"})
-    db["report_urls"].create(
+    """The first schema; a database made before the migration table (user_version 1) already has it."""
+    if schema_version(db) >= 1 and db["reports"].exists():
+        logger.info("Report database made at schema v1 before the migration table: adopted as it is")
+        return
+    db.table("reports").create(REPORT_COLUMNS, pk="report_id", not_null={"url"})
+    db.table("report_urls").create(
         {
             "url": str,
             "report_id": str,
@@ -98,12 +110,12 @@ def _v1(db: sqlite_utils.Database) -> None:
         pk="url",
         foreign_keys=[("report_id", "reports", "report_id")],
     )
-    db["sections"].create(
+    db.table("sections").create(
         {"report_id": str, "seq": int, "code": str, "heading": str, "text": str},
         pk=("report_id", "seq"),
         foreign_keys=[("report_id", "reports", "report_id")],
     )
-    db["table_cells"].create(
+    db.table("table_cells").create(
         {
             "report_id": str,
             "table_code": str,
@@ -117,12 +129,12 @@ def _v1(db: sqlite_utils.Database) -> None:
         pk=("report_id", "table_code", "row_code", "col_code"),
         foreign_keys=[("report_id", "reports", "report_id")],
     )
-    db["checks"].create(
+    db.table("checks").create(
         {"report_id": str, "check_code": str, "scope": str, "expected": "ANY", "actual": "ANY", "status": str},
         pk=("report_id", "check_code", "scope"),
         foreign_keys=[("report_id", "reports", "report_id")],
     )
-    db["pages"].create(
+    db.table("pages").create(
         {
             "id": int,
             "url": str,
@@ -139,7 +151,7 @@ def _v1(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["listing_runs"].create({"start_url": str, "portal_id": str, "completed_at": str}, pk="start_url")
+    db.table("listing_runs").create({"start_url": str, "portal_id": str, "completed_at": str}, pk="start_url")
     for table, cols in [
         ("reports", ["index_key"]),
         ("reports", ["dedup_key"]),
@@ -151,12 +163,16 @@ def _v1(db: sqlite_utils.Database) -> None:
         ("pages", ["url"]),
         ("pages", ["status"]),
     ]:
-        db[table].create_index(cols, if_not_exists=True)
-    db["reports"].enable_fts(["title", "text"], tokenize="trigram", create_triggers=True)
+        db.table(table).create_index(cols, if_not_exists=True)
+    db.table("reports").enable_fts(["title", "text"], tokenize="trigram", create_triggers=True)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
-SCHEMA_VERSION = len(MIGRATIONS)
+def known_migrations() -> list[str]:
+    """The names of the migrations this code knows, in order."""
+    return [m.name for m in MIGRATIONS.pending(sqlite_utils.Database(memory=True))]
+
+
+SCHEMA_VERSION = len(known_migrations())
 
 
 def open_db(path: str | Path) -> sqlite_utils.Database:
@@ -180,16 +196,36 @@ def schema_version(db: sqlite_utils.Database) -> int:
 
 
 def migrate(db: sqlite_utils.Database) -> int:
-    """Apply every migration the database has not seen; return the new version."""
-    version = schema_version(db)
-    if version > SCHEMA_VERSION:
-        raise StoreError(f"database schema v{version} is newer than this code (v{SCHEMA_VERSION})")
-    for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
-        with db.atomic():
-            step(db)
-            db.execute(f"PRAGMA user_version={number}")
-        logger.info("Migrated report database to schema v%d", number)
+    """Apply every migration the database has not seen; return the new version.
+
+    Runs under a write lock (BEGIN IMMEDIATE) only when there is work, so two
+    processes opening a new database do not both build it.
+    """
+    known = known_migrations()
+    _refuse_newer(db, known)
+    if not MIGRATIONS.pending(db) and schema_version(db) == len(known):
+        return len(known)
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        _refuse_newer(db, known)
+        for migration in MIGRATIONS.pending(db):
+            logger.info("Migrating report database: %s", migration.name)
+        MIGRATIONS.apply(db)
+        db.execute(f"PRAGMA user_version={len(MIGRATIONS.applied(db))}")
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
     return schema_version(db)
+
+
+def _refuse_newer(db: sqlite_utils.Database, known: list[str]) -> None:
+    """Raise StoreError for a database migrated by newer code."""
+    version = schema_version(db)
+    unknown = [m.name for m in MIGRATIONS.applied(db) if m.name not in known]
+    if version > len(known) or unknown:
+        steps = f" (migrations {', '.join(unknown)})" if unknown else ""
+        raise StoreError(f"database schema v{version} is newer than this code (v{len(known)}){steps}")
 
 
 LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -277,10 +313,10 @@ def _save_report(db: sqlite_utils.Database, record: dict[str, Any], now: str) ->
     report_id = record["report_id"]
     row = {key: record.get(key) for key in REPORT_COLUMNS}
     row["repairs"], row["errors"] = _json(record.get("repairs")), _json(record.get("errors"))
-    row["completeness"] = completeness(record)
+    score = row["completeness"] = completeness(record)
     with db.atomic():
         old = db.execute("SELECT completeness, portal_id, url FROM reports WHERE report_id = ?", [report_id]).fetchone()
-        mine = (-row["completeness"], row["portal_id"] or "", row["url"])
+        mine = (-score, row["portal_id"] or "", row["url"])
         keep = old is None or old[2] == row["url"] or mine < (-old[0], old[1] or "", old[2])
         if keep:
             db.conn.execute(UPSERT_REPORT, [row[c] for c in _COLUMNS])
@@ -402,6 +438,6 @@ def completed_listings(db: sqlite_utils.Database) -> set[str]:
 
 def mark_listings_complete(db: sqlite_utils.Database, start_urls: Iterable[tuple[str, str]], now: str) -> None:
     with db.atomic():
-        db["listing_runs"].upsert_all(
+        db.table("listing_runs").upsert_all(
             ({"start_url": url, "portal_id": pid, "completed_at": now} for url, pid in start_urls), pk="start_url"
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import sqlite3
 from pathlib import Path
@@ -117,12 +118,14 @@ def test_existing_database_is_migrated_forward_keeping_its_data(
     save_report(db, record("http://a/1"), "t")
     db.close()
 
+    later = copy.deepcopy(storage.MIGRATIONS)
+
+    @later(name="v2_licence")
     def v2(db) -> None:  # a later schema change: a new column with a default
         db["reports"].add_column("licence", str)
         db.execute("UPDATE reports SET licence = 'unknown'")
 
-    monkeypatch.setattr(storage, "MIGRATIONS", [*storage.MIGRATIONS, v2])
-    monkeypatch.setattr(storage, "SCHEMA_VERSION", len(storage.MIGRATIONS))
+    monkeypatch.setattr(storage, "MIGRATIONS", later)
     db = storage.open_db(tmp_path / "r.db")
     assert storage.schema_version(db) == 2
     assert db.execute("SELECT url, licence FROM reports").fetchall() == [("http://a/1", "unknown")]
@@ -172,3 +175,100 @@ def test_a_page_parsed_to_a_new_identity_supersedes_its_old_row(tmp_path: Path) 
     assert {r for (r,) in db.execute("SELECT report_id FROM reports")} == {"index-key", "other"}
     assert db.execute("SELECT report_id FROM report_urls WHERE url = 'http://a/1'").fetchone() == ("index-key",)
     assert db.execute("SELECT COUNT(*) FROM reports_fts WHERE reports_fts MATCH '年度报告'").fetchone()[0] == 2
+
+
+def test_new_database_records_its_migrations_in_the_sqlite_utils_table(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "r.db")
+    assert [r[0] for r in db.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = 'reports'")] == [
+        "v1_initial"
+    ]
+    assert schema_version(db) == 1
+
+
+# The schema as the code before sqlite-utils' migrations created it, at PRAGMA
+# user_version 1 (typed here, not produced by the code under test).
+V1_SCHEMA = """
+CREATE TABLE "reports" ("report_id" TEXT PRIMARY KEY, "index_no" TEXT, "index_key" TEXT, "title" TEXT,
+  "report_year" INTEGER, "publisher" TEXT, "publish_date" TEXT, "doc_no" TEXT, "format" TEXT, "portal_id" TEXT,
+  "province" TEXT, "level" TEXT, "url" TEXT NOT NULL, "text" TEXT, "source_encoding" TEXT, "encoding_reason" TEXT,
+  "script" TEXT, "fetched_at" TEXT, "dedup_key" TEXT, "completeness" INTEGER, "repairs" TEXT, "errors" TEXT);
+CREATE TABLE "report_urls" ("url" TEXT PRIMARY KEY, "report_id" TEXT REFERENCES "reports"("report_id"),
+  "portal_id" TEXT, "listing_url" TEXT, "link_title" TEXT, "kept" INTEGER, "first_seen" TEXT, "last_seen" TEXT);
+CREATE TABLE "sections" ("report_id" TEXT REFERENCES "reports"("report_id"), "seq" INTEGER, "code" TEXT,
+  "heading" TEXT, "text" TEXT, PRIMARY KEY ("report_id", "seq"));
+CREATE TABLE "table_cells" ("report_id" TEXT REFERENCES "reports"("report_id"), "table_code" TEXT,
+  "row_code" TEXT, "row_label" TEXT, "col_code" TEXT, "col_label" TEXT, "raw" TEXT, "value" ANY,
+  PRIMARY KEY ("report_id", "table_code", "row_code", "col_code"));
+CREATE TABLE "checks" ("report_id" TEXT REFERENCES "reports"("report_id"), "check_code" TEXT, "scope" TEXT,
+  "expected" ANY, "actual" ANY, "status" TEXT, PRIMARY KEY ("report_id", "check_code", "scope"));
+CREATE TABLE "pages" ("id" INTEGER PRIMARY KEY, "url" TEXT, "method" TEXT, "fingerprint" TEXT, "kind" TEXT,
+  "portal_id" TEXT, "status" INTEGER, "error" TEXT, "content_type" TEXT, "size" INTEGER, "attempt" INTEGER,
+  "fetched_at" TEXT);
+CREATE TABLE "listing_runs" ("start_url" TEXT PRIMARY KEY, "portal_id" TEXT, "completed_at" TEXT);
+CREATE INDEX "idx_reports_index_key" ON "reports" ("index_key");
+CREATE INDEX "idx_reports_dedup_key" ON "reports" ("dedup_key");
+CREATE INDEX "idx_reports_province_report_year" ON "reports" ("province", "report_year");
+CREATE INDEX "idx_reports_portal_id" ON "reports" ("portal_id");
+CREATE INDEX "idx_report_urls_report_id" ON "report_urls" ("report_id");
+CREATE INDEX "idx_table_cells_table_code_row_code_col_code" ON "table_cells" ("table_code", "row_code", "col_code");
+CREATE INDEX "idx_checks_status" ON "checks" ("status");
+CREATE INDEX "idx_pages_url" ON "pages" ("url");
+CREATE INDEX "idx_pages_status" ON "pages" ("status");
+CREATE VIRTUAL TABLE "reports_fts" USING FTS5 ("title", "text", tokenize='trigram', content="reports");
+CREATE TRIGGER "reports_ai" AFTER INSERT ON "reports" BEGIN
+  INSERT INTO "reports_fts" (rowid, "title", "text") VALUES (new.rowid, new."title", new."text");
+END;
+CREATE TRIGGER "reports_ad" AFTER DELETE ON "reports" BEGIN
+  INSERT INTO "reports_fts" ("reports_fts", rowid, "title", "text") VALUES('delete', old.rowid, old."title", old."text");
+END;
+CREATE TRIGGER "reports_au" AFTER UPDATE ON "reports" BEGIN
+  INSERT INTO "reports_fts" ("reports_fts", rowid, "title", "text") VALUES('delete', old.rowid, old."title", old."text");
+  INSERT INTO "reports_fts" (rowid, "title", "text") VALUES (new.rowid, new."title", new."text");
+END;
+INSERT INTO reports (report_id, url, title, portal_id, province, text, completeness)
+  VALUES ('old', 'http://a/old', '2022年政府信息公开工作年度报告', 'p', 'zhejiang', '旧库里的正文', 5);
+INSERT INTO report_urls (url, report_id, portal_id, kept, first_seen, last_seen)
+  VALUES ('http://a/old', 'old', 'p', 1, 't0', 't0');
+PRAGMA user_version = 1;
+"""
+
+
+def schema_sql(path: Path) -> dict[str, str]:
+    with sqlite3.connect(path) as conn:
+        return dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE tbl_name != '_sqlite_migrations'"))
+
+
+def test_database_made_before_the_migration_table_is_adopted_keeping_schema_and_data(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(V1_SCHEMA)
+    conn.close()
+    before = schema_sql(path)
+
+    db = open_db(path)
+    assert schema_version(db) == SCHEMA_VERSION
+    assert [r[0] for r in db.execute("SELECT name FROM _sqlite_migrations")] == ["v1_initial"]
+    assert schema_sql(path) == before  # the v1 schema is kept as it was
+    assert db.execute("SELECT url, title FROM reports").fetchall() == [
+        ("http://a/old", "2022年政府信息公开工作年度报告")
+    ]
+    assert db.execute("SELECT COUNT(*) FROM reports_fts WHERE reports_fts MATCH '旧库里'").fetchone()[0] == 1
+    save_report(db, record("http://a/new", report_id="new"), "t1")
+    assert db.execute("SELECT COUNT(*) FROM reports_fts WHERE reports_fts MATCH '年度报告'").fetchone()[0] == 2
+    db.close()
+    assert schema_version(open_db(path)) == SCHEMA_VERSION  # reopening changes nothing
+
+
+def test_database_migrated_by_newer_code_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "r.db"
+    open_db(path).close()
+    with sqlite3.connect(path) as conn:  # what a later release would have recorded
+        conn.execute(
+            "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES ('reports', 'v2_later', 't')"
+        )
+        conn.execute("PRAGMA user_version = 2")
+    with pytest.raises(StoreError, match=r"v2 is newer than this code \(v1\) \(migrations v2_later\)"):
+        open_db(path)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("SELECT COUNT(*) FROM _sqlite_migrations").fetchone()[0] == 2
