@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from crawler.fixture_server import FixtureServer, render_registry  # noqa: E402
+from fixture_server import FixtureServer, render_registry  # noqa: E402
 
 TEMPLATE = ROOT / "fixtures/sites/static_guannan/xxgk/zfxxgknb/2025/0121/c58213.html"
 INDEX_NO = b"014133461/2025-00008"

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from crawler.fixture_server import Site
-
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
+sys.path.insert(0, str(ROOT))  # fixture_server is a tool of the checkout, not of the installed package
+from fixture_server import Site  # noqa: E402
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from crawler.fixture_server import FixtureServer, render_registry
+from fixture_server import FixtureServer, render_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

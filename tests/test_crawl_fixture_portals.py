@@ -27,7 +27,7 @@ def full_crawl(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """One uninterrupted crawl of every fixture portal, shared by read-only tests."""
     from conftest import FIXTURES
 
-    from crawler.fixture_server import FixtureServer
+    from fixture_server import FixtureServer
 
     tmp = tmp_path_factory.mktemp("full")
     with FixtureServer(FIXTURES, log_path=tmp / "requests.jsonl", workdir=tmp) as server:

@@ -17,7 +17,7 @@ import pytest
 from conftest import FIXTURES, Crawl
 
 from crawler.browser.chromium import launch_options
-from crawler.fixture_server import FixtureServer, render_registry
+from fixture_server import FixtureServer, render_registry
 
 EXPECTED = {  # site: {report path: link title on the (rendered) listing}
     "js_wuxing": {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crawler.fixture_server import Site
+from fixture_server import Site
 
 ROOT = Path(__file__).resolve().parent.parent / "fixtures"
 # seed → (site, path), from fixtures/README.md

@@ -8,21 +8,48 @@ prints what was stored.
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import sys
 from pathlib import Path
+from types import ModuleType
 
 from scrapy.commands import ScrapyCommand
-from scrapy.exceptions import UsageError
 from scrapy.utils.conf import closest_scrapy_cfg
 
-from crawler.fixture_server import FixtureServer, render_registry
 from crawler.storage import open_db
+
+
+class NotACheckout(Exception):
+    """`scrapy demo` was run where there is no checkout of the project."""
 
 
 def project_root() -> Path:
     cfg = closest_scrapy_cfg()
     if not cfg:
-        raise UsageError("run `scrapy demo` inside the project checkout (no scrapy.cfg found)")
+        raise NotACheckout("needs a checkout of the project (no scrapy.cfg here or above)")
     return Path(cfg).parent
+
+
+def fixture_tools(root: Path) -> ModuleType:
+    """The checkout's ``fixture_server`` package, loaded from beside scrapy.cfg.
+
+    It is a test tool, not part of the installed package (nor of the scrapyd
+    egg), so it is loaded by its path in the checkout, not from ``sys.path``.
+    """
+    init = root / "fixture_server" / "__init__.py"
+    if not init.is_file() or not (root / "fixtures" / "portals.yaml").is_file():
+        raise NotACheckout(
+            f"needs a checkout of the project: no fixture_server/ and fixtures/ beside {root}/scrapy.cfg"
+        )
+    loaded = sys.modules.get("fixture_server")
+    if loaded is not None and Path(loaded.__file__ or "").resolve() == init.resolve():
+        return loaded
+    spec = importlib.util.spec_from_file_location("fixture_server", init, submodule_search_locations=[str(init.parent)])
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["fixture_server"] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 SUMMARY_BY_PORTAL = """
@@ -84,7 +111,13 @@ class Command(ScrapyCommand):
         parser.add_argument("--fixtures", default=None, help="fixtures directory (default: <project>/fixtures)")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        root = project_root()
+        try:
+            root = project_root()
+            tools = fixture_tools(root)
+        except NotACheckout as exc:
+            print(f"scrapy demo: {exc}", file=sys.stderr)
+            self.exitcode = 2
+            return
         fixtures = Path(opts.fixtures) if opts.fixtures else root / "fixtures"
         db_path = opts.db or self.settings.get("REPORTS_DB")
         if not Path(db_path).is_absolute():
@@ -93,8 +126,8 @@ class Command(ScrapyCommand):
         # Fixture portals are ours and local: no need to be slow with them.
         self.settings.set("AUTOTHROTTLE_ENABLED", False, priority="cmdline")
         self.settings.set("DOWNLOAD_DELAY", 0, priority="cmdline")
-        with FixtureServer(fixtures, workdir=Path(db_path).parent) as server:
-            registry = render_registry(
+        with tools.FixtureServer(fixtures, workdir=Path(db_path).parent) as server:
+            registry = tools.render_registry(
                 fixtures / "portals.yaml", server.sites, Path(db_path).parent / "fixture-portals.yaml"
             )
             print(f"Fixture portals: {', '.join(f'{k}={v}' for k, v in server.sites.items())}")

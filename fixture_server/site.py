@@ -1,0 +1,133 @@
+"""One fixture portal as served: its files, headers, redirects, Hanweb records, faults.
+
+Each directory under ``<root>/sites/`` is one portal.  Its ``site.yaml`` gives
+the response headers per URL-path glob (so a page can carry a charset, none,
+or a wrong one, as the real portal does), redirects, an anti-bot challenge,
+and for Hanweb sites the records behind the ``dataproxy.jsp`` POST endpoint.
+A :class:`Fault` makes matching requests misbehave (5xx, slow responses,
+truncated bodies, connection resets) so retries meet the real Scrapy engine.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import yaml
+
+DATAPROXY_PATH = "/module/web/jpage/dataproxy.jsp"
+RECORD_RE = re.compile(rb"<record>.*?</record>", re.S)
+DEFAULT_TYPES = {
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".xml": "text/xml",
+    ".txt": "text/plain",
+    ".pdf": "application/pdf",
+    ".js": "application/javascript",
+    ".css": "text/css",
+    ".doc": "application/msword",
+    ".json": "application/json",
+}
+
+
+@dataclass
+class Fault:
+    """Misbehave on requests matching `path`, `times` times per path (0 = always)."""
+
+    path: str  # fnmatch glob on the URL path
+    kind: str  # status | reset | truncate | slow
+    times: int = 1
+    status: int = 503
+    delay: float = 5.0
+    site: str = "*"
+    hits: dict[str, int] = field(default_factory=dict)
+
+    def take(self, site: str, path: str) -> bool:
+        if not (fnmatch.fnmatchcase(site, self.site) and fnmatch.fnmatchcase(path, self.path)):
+            return False
+        key = f"{site}{path}"
+        if self.times and self.hits.get(key, 0) >= self.times:
+            return False
+        self.hits[key] = self.hits.get(key, 0) + 1
+        return True
+
+
+@dataclass
+class Site:
+    """One fixture portal: its files, headers, redirects and Hanweb records."""
+
+    name: str
+    root: Path
+    headers: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    redirects: dict[str, dict[str, Any]] = field(default_factory=dict)
+    dataproxy: dict[str, Path] = field(default_factory=dict)
+    challenge: dict[str, Any] | None = None  # anti-bot JS challenge (ops fixtures)
+
+    @classmethod
+    def load(cls, root: Path) -> Site:
+        conf_path = root / "site.yaml"
+        conf = yaml.safe_load(conf_path.read_text("utf-8")) if conf_path.exists() else {}
+        conf = conf or {}
+        return cls(
+            name=root.name,
+            root=root,
+            headers=[
+                (glob, {k: str(v) for k, v in (hdrs or {}).items()})
+                for glob, hdrs in (conf.get("headers") or {}).items()
+            ],
+            redirects=dict(conf.get("redirects") or {}),
+            dataproxy={str(col): root / rel for col, rel in (conf.get("hanweb_dataproxy") or {}).items()},
+            challenge=conf.get("challenge"),
+        )
+
+    def headers_for(self, path: str, file: Path) -> dict[str, str]:
+        for glob, hdrs in self.headers:
+            if fnmatch.fnmatchcase(path, glob):
+                return dict(hdrs)
+        return {"Content-Type": DEFAULT_TYPES.get(file.suffix.lower(), "application/octet-stream")}
+
+    def challenged(self, path: str, cookie_header: str) -> bool:
+        """True when `path` is guarded by the challenge and the request lacks its cookie.
+
+        ``challenge: {paths: glob, status: 412, cookie: "name=value", page: _file.html}``
+        imitates the script-sets-cookie-and-reloads anti-bot walls of many portals.
+        """
+        conf = self.challenge
+        if not conf or not fnmatch.fnmatchcase(path, str(conf.get("paths", "*"))):
+            return False
+        return str(conf["cookie"]) not in [c.strip() for c in cookie_header.split(";")]
+
+    def resolve(self, path: str) -> Path | None:
+        rel = unquote(path).lstrip("/")
+        candidate = (self.root / rel).resolve()
+        if not candidate.is_relative_to(self.root.resolve()):
+            return None
+        if candidate.is_dir():
+            candidate = candidate / "index.html"
+        if any(part.startswith("_") for part in candidate.relative_to(self.root.resolve()).parts):
+            return None
+        if candidate.name == "site.yaml" or not candidate.is_file():
+            return None
+        return candidate
+
+    def dataproxy_body(self, query: dict[str, list[str]], form: dict[str, list[str]]) -> bytes | None:
+        column = (form.get("columnid") or query.get("columnid") or [""])[0]
+        records_file = self.dataproxy.get(column)
+        if records_file is None:
+            return None
+        records = RECORD_RE.findall(records_file.read_bytes())
+        total = len(records)
+        perpage = int((query.get("perpage") or form.get("perpage") or ["15"])[0])
+        start = max(1, int((query.get("startrecord") or ["1"])[0]))
+        end = min(total, int((query.get("endrecord") or [str(start + perpage - 1)])[0]))
+        pages = (total + perpage - 1) // perpage if perpage else 1
+        picked = b"\n".join(records[start - 1 : end]) if start <= end else b""
+        return (
+            b'<?xml version="1.0" encoding="utf-8"?><datastore>'
+            b"<totalrecord>%d</totalrecord><totalpage>%d</totalpage><recordset>\n%s\n"
+            b"</recordset></datastore>" % (total, pages, picked)
+        )
