@@ -4,29 +4,29 @@ Starts scrapyd on a free loopback port with a temporary config (basic auth on)
 and directories, deploys the project with scrapyd-client's ``scrapyd-deploy``
 to a deploy target given in a temporary user scrapy.cfg, schedules
 ``province_reports`` against the fixture portals through ``schedule.json``
-(raw HTTP, then with ``scrapy schedule --wait``) and checks that each job
-wrote the database its schedule call named.
+(scrapyd-client's ScrapydClient, then ``scrapy schedule --wait``) and checks
+that each job wrote the database its schedule call named, and that
+``--wait`` reports a job that failed.
 """
 
 from __future__ import annotations
 
-import base64
-import json
 import os
 import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+import requests
 from conftest import FAST, ROOT, SCRAPY, Crawl
+from scrapyd_client.exceptions import MalformedResponse
+from scrapyd_client.pyclient import ScrapydClient
+
+from crawler.commands.schedule import outcome
 
 USER, PASSWORD = "crawler", "s3cret-for-tests"
 BIN = Path(sys.executable).parent
@@ -38,23 +38,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-class Scrapyd:
-    def __init__(self, url: str, auth: bool = True):
-        self.url = url
-        self.headers = (
-            {"Authorization": "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()} if auth else {}
-        )
-
-    def call(self, endpoint: str, data: list[tuple[str, str]] | None = None, **params: str) -> dict[str, Any]:
-        url = f"{self.url}/{endpoint}" + ("?" + urllib.parse.urlencode(params) if params else "")
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
-        request = urllib.request.Request(url, data=body, headers=self.headers)
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return json.loads(response.read())
-
-
 @pytest.fixture
-def scrapyd(tmp_path: Path) -> Iterator[tuple[Scrapyd, Path]]:
+def scrapyd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ScrapydClient, Path]]:
+    monkeypatch.setenv("NETRC", str(tmp_path / "no-netrc"))  # ScrapydClient without a user reads ~/.netrc
     home = tmp_path / "scrapyd"
     home.mkdir()
     port = free_port()
@@ -75,12 +61,12 @@ max_proc = 2
     )
     log = (home / "scrapyd.out").open("w")
     proc = subprocess.Popen([str(BIN / "scrapyd")], cwd=home, stdout=log, stderr=subprocess.STDOUT)
-    client = Scrapyd(f"http://127.0.0.1:{port}")
+    client = ScrapydClient(f"http://127.0.0.1:{port}", USER, PASSWORD)
     for _ in range(200):
         try:
-            if client.call("daemonstatus.json")["status"] == "ok":
+            if client.daemonstatus()["status"] == "ok":
                 break
-        except (urllib.error.URLError, ConnectionError):
+        except requests.ConnectionError:
             time.sleep(0.1)
     else:
         proc.kill()
@@ -91,32 +77,24 @@ max_proc = 2
     log.close()
 
 
-def wait_finished(client: Scrapyd, job: str, timeout: float = 150) -> None:
+def wait_finished(client: ScrapydClient, job: str, timeout: float = 150) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        jobs = client.call("listjobs.json", project="reports")
+        jobs = client.jobs("reports")
         if any(j["id"] == job for j in jobs["finished"]):
             return
         time.sleep(0.5)
     pytest.fail(f"job {job} did not finish: {jobs}")
 
 
-def test_deployed_egg_runs_scheduled_crawls_into_the_named_database(
-    crawl: Crawl, scrapyd: tuple[Scrapyd, Path], tmp_path: Path
-) -> None:
-    started = time.monotonic()
-    client, home = scrapyd
-    with pytest.raises(urllib.error.HTTPError) as refused:
-        Scrapyd(client.url, auth=False).call("listprojects.json")
-    assert refused.value.code == 401  # authentication is on
-
-    # Deploy with scrapyd-client to a target defined outside the checkout.
+def deploy(client: ScrapydClient, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """Deploy with scrapyd-client to a target defined outside the checkout."""
     xdg = tmp_path / "xdg"
     xdg.mkdir()
     (xdg / "scrapy.cfg").write_text(
         f"[deploy:test]\nurl = {client.url}/\nproject = reports\nusername = {USER}\npassword = {PASSWORD}\n", "utf-8"
     )
-    deploy = subprocess.run(
+    return subprocess.run(
         [str(BIN / "scrapyd-deploy"), "test", "-v", "r1"],
         cwd=ROOT,
         capture_output=True,
@@ -124,8 +102,30 @@ def test_deployed_egg_runs_scheduled_crawls_into_the_named_database(
         timeout=120,
         env={**os.environ, "XDG_CONFIG_HOME": str(xdg)},
     )
-    assert deploy.returncode == 0, deploy.stdout + deploy.stderr
-    assert client.call("listspiders.json", project="reports")["spiders"] == ["province_reports"]
+
+
+def schedule_command(client: ScrapydClient, *args: str) -> list[str]:
+    """`scrapy schedule` as cron and the systemd timers run it, waiting for the job."""
+    job_settings = [f"--job-setting={k}={v}" for k, v in FAST.items()]
+    return [SCRAPY, "schedule", "--url", client.url, *args, *job_settings, "--wait", "--timeout", "150"]
+
+
+SCHEDULE_ENV = {"SCRAPYD_USERNAME": USER, "SCRAPYD_PASSWORD": PASSWORD}
+
+
+def test_deployed_egg_runs_scheduled_crawls_into_the_named_database(
+    crawl: Crawl, scrapyd: tuple[ScrapydClient, Path], tmp_path: Path
+) -> None:
+    started = time.monotonic()
+    client, home = scrapyd
+    with pytest.raises(MalformedResponse):  # scrapyd's 401 page is no JSON
+        ScrapydClient(client.url).projects()
+    refused = requests.get(f"{client.url}/listprojects.json", timeout=30)
+    assert refused.status_code == 401  # authentication is on
+
+    deploy_run = deploy(client, tmp_path)
+    assert deploy_run.returncode == 0, deploy_run.stdout + deploy_run.stderr
+    assert client.spiders("reports") == ["province_reports"]
 
     # The egg carries the bundled registry, and the package reads it from inside the egg.
     egg = next((home / "eggs" / "reports").glob("r1*.egg"))
@@ -150,12 +150,10 @@ def test_deployed_egg_runs_scheduled_crawls_into_the_named_database(
     # Schedule through schedule.json; the job writes the database the call names.
     db_path = tmp_path / "scheduled.db"
     settings = {**FAST, "REPORTS_DB": str(db_path)}
-    data = [("project", "reports"), ("spider", "province_reports"), ("portals", str(crawl.registry))]
-    data += [("setting", f"{k}={v}") for k, v in settings.items()]
-    answer = client.call("schedule.json", data)
-    assert answer["status"] == "ok", answer
-    wait_finished(client, answer["jobid"])
-    log = next((home / "logs" / "reports" / "province_reports").glob(f"{answer['jobid']}.log")).read_text("utf-8")
+    data = [("portals", str(crawl.registry))] + [("setting", f"{k}={v}") for k, v in settings.items()]
+    jobid = client.schedule("reports", "province_reports", data)  # raises unless scrapyd answered "ok"
+    wait_finished(client, jobid)
+    log = next((home / "logs" / "reports" / "province_reports").glob(f"{jobid}.log")).read_text("utf-8")
     assert "'finish_reason': 'finished'" in log, log[-3000:]
     crawl.run()  # the same crawl as a plain `scrapy crawl`, for comparison
     single = crawl.stored_urls()
@@ -164,32 +162,68 @@ def test_deployed_egg_runs_scheduled_crawls_into_the_named_database(
 
     # `scrapy schedule` (what cron and the systemd timers run) does the same for one province.
     province_db = tmp_path / "hebei.db"
-    job_settings = [f"--job-setting={k}={v}" for k, v in FAST.items()]
     scheduled = subprocess.run(
-        [
-            SCRAPY,
-            "schedule",
-            "--url",
-            client.url,
-            "-a",
-            "province=hebei",
-            "-a",
-            f"portals={crawl.registry}",
-            "--db",
-            str(province_db),
-            *job_settings,
-            "--wait",
-            "--timeout",
-            "150",
-        ],
+        schedule_command(client, "-a", "province=hebei", "-a", f"portals={crawl.registry}", "--db", str(province_db)),
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=200,
-        env={**os.environ, "SCRAPYD_USERNAME": USER, "SCRAPYD_PASSWORD": PASSWORD},
+        env={**os.environ, **SCHEDULE_ENV},
     )
     assert scheduled.returncode == 0, scheduled.stdout + scheduled.stderr
     assert "finished" in scheduled.stdout
     crawl.db_path = province_db
     assert crawl.stored_urls() and {r[0] for r in crawl.query("SELECT DISTINCT province FROM reports")} == {"hebei"}
     print(f"scrapyd test took {time.monotonic() - started:.1f} s")
+
+
+def test_schedule_wait_exits_nonzero_with_one_line_when_the_job_failed(
+    crawl: Crawl, scrapyd: tuple[ScrapydClient, Path], tmp_path: Path
+) -> None:
+    client, home = scrapyd
+    deploy_run = deploy(client, tmp_path)
+    assert deploy_run.returncode == 0, deploy_run.stdout + deploy_run.stderr
+    portals = f"portals={crawl.registry}"
+    runs = {
+        # dies at start: the spider refuses an unknown province
+        "unknown": ["-a", "province=atlantis", "-a", portals, "--db", str(tmp_path / "never.db")],
+        # runs, but closes for another reason than "finished"
+        "stopped": ["-a", portals, "--db", str(tmp_path / "stopped.db"), "--job-setting=CLOSESPIDER_ITEMCOUNT=1"],
+    }
+    procs = {
+        name: subprocess.Popen(
+            schedule_command(client, *args),
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, **SCHEDULE_ENV},
+        )
+        for name, args in runs.items()
+    }
+    out = {name: (*proc.communicate(timeout=200), proc.returncode) for name, proc in procs.items()}
+
+    stdout, stderr, code = out["unknown"]
+    assert code == 1, stdout + stderr
+    assert stdout.startswith("Scheduled province_reports") and "finished" not in stdout
+    assert len(stderr.strip().splitlines()) == 1, stderr
+    assert "failed: it left no log, so it stopped before the crawl began" in stderr
+    assert "province=atlantis is not a province" in (home / "scrapyd.out").read_text("utf-8")
+
+    stdout, stderr, code = out["stopped"]
+    assert code == 1, stdout + stderr
+    assert "failed: the spider closed with reason 'closespider_itemcount'" in stderr
+
+
+def test_job_log_outcome_tells_finished_from_failed_crawls() -> None:
+    """The end of a job's log, as Scrapy writes it (typed here), read by `scrapy schedule --wait`."""
+    closed = "2026-12-01 11:05:10 [scrapy.core.engine] INFO: Spider closed ({})\n"
+    assert outcome("...\n" + closed.format("finished")) is None
+    assert outcome(closed.format("shutdown")) == "the spider closed with reason 'shutdown'"
+    crashed = (
+        "2026-12-01 11:01:22 [asyncio] ERROR: Task exception was never retrieved\n"
+        "Traceback (most recent call last):\n"
+        '  File "crawler/registry/provinces.py", line 54, in province_slug\n'
+        "KeyError: \"unknown province 'atlantis'\"\n"
+    )
+    assert outcome(crashed) == "the crawl never closed its spider: KeyError: \"unknown province 'atlantis'\""
