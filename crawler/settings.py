@@ -38,6 +38,9 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.backoff.BackoffRetryMiddleware": 550,
     "crawler.middlewares.pagelog.PageLogMiddleware": 950,
+    # Only http(s), only the portal's own hosts (crawler/security/; README "Security model").
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawler.security.offsite.PortalOffsiteMiddleware": 50,
 }
 
 # The store: every report and every fetch.  Empty disables SQLite storage.
@@ -81,11 +84,17 @@ from crawler.browser import chromium as _chromium
 DOWNLOAD_HANDLERS = {
     "http": "crawler.browser.handler.BrowserDownloadHandler",
     "https": "crawler.browser.handler.BrowserDownloadHandler",
+    # No local files, data:, FTP or S3 whatever a page links (the offsite middleware refuses them first).
+    "file": None,
+    "data": None,
+    "ftp": None,
+    "s3": None,
 }
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
 PLAYWRIGHT_LAUNCH_OPTIONS = _chromium.launch_options()  # Debian's chromium; Playwright cannot download one
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
+PLAYWRIGHT_ABORT_REQUEST = "crawler.security.browser.abort_request"  # other hosts and schemes, in Chromium too
 # Anti-bot walls: these statuses with a cookie-setting, reloading script are retried in the browser.
 BROWSER_CHALLENGE_STATUSES = [412, 202]
 BROWSER_SETTLE_TIMEOUT = 15.0  # seconds a rendered page may take to finish scripts and reloads

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 from playwright.async_api import Error as PlaywrightError
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 
+from crawler.security.browser import guard_page
+
 if TYPE_CHECKING:
     from playwright.async_api import Page, Route
     from playwright.async_api import Request as PlaywrightRequest
@@ -103,3 +105,4 @@ async def route_documents(page: Page, request: Request) -> None:
         await route.fulfill(status=fetched.status, headers=declare_charset(headers, body), body=body)
 
     await page.route("**", handle)
+    await guard_page(page, request)  # last, so it runs first: other hosts are aborted before fetching

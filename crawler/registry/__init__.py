@@ -40,6 +40,7 @@ class Portal:
     level: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
     evidence: dict[str, Any] | None = None
+    allowed_hosts: tuple[str, ...] = ()  # hosts besides the start URLs' (crawler/security/hosts.py)
 
     def option(self, key: str, default: Any = None) -> Any:
         return self.options.get(key, default)
@@ -124,6 +125,7 @@ def parse_registry(data: Any, source: str, base_urls: dict[str, str] | None = No
                 level=level,
                 options=dict(entry.get("options") or {}),
                 evidence=entry.get("evidence"),
+                allowed_hosts=tuple(entry.get("allowed_hosts") or ()),
             )
         )
     return Registry(tuple(portals), tuple(data.get("not_yet_grounded") or ()), source)

@@ -11,7 +11,10 @@ option names per CMS, a compilable link pattern, unique ids), and raises
 
 An entry needs only ``id``, ``name``, ``province`` and ``start_urls``; ``cms``
 defaults to ``static``. ``evidence`` is optional here (a user's own registry
-need not carry it); the bundled registry's tests require it.
+need not carry it); the bundled registry's tests require it. ``allowed_hosts``
+lists hosts besides those of the start URLs that the portal's pages may lead
+the crawler to (a separate attachment host, a www. alias); every other host
+is refused (crawler/security/hosts.py).
 """
 
 from __future__ import annotations
@@ -37,6 +40,9 @@ URL_PATTERN = r"^https?://[^\s/]+\S*$"
 # A start URL may begin with a {site:name} placeholder the loader fills in
 # (tests and demos point entries at the local fixture server this way).
 START_URL_PATTERN = r"^(https?://[^\s/]+|\{site:[A-Za-z0-9_.-]+\})\S*$"
+# An allowed_hosts entry: a host name or IP address, optionally with :port; no
+# scheme, path, user or wildcard (each host the portal may use is listed).
+HOST_PATTERN = r"^(\[[0-9A-Fa-f:.]+\]|[^\s/:@?#\[\]*]+)(:[0-9]{1,5})?$"
 
 # Options every listing adapter reads, and those only one family understands.
 COMMON_OPTIONS = ("list_selector", "link_pattern", "render")
@@ -79,6 +85,11 @@ PORTAL_SCHEMA: dict[str, Any] = {
                 "appid": _ID_OR_NUMBER,
                 "perpage": {"type": ["integer", "string"], "pattern": r"^[1-9][0-9]*$", "minimum": 1},
             },
+        },
+        "allowed_hosts": {
+            "type": "array",
+            "uniqueItems": True,
+            "items": {"type": "string", "pattern": HOST_PATTERN},
         },
         "evidence": {
             "type": "object",
@@ -124,6 +135,7 @@ _PATTERN_PROBLEMS = {
     ID_PATTERN: "must be lowercase letters, digits and single hyphens ([a-z0-9-]+)",
     URL_PATTERN: "not an http(s) URL",
     START_URL_PATTERN: "not an http(s) URL (or {site:name}/path placeholder)",
+    HOST_PATTERN: "not a host (files.example.gov.cn or files.example.gov.cn:8080; no scheme, path or wildcard)",
 }
 
 
@@ -208,6 +220,10 @@ def _check_entry(entry: dict[str, Any], source: str, seen: set[str]) -> None:
         for key in options:
             if key not in known:
                 fail(f"options.{key}", f"not an option of cms {cms!r}; known: {', '.join(known)}")
+    for n, host in enumerate(entry.get("allowed_hosts") or []):
+        port = host.rsplit(":", 1)[1] if not host.endswith("]") and ":" in host else None
+        if port is not None and not 0 < int(port) < 65536:
+            fail(f"allowed_hosts[{n}]", f"port {port} is out of range (1-65535)")
     pattern = options.get("link_pattern")
     if pattern is not None:
         try:

@@ -26,7 +26,6 @@ stored as HTML; the copy is not fetched.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -36,33 +35,16 @@ from scrapy import Request, signals
 from scrapy.http import Response, TextResponse
 from w3lib.url import canonicalize_url
 
+from crawler.arguments import parse_refresh, parse_years
 from crawler.attachments.links import attachment_to_follow
 from crawler.cms import get_adapter
 from crawler.items import ReportItem
 from crawler.parsing.titles import is_report_title, title_year
 from crawler.registry import Portal, Registry, RegistryError, load_registry
+from crawler.security.offsite import refusal_of
 from crawler.storage import completed_listings, known_report_urls, mark_listings_complete, open_db
 
 logger = logging.getLogger(__name__)
-
-YEARS = re.compile(r"^\s*(\d{4})\s*(?:-\s*(\d{4}))?\s*$")
-
-
-def parse_years(value: str | None) -> tuple[int, int] | None:
-    """``"2021-2024"`` → (2021, 2024); ``"2023"`` → (2023, 2023).
-
-    >>> parse_years("2021-2024")
-    (2021, 2024)
-    """
-    if not value:
-        return None
-    match = YEARS.match(str(value))
-    if not match:
-        raise ValueError(f"years must look like 2023 or 2021-2024, not {value!r}")
-    first = int(match.group(1))
-    last = int(match.group(2) or first)
-    return (min(first, last), max(first, last))
-
 
 def fetched(response: Response) -> dict[str, Any]:
     """What a report item needs of a response (plain data: it may travel in request meta)."""
@@ -90,7 +72,7 @@ class ProvinceReportsSpider(scrapy.Spider):
         self.province = province
         self.portals_path = portals
         self.years = parse_years(years)
-        self.refresh = str(refresh or "0").lower() in ("1", "true", "yes")
+        self.refresh = parse_refresh(refresh)
         self.registry: Registry = load_registry(portals)
         self.selected: list[Portal] = self.registry.select(province=province)
         if not self.selected:
@@ -264,21 +246,28 @@ class ProvinceReportsSpider(scrapy.Spider):
 
     def listing_failed(self, failure: Any) -> None:
         request = failure.request
+        if refusal_of(failure) is not None:  # logged, counted and recorded by the offsite middleware
+            self.crawler.stats.inc_value("listing/refused_count")
+            return
         logger.error("Listing %s failed after retries: %s", request.url, failure.value)
         self.crawler.stats.inc_value("listing/failed_count")
 
     def report_failed(self, failure: Any) -> Iterable[ReportItem]:
         request = failure.request
-        logger.error("Report %s failed after retries: %s (kept in pages)", request.url, failure.value)
-        self.crawler.stats.inc_value("report/failed_count")
+        refusal = refusal_of(failure)
+        if refusal is not None:
+            # Refused by the host policy (logged and in pages already): not a failure to retry
+            # next crawl, so it does not keep the listing from being marked complete.
+            self.crawler.stats.inc_value("report/refused_count")
+            reason = f"the attachment was {failure.value}"
+        else:
+            logger.error("Report %s failed after retries: %s (kept in pages)", request.url, failure.value)
+            self.crawler.stats.inc_value("report/failed_count")
+            reason = f"attachment {request.url} failed after retries ({failure.value})"
         cover = request.meta.get("cover_page")
         if cover is not None:  # the attachment never came: store the cover page, saying why
             self.crawler.stats.inc_value("report/cover_page_stored_count")
-            error = {
-                "stage": "fetch",
-                "error": f"attachment {request.url} failed after retries "
-                f"({failure.value}); the cover page is stored instead",
-            }
+            error = {"stage": "fetch", "error": f"{reason}; the cover page is stored instead"}
             yield self._report_item(
                 self._portal(request.meta["portal_id"]), request.meta, cover, request.meta["cover_link_url"], [error]
             )
