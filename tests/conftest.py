@@ -108,3 +108,14 @@ def crawl(crawl_factory: Any) -> Crawl:
 
 
 os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests that start scrapyd, redis-server or Chromium as `services`.
+
+    They live in tests/test_ops_*.py; marking them here keeps that rule in one
+    place, so `pytest -m "not services"` is the unit tier that needs no apt.
+    """
+    for item in items:
+        if item.path.name.startswith("test_ops_"):
+            item.add_marker(pytest.mark.services)
