@@ -13,6 +13,7 @@ from the foot of one page to the head of the next is one table.
 from __future__ import annotations
 
 import io
+import logging
 import re
 import statistics
 from collections import Counter
@@ -22,6 +23,11 @@ from typing import Any
 import pdfplumber
 
 from crawler.attachments.render import AttachmentError, Block, Cell, Table, join_lines, render_document
+
+# pdfminer logs every token it parses at DEBUG, and Scrapy leaves the root
+# logger open to DEBUG (its handler does the filtering), so each record was
+# built only to be dropped: two thirds of the time spent on a fixture PDF.
+logging.getLogger("pdfminer").setLevel(logging.INFO)
 
 MARGIN = 0.08  # top/bottom share of the page where headers, footers, page numbers live
 PAGE_NUMBER = re.compile(
