@@ -2,10 +2,12 @@
 
 A page that declares no charset is read by Chromium as windows-1252, and
 every title of a Chinese portal comes back as ``å¹´æ”¿åºœ…``.  Document
-responses are therefore fetched through a Playwright route which, when
-neither the header nor the page declares a charset, sniffs it from the bytes
-(BOM, strict UTF-8, else GB18030) and adds it to ``Content-Type`` before
-Chromium parses the page.
+responses are therefore fetched through a Playwright route, and the charset
+rule of the HTTP path (:func:`crawler.text.encoding.choose_encoding`) is
+applied to their bytes before Chromium parses them: a page whose BOM or
+declaration the text bears out is left alone; any other (undeclared, or
+declared wrongly) gets the charset the rule chose in its ``Content-Type``,
+so the browser reads the page as the HTTP path would decode it.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from playwright.async_api import Error as PlaywrightError
-from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 
 from crawler.security.browser import guard_page
+from crawler.text.encoding import choose_encoding
 
 if TYPE_CHECKING:
     from playwright.async_api import Page, Route
@@ -27,42 +29,38 @@ logger = logging.getLogger(__name__)
 
 HTML_TYPES = ("", "text/html", "application/xhtml+xml")
 DROP_HEADERS = {"content-encoding", "content-length", "transfer-encoding"}
+TRUSTED = ("bom", "http-header", "meta")  # reasons under which Chromium reads the page right by itself
+WEB_LABELS = {"big5hkscs": "big5-hkscs", "cp1252": "windows-1252"}  # Python codec → label browsers know
 
 
-def sniff_charset(body: bytes) -> str:
-    """The charset of an undeclared page: BOM, else strict UTF-8, else GB18030.
+def web_label(codec: str) -> str:
+    """The WHATWG label of a Python codec name, for a ``Content-Type`` header.
 
-    >>> sniff_charset("年报".encode("utf-8"))
-    'utf-8'
-    >>> sniff_charset("年报".encode("gbk"))
-    'gb18030'
+    >>> web_label("gb18030"), web_label("big5hkscs"), web_label("euc_jp")
+    ('gb18030', 'big5-hkscs', 'euc-jp')
     """
-    bom, _ = read_bom(body)
-    if bom:
-        return bom
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
-        return "gb18030"
-    return "utf-8"
+    return WEB_LABELS.get(codec, codec.replace("_", "-"))
 
 
 def declare_charset(headers: dict[str, str], body: bytes) -> dict[str, str]:
-    """Headers with a charset added when neither they nor the HTML declare one.
+    """Headers with the chosen charset set, unless the page's own declaration holds.
 
     >>> declare_charset({"content-type": "text/html"}, "<p>年报</p>".encode())["content-type"]
     'text/html; charset=utf-8'
+    >>> declare_charset({"content-type": "text/html"}, "<p>年报</p>".encode("gbk"))["content-type"]
+    'text/html; charset=gb18030'
     >>> declare_charset({"content-type": "text/html; charset=GBK"}, b"")["content-type"]
     'text/html; charset=GBK'
     """
     headers = {k: v for k, v in headers.items() if k.lower() not in DROP_HEADERS}
     ctype = headers.get("content-type", "")
     mime = ctype.split(";", 1)[0].strip().lower()
-    if mime not in HTML_TYPES or http_content_type_encoding(ctype):
+    if mime not in HTML_TYPES:
         return headers
-    if read_bom(body)[0] or html_body_declared_encoding(body[:4096]):
+    choice = choose_encoding(body, ctype)
+    if choice.reason in TRUSTED:
         return headers
-    headers["content-type"] = f"{mime or 'text/html'}; charset={sniff_charset(body)}"
+    headers["content-type"] = f"{mime or 'text/html'}; charset={web_label(choice.encoding)}"
     return headers
 
 

@@ -171,7 +171,7 @@ def char_weight(ch: str, script: str | None = None) -> int:
 
 
 BIGRAM_BONUS = 1
-BRACKET_PAIRS = ("（）", "《》", "“”", "〔〕", "【】")
+BRACKET_PAIRS = (("（", "）"), ("《", "》"), ("“", "”"), ("〔", "〕"), ("【", "】"))
 BRACKET_PENALTY = 2
 # An ASCII letter or symbol between two non-ASCII characters: in GBK text
 # usually a trail byte set loose by a dropped byte (0x40-0x7E).

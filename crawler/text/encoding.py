@@ -1,55 +1,52 @@
-"""Choose a page's encoding from BOM, HTTP header, ``<meta>`` and evidence.
+"""Choose a page's encoding: what the response declares, judged by evidence.
 
-GB2312 and GBK declarations are read as GB18030 (a superset: pages labelled
-GB2312 routinely use GBK characters), Big5 as Big5-HKSCS.  A declaration is
-trusted when it decodes cleanly and the text is plausible Chinese; when it
-gives decode errors or implausible text (Big5 read as GBK decodes without a
-single error), the candidate with the fewest errors and the best
-plausibility wins, and the reason says so.
+w3lib reads the declarations (the BOM, the HTTP ``Content-Type`` charset, the
+``<meta>``/XML declaration) and resolves their labels: GB2312 and GBK as
+GB18030 (a superset: pages labelled GB2312 routinely use GBK characters),
+Big5 as Big5-HKSCS, Latin labels as windows-1252.  Our own code is only what
+no library does for Chinese pages: judging a declaration by the text it gives
+and detecting the encoding when it fails (here), and repairing GBK mojibake
+(:mod:`crawler.text.mojibake`).
+
+A declaration is trusted when it decodes cleanly and the text is plausible
+Chinese; when it gives decode errors or implausible text (Big5 read as GBK
+decodes without a single error), the candidate with the fewest errors and the
+best plausibility wins, and the reason says so.  :func:`choose_encoding` is
+that rule; the HTTP path decodes with it and the browser path
+(:mod:`crawler.browser.documents`) tells Chromium what it chose.
 """
 
 from __future__ import annotations
 
-import codecs
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom, resolve_encoding
+
 from crawler.text import charsets, mojibake, script
 
-ALIASES = {
-    "gb2312": "gb18030",
-    "gbk": "gb18030",
+# Chinese labels of the WHATWG Encoding Standard that Python's codec registry
+# (and so w3lib) does not know, and Big5's Windows code page read as the
+# superset, as w3lib reads Big5.
+EXTRA_LABELS = {
     "x-gbk": "gb18030",
-    "cp936": "gb18030",
-    "gb_2312-80": "gb18030",
-    "gb_2312": "gb18030",
-    "csgb2312": "gb18030",
-    "euc-cn": "gb18030",
-    "gb18030": "gb18030",
     "windows-936": "gb18030",
-    "big5": "big5hkscs",
-    "big5-hkscs": "big5hkscs",
+    "csgb2312": "gb18030",
+    "gb_2312": "gb18030",
     "x-x-big5": "big5hkscs",
     "cp950": "big5hkscs",
-    "csbig5": "big5hkscs",
-    "utf8": "utf-8",
-    "utf-8": "utf-8",
     "unicode-1-1-utf-8": "utf-8",
-    # Latin labels on Chinese pages are wrong more often than right: they
-    # are read as windows-1252 but only kept when nothing else fits.
-    "iso-8859-1": "cp1252",
-    "latin1": "cp1252",
-    "latin-1": "cp1252",
-    "us-ascii": "cp1252",
-    "ascii": "cp1252",
-    "windows-1252": "cp1252",
 }
 FALLBACKS = ("utf-8", "gb18030", "big5hkscs")
-BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
-HEADER_CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
-META_CHARSET_RE = re.compile(rb"<meta[^>]+?charset\s*=\s*[\"']?\s*([\w.:-]+)", re.I)
-META_SCAN_BYTES = 16384
+# w3lib scans this much of the body for a declaration.
+DECLARATION_BYTES = 4096
+# w3lib returns the codec a declaration resolves to, not its spelling; the
+# reason quotes the response's own label, found with these patterns.
+HEADER_LABEL_RE = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
+BODY_LABEL_RE = re.compile(
+    r"<meta[^>]+?charset\s*=\s*[\"']?\s*([\w.:-]+)|<\?xml[^>]+?encoding\s*=\s*[\"']?([\w.:-]+)", re.I
+)
 # Text whose non-ASCII characters are less plausible than this is not the
 # page's real encoding.
 MIN_PLAUSIBLE = 0.8
@@ -66,6 +63,24 @@ class Decoded:
     repairs: list[dict[str, Any]] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Declaration:
+    """One charset declaration of a response."""
+
+    source: str  # "http-header" or "meta"
+    label: str  # as the response spells it
+    encoding: str | None  # the Python codec; None for a label nobody knows
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The encoding :func:`choose_encoding` picked, why, and the body decoded with it."""
+
+    encoding: str
+    reason: str
+    text: str
+
+
 def normalise_label(label: str | None) -> str | None:
     """Python codec for a declared charset label, None if unknown.
 
@@ -75,23 +90,45 @@ def normalise_label(label: str | None) -> str | None:
     if not label:
         return None
     key = label.strip().strip("\"'").lower()
-    if key in ALIASES:
-        return ALIASES[key]
-    try:
-        name = codecs.lookup(key).name
-    except LookupError:
-        return None
-    return ALIASES.get(name, name)
+    return EXTRA_LABELS.get(key) or resolve_encoding(key)
 
 
-def header_charset(content_type: str | None) -> str | None:
-    match = HEADER_CHARSET_RE.search(content_type or "")
-    return match.group(1) if match else None
+def _spelling(pattern: re.Pattern[str], text: str, encoding: str | None) -> str | None:
+    """The label in `text` that names `encoding` (the first label when `encoding` is None)."""
+    for match in pattern.finditer(text):
+        label = match.group(match.lastindex or 1)
+        if encoding is None or normalise_label(label) == encoding:
+            return label
+    return None
 
 
-def meta_charset(body: bytes) -> str | None:
-    match = META_CHARSET_RE.search(body[:META_SCAN_BYTES])
-    return match.group(1).decode("ascii", "replace") if match else None
+def declarations(body: bytes, content_type: str | None) -> list[Declaration]:
+    """What the response declares, HTTP header first (a BOM aside: see :func:`choose_encoding`).
+
+    w3lib finds and resolves each declaration.  A label it cannot resolve is
+    looked up in :data:`EXTRA_LABELS`, else kept as unknown, so the reason can
+    say so.
+
+    >>> [(d.source, d.label, d.encoding) for d in declarations(b'<meta charset="BIG5">', "text/html; charset=GB2312")]
+    [('http-header', 'GB2312', 'gb18030'), ('meta', 'BIG5', 'big5hkscs')]
+    >>> declarations(b"<p>no declaration</p>", "text/html; charset=foo")
+    [Declaration(source='http-header', label='foo', encoding=None)]
+    """
+    head = body[:DECLARATION_BYTES].decode("latin-1")
+    found = []
+    for source, pattern, text, read in (
+        ("http-header", HEADER_LABEL_RE, content_type or "", http_content_type_encoding(content_type)),
+        ("meta", BODY_LABEL_RE, head, html_body_declared_encoding(head)),
+    ):
+        encoding = normalise_label(read)
+        label = _spelling(pattern, text, encoding)
+        if encoding is None:
+            # Nothing w3lib could resolve: a label it does not know, or none at all.
+            if label is None or resolve_encoding(label) is not None:
+                continue
+            encoding = normalise_label(label)
+        found.append(Declaration(source, label or str(encoding), encoding))
+    return found
 
 
 @dataclass
@@ -121,23 +158,25 @@ def _describe(trial: _Trial) -> str:
     return f"implausible text ({trial.plausibility:.0%} common characters)"
 
 
-def decode_body(body: bytes, content_type: str | None = None) -> Decoded:
-    """Decode and repair a page; see the module docstring for the rules."""
-    for bom, encoding in BOMS:
-        if body.startswith(bom):
-            html = body[len(bom) :].decode(encoding, "replace")
-            return Decoded(
-                html,
-                encoding.replace("-le", "").replace("-be", "") if encoding.startswith("utf-16") else encoding,
-                "bom",
-            )
-    header_label = header_charset(content_type)
-    meta_label = meta_charset(body)
-    declared = [
-        (source, label, normalise_label(label))
-        for source, label in (("http-header", header_label), ("meta", meta_label))
-        if label
-    ]
+def _describe_ok(trial: _Trial) -> str:
+    if trial.errors:
+        return f"fewest errors ({trial.errors}), {trial.plausibility:.0%} common"
+    return "clean" if trial.plausibility >= MIN_PLAUSIBLE else f"{trial.plausibility:.0%} common"
+
+
+def choose_encoding(body: bytes, content_type: str | None = None) -> Choice:
+    """The charset rule: a BOM, else a declaration the text bears out, else the best evidence.
+
+    >>> choose_encoding("年报".encode("gbk"), "text/html").encoding
+    'gb18030'
+    >>> choose_encoding("<p>年报</p>".encode(), "text/html; charset=gbk").reason
+    'detected: http-header said gbk but implausible text (33% common characters); utf-8 clean'
+    """
+    bom_encoding, bom = read_bom(body)
+    if bom_encoding and bom:
+        text = body[len(bom) :].decode(bom_encoding, "replace")
+        return Choice(bom_encoding.removesuffix("-le").removesuffix("-be"), "bom", text)
+    declared = declarations(body, content_type)
     trials: dict[str, _Trial] = {}
 
     def trial(encoding: str) -> _Trial:
@@ -145,42 +184,39 @@ def decode_body(body: bytes, content_type: str | None = None) -> Decoded:
             trials[encoding] = _trial(body, encoding)
         return trials[encoding]
 
-    chosen: _Trial | None = None
-    reason = ""
     notes: list[str] = []
-    for source, label, encoding in declared:
-        if encoding is None:
-            notes.append(f"{source} said unknown {label}")
+    for d in declared:
+        if d.encoding is None:
+            notes.append(f"{d.source} said unknown {d.label}")
             continue
-        result = trial(encoding)
-        if _clean(result) and encoding != "cp1252":
-            chosen = result
-            reason = "detected: " + "; ".join(notes) + f"; {source} {label.lower()} clean" if notes else source
-            break
-        notes.append(f"{source} said {label.lower()} but {_describe(result)}")
-    if chosen is None:
-        candidates = [trial(e) for e in FALLBACKS]
-        candidates += [trial(e) for _, _, e in declared if e]
-        best = min(candidates, key=lambda t: (t.errors > 0, -t.plausibility, t.errors))
-        # A declared codec that is merely damaged (a few errors, plausible
-        # text) beats an undeclared one: the repair below handles damage.
-        for _, _, encoding in declared:
-            if encoding and encoding != "cp1252":
-                own = trial(encoding)
-                if own.plausibility >= MIN_PLAUSIBLE and own.plausibility >= best.plausibility - 0.05:
-                    best = own
-                    break
-        chosen = best
-        if not declared:
-            reason = f"detected: no declaration; {chosen.encoding} {_describe_ok(chosen)}"
-        else:
-            reason = "detected: " + "; ".join(notes) + f"; {chosen.encoding} {_describe_ok(chosen)}"
-    page_script = script.detect_script(chosen.text[: SAMPLE_CHARS * 5])
-    html, repairs = mojibake.repair_text(chosen.text, chosen.encoding, page_script)
-    return Decoded(html, chosen.encoding, reason, repairs)
+        result = trial(d.encoding)
+        if _clean(result) and d.encoding != "cp1252":
+            reason = "detected: " + "; ".join(notes) + f"; {d.source} {d.label.lower()} clean" if notes else d.source
+            return Choice(result.encoding, reason, result.text)
+        notes.append(f"{d.source} said {d.label.lower()} but {_describe(result)}")
+    known = [d.encoding for d in declared if d.encoding]
+    candidates = [trial(e) for e in FALLBACKS] + [trial(e) for e in known]
+    best = min(candidates, key=lambda t: (t.errors > 0, -t.plausibility, t.errors))
+    # A declared codec that is merely damaged (a few errors, plausible text)
+    # beats an undeclared one: the repair afterwards handles damage.
+    for encoding in known:
+        if encoding != "cp1252":
+            own = trial(encoding)
+            if own.plausibility >= MIN_PLAUSIBLE and own.plausibility >= best.plausibility - 0.05:
+                best = own
+                break
+    if not declared:
+        reason = f"detected: no declaration; {best.encoding} {_describe_ok(best)}"
+    else:
+        reason = "detected: " + "; ".join(notes) + f"; {best.encoding} {_describe_ok(best)}"
+    return Choice(best.encoding, reason, best.text)
 
 
-def _describe_ok(trial: _Trial) -> str:
-    if trial.errors:
-        return f"fewest errors ({trial.errors}), {trial.plausibility:.0%} common"
-    return "clean" if trial.plausibility >= MIN_PLAUSIBLE else f"{trial.plausibility:.0%} common"
+def decode_body(body: bytes, content_type: str | None = None) -> Decoded:
+    """Decode a page by :func:`choose_encoding` and repair its mojibake."""
+    choice = choose_encoding(body, content_type)
+    if choice.reason == "bom":
+        return Decoded(choice.text, choice.encoding, choice.reason)
+    page_script = script.detect_script(choice.text[: SAMPLE_CHARS * 5])
+    html, repairs = mojibake.repair_text(choice.text, choice.encoding, page_script)
+    return Decoded(html, choice.encoding, choice.reason, repairs)
