@@ -9,7 +9,7 @@ from pathlib import Path
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
-from compare_dbs import compare  # noqa: E402
+from compare_dbs import compare
 
 
 def _db(path: Path, port: int, value: int, fetched_at: str) -> str:
