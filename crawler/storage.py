@@ -11,13 +11,16 @@ step, and a database from newer code is refused.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
+import os
 import re
 import sqlite3
+import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlite_utils
 
@@ -84,6 +87,79 @@ INSERT_PAGE = f"INSERT INTO pages ({', '.join(PAGE_COLUMNS)}) VALUES ({', '.join
 
 class StoreError(RuntimeError):
     """The database cannot be opened or migrated."""
+
+
+class DatabaseBusy(StoreError):
+    """Another process holds the database's crawl lock."""
+
+
+class DatabaseLock:
+    """An exclusive lock on ``<db>.lock``, so one crawl at a time writes a database.
+
+    ``flock`` rather than a pid file: the kernel drops it when the process
+    ends, however it ends (SIGKILL, power loss of a container), so a killed
+    crawl never leaves a stale lock and can be resumed at once.  The lock is
+    per process and counted: the crawl command and the store pipeline of the
+    same crawl both take it.
+    """
+
+    _held: ClassVar[dict[str, tuple[int, int]]] = {}  # lock path -> (fd, holders)
+
+    def __init__(self, db_path: str | Path):
+        self.path = os.path.realpath(f"{db_path}.lock")
+        self.db_path = str(db_path)
+        self.acquired = False
+
+    def acquire(self) -> DatabaseLock:
+        """Take the lock, or raise DatabaseBusy naming the crawl that holds it."""
+        if self.acquired:
+            return self
+        fd, holders = self._held.get(self.path, (-1, 0))
+        if holders == 0:
+            try:
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as exc:
+                raise StoreError(
+                    f"REPORTS_DB={self.db_path} cannot be written (its lock file {self.path}: {exc.strerror}): "
+                    "give a writable path"
+                ) from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "another process"
+                os.close(fd)
+                raise DatabaseBusy(
+                    f"REPORTS_DB={self.db_path} is being written by another crawl ({holder}): "
+                    "wait until it has finished, or give another REPORTS_DB"
+                ) from None
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"pid {os.getpid()}, since {time.strftime('%Y-%m-%d %H:%M:%S %Z')}\n".encode(), 0)
+        self._held[self.path] = (fd, holders + 1)
+        self.acquired = True
+        return self
+
+    def release(self) -> None:
+        if not self.acquired:
+            return
+        self.acquired = False
+        fd, holders = self._held.pop(self.path)
+        if holders > 1:
+            self._held[self.path] = (fd, holders - 1)
+            return
+        os.ftruncate(fd, 0)
+        os.close(fd)  # closing the only descriptor drops the flock
+
+    def __enter__(self) -> DatabaseLock:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def lock_database(path: str | Path) -> DatabaseLock:
+    """Hold the crawl lock of the database at `path` (raises DatabaseBusy when another crawl has it)."""
+    return DatabaseLock(path).acquire()
 
 
 MIGRATIONS = sqlite_utils.Migrations("reports")
@@ -167,6 +243,74 @@ def _v1(db: sqlite_utils.Database) -> None:
     db.table("reports").enable_fts(["title", "text"], tokenize="trigram", create_triggers=True)
 
 
+# Written when a report row is inserted or its parsed content changes: the
+# findings (crawler/findings/store.py) are recomputed for the queued reports'
+# bodies only, and a crash before that leaves the queue for the next run.
+FINDINGS_QUEUE_TRIGGERS = (
+    "CREATE TRIGGER IF NOT EXISTS reports_queue_findings_insert AFTER INSERT ON reports BEGIN "
+    "INSERT INTO findings_queue (report_id) SELECT new.report_id"
+    " WHERE NOT EXISTS (SELECT 1 FROM findings_queue WHERE report_id = new.report_id); END",
+    "CREATE TRIGGER IF NOT EXISTS reports_queue_findings_update AFTER UPDATE OF title, text, publisher, "
+    "report_year, publish_date, format, completeness, url ON reports BEGIN "
+    "INSERT INTO findings_queue (report_id) SELECT new.report_id"
+    " WHERE NOT EXISTS (SELECT 1 FROM findings_queue WHERE report_id = new.report_id); END",
+)
+
+
+@MIGRATIONS(name="v2_findings")
+def _v2(db: sqlite_utils.Database) -> None:
+    """Findings: bodies, reports.body_id, checks.evidence, measures, missing reports, runs."""
+    db.table("reports").add_column("body_id", str)
+    db.table("reports").create_index(["body_id"], if_not_exists=True)
+    db.table("checks").add_column("evidence", str)
+    db.table("checks").create_index(["check_code"], if_not_exists=True)
+    db.table("bodies").create(
+        {
+            "body_id": str,
+            "name": str,
+            "province": str,
+            "level": str,
+            "portal_id": str,
+            "names": str,
+            "first_year": int,
+            "last_year": int,
+            "reports": int,
+        },
+        pk="body_id",
+    )
+    db.table("measures").create(
+        {"report_id": str, "code": str, "value": float, "denominator": float, "evidence": str},
+        pk=("report_id", "code"),
+        foreign_keys=[("report_id", "reports", "report_id")],
+    )
+    db.table("measures").create_index(["code"], if_not_exists=True)
+    db.table("missing_reports").create(
+        {"body_id": str, "year": int, "reason": str},
+        pk=("body_id", "year"),
+        foreign_keys=[("body_id", "bodies", "body_id")],
+    )
+    db.table("report_signatures").create(
+        {"report_id": str, "report_year": int, "body_id": str, "sentences": int, "signature": bytes}, pk="report_id"
+    )
+    db.table("report_signatures").create_index(["report_year"], if_not_exists=True)
+    db.table("findings_queue").create({"report_id": str}, pk="report_id")
+    db.table("runs").create(
+        {
+            "run_id": str,
+            "spider": str,
+            "started_at": str,
+            "finished_at": str,
+            "finish_reason": str,
+            "exit_status": int,
+            "summary": str,
+        },
+        pk="run_id",
+    )
+    for trigger in FINDINGS_QUEUE_TRIGGERS:
+        db.execute(trigger)
+    db.execute("INSERT OR IGNORE INTO findings_queue (report_id) SELECT report_id FROM reports")
+
+
 def known_migrations() -> list[str]:
     """The names of the migrations this code knows, in order."""
     return [m.name for m in MIGRATIONS.pending(sqlite_utils.Database(memory=True))]
@@ -175,8 +319,13 @@ def known_migrations() -> list[str]:
 SCHEMA_VERSION = len(known_migrations())
 
 
-def open_db(path: str | Path) -> sqlite_utils.Database:
-    """Open (creating and migrating as needed) the report database at `path`."""
+def open_db(path: str | Path, max_bytes: int = 0) -> sqlite_utils.Database:
+    """Open (creating and migrating as needed) the report database at `path`.
+
+    ``max_bytes`` > 0 caps the file's size (``PRAGMA max_page_count``, the
+    REPORTS_DB_MAX_MB budget): past it a write fails exactly as on a full
+    disk (SQLITE_FULL, "database or disk is full").
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -188,6 +337,9 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     db.execute("PRAGMA synchronous=NORMAL")
     db.execute("PRAGMA foreign_keys=ON")
     migrate(db)
+    if max_bytes > 0:
+        page_size = db.execute("PRAGMA page_size").fetchone()[0]
+        db.execute(f"PRAGMA max_page_count={max(1, max_bytes // page_size)}")
     return db
 
 

@@ -1,0 +1,1 @@
+"""Checks and hooks around a crawl that are not stages of the item pipeline."""
