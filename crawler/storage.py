@@ -243,6 +243,74 @@ def _v1(db: sqlite_utils.Database) -> None:
     db.table("reports").enable_fts(["title", "text"], tokenize="trigram", create_triggers=True)
 
 
+# Written when a report row is inserted or its parsed content changes: the
+# findings (crawler/findings/store.py) are recomputed for the queued reports'
+# bodies only, and a crash before that leaves the queue for the next run.
+FINDINGS_QUEUE_TRIGGERS = (
+    "CREATE TRIGGER IF NOT EXISTS reports_queue_findings_insert AFTER INSERT ON reports BEGIN "
+    "INSERT INTO findings_queue (report_id) SELECT new.report_id"
+    " WHERE NOT EXISTS (SELECT 1 FROM findings_queue WHERE report_id = new.report_id); END",
+    "CREATE TRIGGER IF NOT EXISTS reports_queue_findings_update AFTER UPDATE OF title, text, publisher, "
+    "report_year, publish_date, format, completeness, url ON reports BEGIN "
+    "INSERT INTO findings_queue (report_id) SELECT new.report_id"
+    " WHERE NOT EXISTS (SELECT 1 FROM findings_queue WHERE report_id = new.report_id); END",
+)
+
+
+@MIGRATIONS(name="v2_findings")
+def _v2(db: sqlite_utils.Database) -> None:
+    """Findings: bodies, reports.body_id, checks.evidence, measures, missing reports, runs."""
+    db.table("reports").add_column("body_id", str)
+    db.table("reports").create_index(["body_id"], if_not_exists=True)
+    db.table("checks").add_column("evidence", str)
+    db.table("checks").create_index(["check_code"], if_not_exists=True)
+    db.table("bodies").create(
+        {
+            "body_id": str,
+            "name": str,
+            "province": str,
+            "level": str,
+            "portal_id": str,
+            "names": str,
+            "first_year": int,
+            "last_year": int,
+            "reports": int,
+        },
+        pk="body_id",
+    )
+    db.table("measures").create(
+        {"report_id": str, "code": str, "value": float, "denominator": float, "evidence": str},
+        pk=("report_id", "code"),
+        foreign_keys=[("report_id", "reports", "report_id")],
+    )
+    db.table("measures").create_index(["code"], if_not_exists=True)
+    db.table("missing_reports").create(
+        {"body_id": str, "year": int, "reason": str},
+        pk=("body_id", "year"),
+        foreign_keys=[("body_id", "bodies", "body_id")],
+    )
+    db.table("report_signatures").create(
+        {"report_id": str, "report_year": int, "body_id": str, "sentences": int, "signature": bytes}, pk="report_id"
+    )
+    db.table("report_signatures").create_index(["report_year"], if_not_exists=True)
+    db.table("findings_queue").create({"report_id": str}, pk="report_id")
+    db.table("runs").create(
+        {
+            "run_id": str,
+            "spider": str,
+            "started_at": str,
+            "finished_at": str,
+            "finish_reason": str,
+            "exit_status": int,
+            "summary": str,
+        },
+        pk="run_id",
+    )
+    for trigger in FINDINGS_QUEUE_TRIGGERS:
+        db.execute(trigger)
+    db.execute("INSERT OR IGNORE INTO findings_queue (report_id) SELECT report_id FROM reports")
+
+
 def known_migrations() -> list[str]:
     """The names of the migrations this code knows, in order."""
     return [m.name for m in MIGRATIONS.pending(sqlite_utils.Database(memory=True))]

@@ -120,14 +120,14 @@ def test_existing_database_is_migrated_forward_keeping_its_data(
 
     later = copy.deepcopy(storage.MIGRATIONS)
 
-    @later(name="v2_licence")
-    def v2(db) -> None:  # a later schema change: a new column with a default
+    @later(name="v9_licence")
+    def v9(db) -> None:  # a later schema change: a new column with a default
         db["reports"].add_column("licence", str)
         db.execute("UPDATE reports SET licence = 'unknown'")
 
     monkeypatch.setattr(storage, "MIGRATIONS", later)
     db = storage.open_db(tmp_path / "r.db")
-    assert storage.schema_version(db) == 2
+    assert storage.schema_version(db) == storage.SCHEMA_VERSION + 1
     assert db.execute("SELECT url, licence FROM reports").fetchall() == [("http://a/1", "unknown")]
 
 
@@ -180,9 +180,10 @@ def test_a_page_parsed_to_a_new_identity_supersedes_its_old_row(tmp_path: Path) 
 def test_new_database_records_its_migrations_in_the_sqlite_utils_table(tmp_path: Path) -> None:
     db = open_db(tmp_path / "r.db")
     assert [r[0] for r in db.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = 'reports'")] == [
-        "v1_initial"
+        "v1_initial",
+        "v2_findings",
     ]
-    assert schema_version(db) == 1
+    assert schema_version(db) == 2
 
 
 # The schema as the code before sqlite-utils' migrations created it, at PRAGMA
@@ -233,6 +234,13 @@ PRAGMA user_version = 1;
 """
 
 
+def v1_columns(table: str) -> set[str]:
+    """The columns the typed v1 schema gives ``table``."""
+    conn = sqlite3.connect(":memory:")
+    conn.executescript(V1_SCHEMA)
+    return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+
+
 def schema_sql(path: Path) -> dict[str, str]:
     with sqlite3.connect(path) as conn:
         return dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE tbl_name != '_sqlite_migrations'"))
@@ -247,8 +255,12 @@ def test_database_made_before_the_migration_table_is_adopted_keeping_schema_and_
 
     db = open_db(path)
     assert schema_version(db) == SCHEMA_VERSION
-    assert [r[0] for r in db.execute("SELECT name FROM _sqlite_migrations")] == ["v1_initial"]
-    assert schema_sql(path) == before  # the v1 schema is kept as it was
+    assert [r[0] for r in db.execute("SELECT name FROM _sqlite_migrations")] == ["v1_initial", "v2_findings"]
+    after = schema_sql(path)
+    for table in ("reports", "report_urls", "sections", "table_cells", "checks", "pages", "listing_runs"):
+        kept = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        assert v1_columns(table) <= kept, table  # the v1 schema is kept; v2 only adds
+    assert after != before
     assert db.execute("SELECT url, title FROM reports").fetchall() == [
         ("http://a/old", "2022年政府信息公开工作年度报告")
     ]
@@ -264,11 +276,11 @@ def test_database_migrated_by_newer_code_is_refused_and_left_untouched(tmp_path:
     open_db(path).close()
     with sqlite3.connect(path) as conn:  # what a later release would have recorded
         conn.execute(
-            "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES ('reports', 'v2_later', 't')"
+            "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES ('reports', 'v9_later', 't')"
         )
-        conn.execute("PRAGMA user_version = 2")
-    with pytest.raises(StoreError, match=r"v2 is newer than this code \(v1\) \(migrations v2_later\)"):
+        conn.execute("PRAGMA user_version = 3")
+    with pytest.raises(StoreError, match=r"v3 is newer than this code \(v2\) \(migrations v9_later\)"):
         open_db(path)
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
-        assert conn.execute("SELECT COUNT(*) FROM _sqlite_migrations").fetchone()[0] == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert conn.execute("SELECT COUNT(*) FROM _sqlite_migrations").fetchone()[0] == 3
