@@ -111,11 +111,15 @@ os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark the tests that start scrapyd, redis-server or Chromium as `services`.
+    """Mark as `services` what needs more than the test process itself.
 
-    They live in tests/test_ops_*.py; marking them here keeps that rule in one
-    place, so `pytest -m "not services"` is the unit tier that needs no apt.
+    That is every test in tests/test_ops_*.py (scrapyd, redis-server,
+    Chromium) and tests/test_crawl_*.py, and every test that crawls through
+    the `crawl` fixtures here; other modules mark theirs with
+    ``@pytest.mark.services``. `pytest -m "not services"` is then the unit
+    tier: in-process, under a minute, nothing installed beyond the venv.
     """
     for item in items:
-        if item.path.name.startswith("test_ops_"):
+        by_name = item.path.name.startswith(("test_ops_", "test_crawl_"))
+        if by_name or {"crawl", "crawl_factory"} & set(item.fixturenames):
             item.add_marker(pytest.mark.services)

@@ -17,6 +17,8 @@ GOOD_ENTRY = """portals:
     start_urls: ["http://127.0.0.1:9/nb/index.html"]
 """
 
+pytestmark = pytest.mark.services  # each test runs `scrapy crawl` in a subprocess
+
 
 def crawl(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(

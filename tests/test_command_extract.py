@@ -63,6 +63,7 @@ def test_extract_skips_switched_off_stages_and_the_dedup_key():
     assert skipped_stages(Settings({})) == {"dedup"}
 
 
+@pytest.mark.services  # runs `scrapy extract` in a subprocess
 def test_scrapy_extract_command_prints_json(tmp_path):
     path = tmp_path / "report.html"
     path.write_bytes(page())
@@ -79,6 +80,7 @@ def test_scrapy_extract_command_prints_json(tmp_path):
     assert report["tables"]["applications"]["3.3.5"]["legal_service"] == expected_apps("2021")["3.3.5"]["legal_service"]
 
 
+@pytest.mark.services  # runs `scrapy extract` in a subprocess
 def test_scrapy_extract_without_path_is_a_usage_error():
     proc = subprocess.run(
         [sys.executable, "-m", "scrapy", "extract"], cwd=ROOT, capture_output=True, text=True, timeout=120

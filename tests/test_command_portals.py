@@ -72,6 +72,7 @@ def test_select_rejects_unknown_filter_values(kwargs, message):
         select_portals(**kwargs)
 
 
+@pytest.mark.services  # runs `scrapy portals` in a subprocess
 def test_command_lists_one_provinces_entries_with_count():
     result = scrapy("--province", "zhejiang")
     assert result.returncode == 0, result.stderr
@@ -82,6 +83,7 @@ def test_command_lists_one_provinces_entries_with_count():
     assert lines[-1] == f"{len(expected)} portal" + ("s" if len(expected) != 1 else "")
 
 
+@pytest.mark.services  # runs `scrapy portals` in a subprocess
 def test_command_filters_by_level_and_cms_together():
     result = scrapy("--level", "province", "--cms", "trs")
     assert result.returncode == 0, result.stderr
@@ -89,12 +91,14 @@ def test_command_filters_by_level_and_cms_together():
     assert rows and all(row[2] == "province" and row[3] == "trs" for row in rows)
 
 
+@pytest.mark.services  # runs `scrapy portals` in a subprocess
 def test_command_without_filters_lists_every_entry():
     result = scrapy()
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == f"{len(load_registry().portals)} portals"
 
 
+@pytest.mark.services  # runs `scrapy portals` in a subprocess
 def test_command_exits_nonzero_with_clear_message_for_unknown_province():
     result = scrapy("--province", "atlantis")
     assert result.returncode != 0
@@ -102,6 +106,7 @@ def test_command_exits_nonzero_with_clear_message_for_unknown_province():
     assert result.stdout == ""
 
 
+@pytest.mark.services  # runs `scrapy portals` in a subprocess
 def test_command_reads_another_registry_file(tmp_path: Path):
     path = tmp_path / "mine.yaml"
     entry = {
@@ -123,6 +128,7 @@ def test_command_reads_another_registry_file(tmp_path: Path):
     ]
 
 
+@pytest.mark.services  # runs `scrapy portals` in a subprocess
 def test_command_reports_broken_registry_entry_and_field(tmp_path: Path):
     path = tmp_path / "broken.yaml"
     entry = {

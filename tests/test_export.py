@@ -66,6 +66,7 @@ def test_export_writes_every_csv_with_bom_and_wide_applications(tmp_path: Path) 
     assert len(row) == 7 + len(APPLICATION_ROWS) * 7
 
 
+@pytest.mark.services  # runs `scrapy export` in a subprocess
 def test_export_command_writes_csvs_from_a_database(tmp_path: Path) -> None:
     import subprocess
     import sys
@@ -99,6 +100,7 @@ def test_export_command_writes_csvs_from_a_database(tmp_path: Path) -> None:
     assert "reports.csv: 1 rows" in proc.stdout
 
 
+@pytest.mark.services  # runs `scrapy export` in a subprocess
 def test_export_command_without_a_database_says_so(tmp_path: Path) -> None:
     import subprocess
     import sys

@@ -10,11 +10,13 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
+import pytest
 from conftest import FIXTURES, ROOT, SCRAPY
 
 from fixture_server import FixtureServer
 
 
+@pytest.mark.services  # builds the egg in a subprocess
 def test_the_scrapyd_egg_ships_no_fixture_server(tmp_path: Path) -> None:
     """Built as scrapyd-deploy builds it (`setup.py bdist_egg`), into a temporary directory."""
     build = subprocess.run(
@@ -66,6 +68,7 @@ def test_injected_faults_are_written_outside_the_fixtures_tree() -> None:
     assert not faults_file.exists()
 
 
+@pytest.mark.services  # runs `scrapy demo` in a subprocess
 def test_demo_outside_a_checkout_says_so_in_one_line(tmp_path: Path) -> None:
     (tmp_path / "scrapy.cfg").write_text("[settings]\ndefault = crawler.settings\n", "utf-8")
     with_cfg = subprocess.run([SCRAPY, "demo"], cwd=tmp_path, capture_output=True, text=True, timeout=120)

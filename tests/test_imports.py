@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from conftest import ROOT
 
 SCRIPT = """
@@ -24,6 +25,7 @@ print("\\n".join(failed))
 """
 
 
+@pytest.mark.services  # imports every module in a fresh interpreter
 def test_each_module_imports_first_without_a_cycle() -> None:
     result = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]

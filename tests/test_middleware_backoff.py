@@ -126,6 +126,7 @@ def run_probe(tmp_path: Path, base_url: str) -> dict[str, Any]:
     return json.loads(stats_path.read_text("utf-8"))
 
 
+@pytest.mark.services  # runs `scrapy runspider` in a subprocess
 def test_other_urls_are_fetched_while_a_retry_waits_for_its_backoff(
     tmp_path: Path, server: tuple[str, list[tuple[str, float]]]
 ) -> None:
