@@ -23,6 +23,8 @@ import pytest
 import yaml
 from conftest import Crawl, FixtureServer
 
+pytestmark = pytest.mark.services  # fixture servers, `scrapy crawl` subprocesses and Chromium
+
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 TEXT_SUFFIXES = {".html", ".yaml", ".txt"}
 

@@ -72,7 +72,7 @@ def _page_url(pw_request: PlaywrightRequest) -> str:
 async def abort_request(pw_request: PlaywrightRequest) -> bool:
     """``PLAYWRIGHT_ABORT_REQUEST``: True for a request the page's portal(s) may not make."""
     policy: HostPolicy | None = _state["policy"]
-    owners = policy.portals_on(_page_url(pw_request)) if policy is not None else []
+    owners: list[PortalHosts | None] = list(policy.portals_on(_page_url(pw_request))) if policy else []
     refusal: Refusal | None = None
     for portal in owners or [None]:
         refusal = _refusal(pw_request.url, portal)

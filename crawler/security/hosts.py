@@ -185,10 +185,11 @@ class HostPolicy:
     """The host sets of every portal of a crawl."""
 
     portals: dict[str, PortalHosts]
+    any_host: bool = False  # a spider without a registry (scrapy shell/fetch): the scheme rule only
 
     @classmethod
-    def of(cls, portals: Iterable[PortalHosts]) -> HostPolicy:
-        return cls({p.portal_id: p for p in portals})
+    def of(cls, portals: Iterable[PortalHosts], any_host: bool = False) -> HostPolicy:
+        return cls({p.portal_id: p for p in portals}, any_host)
 
     def refusal(self, url: str, portal_id: str | None = None) -> Refusal | None:
         """Why `url` may not be fetched for `portal_id`; None when it may.
@@ -197,6 +198,8 @@ class HostPolicy:
         host it is about to fetch) is allowed when some portal of the crawl
         allows it.
         """
+        if self.any_host and not self.portals:
+            return scheme_refusal(url)
         if portal_id is not None:
             portal = self.portals.get(portal_id)
             if portal is None:

@@ -59,9 +59,17 @@ class OffsiteRefused(IgnoreRequest):
 
 
 def policy_for(spider: Spider) -> HostPolicy:
-    """The host sets of the spider's selected portals (none for a spider without a registry)."""
-    portals = getattr(spider, "selected", None) or []
-    return HostPolicy.of(PortalHosts.of(p.id, p.start_urls, getattr(p, "allowed_hosts", ())) for p in portals)
+    """The host sets of the spider's selected portals.
+
+    A spider without a portal registry (``scrapy shell``/``scrapy fetch`` use
+    Scrapy's default spider) fetches what its user asks for, so only the
+    scheme rule applies to it.
+    """
+    portals = getattr(spider, "selected", None)
+    if portals is None:
+        logger.info("Spider %s has no portal registry: only http(s) is enforced, not hosts", spider.name)
+        return HostPolicy.of([], any_host=True)
+    return HostPolicy.of(PortalHosts.of(p.id, p.start_urls, p.allowed_hosts) for p in portals)
 
 
 class PortalOffsiteMiddleware:
