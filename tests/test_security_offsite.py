@@ -188,6 +188,14 @@ def test_hostile_portal_cannot_reach_local_files_or_other_hosts(hostile: Hostile
     assert "report/failed_count" not in log
     assert "Refused report request to file:///etc/passwd" in log
 
+    # Next crawl: refused links are not new reports, so a listing of known and refused links
+    # (the second portal's) stops there; they are refused again, not fetched.
+    crawl.run()
+    log = crawl.log()
+    assert "'listing/stopped_known_count': 1" in log
+    assert f"Listing {localhost}/private/index.html: every report already stored" in log
+    assert hostile.requests_to("other") == []
+
 
 def test_chromium_aborts_a_rendered_pages_requests_to_other_hosts(hostile: Hostile) -> None:
     crawl, portal = hostile.crawl, hostile.portal

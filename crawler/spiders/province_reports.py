@@ -41,7 +41,7 @@ from crawler.cms import get_adapter
 from crawler.items import ReportItem
 from crawler.parsing.titles import is_report_title, title_year
 from crawler.registry import Portal, Registry, RegistryError, load_registry
-from crawler.security.offsite import refusal_of
+from crawler.security.offsite import policy_for, refusal_of
 from crawler.storage import completed_listings, known_report_urls, mark_listings_complete, open_db
 
 logger = logging.getLogger(__name__)
@@ -83,6 +83,7 @@ class ProvinceReportsSpider(scrapy.Spider):
         self.complete: set[str] = set()
         self.ended_listings: set[str] = set()
         self.requested: set[bytes] = set()
+        self.host_policy = policy_for(self)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ProvinceReportsSpider:
@@ -148,7 +149,10 @@ class ProvinceReportsSpider(scrapy.Spider):
             if link.url in self.known:
                 self.crawler.stats.inc_value("listing/known_report_count")
                 continue
-            new += 1
+            # A link the host policy refuses is requested (so `pages` says why it is missing)
+            # but is no new report: it must not keep an incremental crawl paging on.
+            if self.host_policy.refusal(link.url, portal.id) is None:
+                new += 1
             request = Request(
                 link.url,
                 callback=self.parse_report,
@@ -170,8 +174,8 @@ class ProvinceReportsSpider(scrapy.Spider):
             logger.info("Listing %s: every report already stored; not paging further", response.url)
             self.crawler.stats.inc_value("listing/stopped_known_count")
             return
-        if not page.next_requests:
-            self.ended_listings.add(start_url)
+        if all(self.host_policy.refusal(r.url, portal.id) for r in page.next_requests):
+            self.ended_listings.add(start_url)  # no next page, or only ones the host policy refuses
         for request in page.next_requests:
             if self._first_time(request):
                 yield self._listing_request(request, portal, start_url)
