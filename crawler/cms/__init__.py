@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from crawler.cms.base import Link, ListingAdapter, ListingPage
 from crawler.cms.hanweb import HanwebAdapter
+from crawler.cms.jsonapi import JsonAdapter
 from crawler.cms.static import BrowserAdapter, StaticAdapter
 from crawler.cms.trs import TrsAdapter
 
 ADAPTERS: dict[str, ListingAdapter] = {
-    adapter.name: adapter for adapter in (StaticAdapter(), TrsAdapter(), HanwebAdapter(), BrowserAdapter())
+    adapter.name: adapter
+    for adapter in (StaticAdapter(), TrsAdapter(), HanwebAdapter(), BrowserAdapter(), JsonAdapter())
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import math
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
@@ -18,7 +20,19 @@ if TYPE_CHECKING:
 
     from crawler.registry import Portal
 
+logger = logging.getLogger(__name__)
+
 SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "#")
+
+# Pages walked per column unless the entry's ``max_pages`` option (or the
+# request's ``listing_max_pages`` meta, set by the spider) says otherwise: a
+# pager that never ends (a next link to ever-new pages, an API that always
+# answers) stops here, with a logged reason.
+DEFAULT_MAX_PAGES = 200
+# A page-supplied count above this is not believed (no 年报 column holds it).
+ABSURD_COUNT = 1_000_000
+PAGE_META = "listing_page"  # 1-based number of the listing page a request asks for
+COLUMN_META = "listing_column"  # the sub-column (a year column) a request belongs to
 
 
 @dataclass(frozen=True)
@@ -32,10 +46,27 @@ class Link:
 
 @dataclass
 class ListingPage:
-    """What an adapter found on one listing page: candidate links, more pages."""
+    """What an adapter found on one listing page: candidate links, more pages.
+
+    Besides links and requests, what the page *declares* about its column
+    (``declared_records``: recordCount, totalRecord, 共N条, a JSON total;
+    ``declared_pages``: 共N页, createPageHTML's count) and, where the adapter
+    knows them exactly, how many records this page held (``record_count``:
+    Hanweb records, JSON records).  ``page_number`` is this page's 1-based
+    place in the walk; ``stop_reason`` says why the walk was cut short (page
+    cap, a pager the adapter cannot follow), None when it ended by itself.
+    The spider compares what it reached with what was declared before it
+    calls a column complete.
+    """
 
     links: list[Link] = field(default_factory=list)
     next_requests: list[Request] = field(default_factory=list)
+    declared_records: int | None = None
+    declared_pages: int | None = None
+    page_number: int | None = None
+    record_count: int | None = None
+    stop_reason: str | None = None
+    column: str | None = None  # the year column these counts belong to (None: the start URL's)
 
 
 class ListingAdapter(Protocol):
@@ -46,6 +77,103 @@ class ListingAdapter(Protocol):
     def first_requests(self, portal: Portal, url: str) -> list[Request]: ...
 
     def parse(self, response: TextResponse, portal: Portal) -> ListingPage: ...
+
+
+def page_count(value: object, what: str, url: str, *, allow_zero: bool = False) -> int | None:
+    """A page-supplied number as an int, or None (logged) when it cannot be trusted.
+
+    Pages say "abc", "1.5", 0, -5 or 10**12 as often as a real count; each
+    of those is ignored with a reason, never a crash or an endless walk.
+    """
+    if isinstance(value, bool):
+        number: int | None = None
+    elif isinstance(value, int):
+        number = value
+    elif (isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value)) or (
+        isinstance(value, float) and value.is_integer()
+    ):
+        number = int(value)
+    else:
+        number = None
+    if number is None:
+        logger.warning("Listing %s: %s %r is not a whole number; ignored", url, what, value)
+        return None
+    if number < 0 or (number == 0 and not allow_zero):
+        logger.warning("Listing %s: %s %r is not positive; ignored", url, what, value)
+        return None
+    if number > ABSURD_COUNT:
+        logger.warning("Listing %s: %s %r is absurdly large; ignored", url, what, value)
+        return None
+    return number
+
+
+def pages_for(records: int | None, per_page: int | None) -> int | None:
+    """How many pages `records` records fill at `per_page` a page."""
+    if records is None or not per_page:
+        return None
+    return max(1, math.ceil(records / per_page))
+
+
+def current_page(response: TextResponse) -> int:
+    """The 1-based number of this listing page (1 when the request did not say)."""
+    value = response.meta.get(PAGE_META, 1)
+    return value if isinstance(value, int) and value > 0 else 1
+
+
+def page_cap(response: TextResponse, portal: Portal) -> int:
+    """Pages to walk at most: request meta (the spider's setting), then the entry's option."""
+    sources = (
+        ("meta listing_max_pages", response.meta.get("listing_max_pages")),
+        ("option max_pages", portal.option("max_pages")),
+    )
+    for source, value in sources:
+        if value is not None:
+            cap = page_count(value, source, response.url)
+            if cap is not None:
+                return cap
+    return DEFAULT_MAX_PAGES
+
+
+def capped(response: TextResponse, portal: Portal, page: ListingPage, number: int | None = None) -> ListingPage:
+    """Number `page` and its next requests; drop them past the page cap, saying so.
+
+    Next requests inherit the column they walk (``COLUMN_META``) unless they
+    name one of their own (a year index page's year columns).
+    """
+    number = number or current_page(response)
+    page.page_number = number
+    page.column = response.meta.get(COLUMN_META)
+    if page.column:
+        page.next_requests = [
+            r if COLUMN_META in r.meta else r.replace(meta={**r.meta, COLUMN_META: page.column})
+            for r in page.next_requests
+        ]
+    if not page.next_requests:
+        return page
+    cap = page_cap(response, portal)
+    further = [r for r in page.next_requests if r.meta.get(PAGE_META, number + 1) > 1]
+    if number >= cap and further:
+        page.stop_reason = f"page cap reached ({cap} pages); the pager offered more"
+        logger.warning("Listing %s: %s", response.url, page.stop_reason)
+        page.next_requests = [r for r in page.next_requests if r not in further]
+    page.next_requests = [
+        r if PAGE_META in r.meta else r.replace(meta={**r.meta, PAGE_META: number + 1}) for r in page.next_requests
+    ]
+    return page
+
+
+DECLARED_RECORDS = re.compile(r"共\s*(?:有\s*)?(\d+)\s*(?:条|篇|项|个)(?:记录|信息|数据)?")
+DECLARED_PAGES = re.compile(r"共\s*(\d+)\s*页|页次\s*\d+\s*/\s*(\d+)")
+
+
+def declared_in_text(text: str, url: str) -> tuple[int | None, int | None]:
+    """(records, pages) a pager's words declare: 共25条 / 共3页 / 第1页/共3页 / 页次1/3 (AspNetPager)."""
+    records = DECLARED_RECORDS.search(text)
+    pages = DECLARED_PAGES.search(text)
+    return (
+        page_count(records.group(1), "共N条 record count", url, allow_zero=True) if records else None,
+        page_count(pages.group(1) or pages.group(2), "共N页 page count", url) if pages else None,
+    )
 
 
 def link_date(anchor: Selector) -> str | None:

@@ -4,11 +4,14 @@ The column page embeds its first records as CDATA inside
 ``<script type="text/xml"><datastore>…</datastore></script>``; the browser's
 jpage.js fetches the rest by POSTing the column's ids to
 ``/module/web/jpage/dataproxy.jsp?startrecord=S&endrecord=E&perpage=P``.
-We do the same, one page of records per request, newest first.
+We do the same, one page of records per request, newest first.  The proxy's
+path varies by deployment (``/module/jpage/``, ``/module/jslib/jquery/jpage/``):
+the one the page names is used, or the entry's ``proxy_path`` option.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
@@ -16,16 +19,20 @@ from urllib.parse import urljoin
 from parsel import Selector
 from scrapy import FormRequest, Request
 
-from crawler.cms.base import ListingPage, harvest_links
+from crawler.cms.base import PAGE_META, ListingPage, capped, harvest_links, page_count, pages_for
 
 if TYPE_CHECKING:
     from scrapy.http import TextResponse
 
     from crawler.registry import Portal
 
+logger = logging.getLogger(__name__)
+
 DATAPROXY = "/module/web/jpage/dataproxy.jsp"
 RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S)
-TOTAL = re.compile(r"(?:<totalrecord>\s*(\d+)\s*</totalrecord>|totalRecord\s*[=:]\s*['\"]?(\d+))", re.I)
+TOTAL = re.compile(r"(?:<totalrecord>\s*([^<\s]+)\s*</totalrecord>|totalRecord\s*[=:]\s*['\"]?(-?[\w.]+))", re.I)
+TOTAL_PAGES = re.compile(r"<totalpage>\s*([^<\s]+)\s*</totalpage>", re.I)
+PROXY_IN_PAGE = re.compile(r"""['"]((?:/[\w.-]+)*/\w*dataproxy\.jsp)['"]""")
 PARAM = {
     name: re.compile(rf"\b{name}\s*[=:]\s*['\"]?([\w%.-]+)", re.I)
     for name in ("columnid", "unitid", "webid", "perpage", "webname", "appid")
@@ -49,6 +56,15 @@ def records(text: str) -> Selector:
     return Selector(text="<ul>" + "".join(RECORD.findall(text)) + "</ul>")
 
 
+def proxy_path(text: str, portal: Portal) -> str:
+    """The dataproxy endpoint: the entry's option, the one the page names, else the usual one."""
+    option = portal.option("proxy_path")
+    if option:
+        return str(option)
+    match = PROXY_IN_PAGE.search(text)
+    return match.group(1) if match else DATAPROXY
+
+
 class HanwebAdapter:
     name = "hanweb"
 
@@ -60,24 +76,48 @@ class HanwebAdapter:
         found = RECORD.findall(text)
         links = harvest_links(records(text), response.url, portal.option("link_pattern"))
         state: dict[str, Any] = response.meta.get("hanweb") or {}
+        total = self._total(text, response.url)
+        page = ListingPage(links=links, declared_records=total, record_count=len(found))
         if not state:  # the column page itself
             params = page_params(text, portal)
             if "columnid" not in params:
-                return ListingPage(links=links)
-            state = {"params": params, "next": len(found) + 1}
+                return capped(response, portal, page, 1)
+            perpage = page_count(params["perpage"], "jpage perPage", response.url)
+            if perpage is None:
+                perpage = len(found) or int(DEFAULTS["perpage"])
+                logger.warning("Listing %s: paging by %d records a request instead", response.url, perpage)
+            params["perpage"] = str(perpage)
+            state = {"params": params, "next": len(found) + 1, "page": 1, "proxy": proxy_path(text, portal)}
         else:
-            state = {**state, "next": state["next"] + int(state["params"]["perpage"])}
-        total_match = TOTAL.search(text)
-        total = int(next(g for g in total_match.groups() if g)) if total_match else None
-        more = bool(found) and (total is None or state["next"] <= total)
-        if not more:
-            return ListingPage(links=links)
-        return ListingPage(links=links, next_requests=[self._proxy_request(response.url, state)])
+            state = {**state, "next": state["next"] + int(state["params"]["perpage"]), "page": state["page"] + 1}
+        perpage = int(state["params"]["perpage"])
+        page.declared_pages = self._pages(text, response.url) or pages_for(total, perpage)
+        more = total is None or state["next"] <= total
+        if not found and total is not None and state["next"] <= total + perpage:
+            page.stop_reason = f"the proxy returned no records though the column declares {total}"
+            logger.warning("Listing %s: %s", response.url, page.stop_reason)
+            more = False
+        if found and more:
+            page.next_requests = [self._proxy_request(response.url, state)]
+        return capped(response, portal, page, state["page"])
+
+    @staticmethod
+    def _total(text: str, url: str) -> int | None:
+        match = TOTAL.search(text)
+        if not match:
+            return None
+        return page_count(next(g for g in match.groups() if g), "totalRecord", url, allow_zero=True)
+
+    @staticmethod
+    def _pages(text: str, url: str) -> int | None:
+        match = TOTAL_PAGES.search(text)
+        return page_count(match.group(1), "totalpage", url) if match else None
 
     def _proxy_request(self, page_url: str, state: dict[str, Any]) -> Request:
         params = state["params"]
         start, perpage = state["next"], int(params["perpage"])
-        url = urljoin(page_url, f"{DATAPROXY}?startrecord={start}&endrecord={start + perpage - 1}&perpage={perpage}")
+        path = state.get("proxy") or DATAPROXY
+        url = urljoin(page_url, f"{path}?startrecord={start}&endrecord={start + perpage - 1}&perpage={perpage}")
         form = {
             "col": "1",
             "appid": params["appid"],
@@ -89,4 +129,4 @@ class HanwebAdapter:
             "webname": params.get("webname", ""),
             "permissiontype": "0",
         }
-        return FormRequest(url, formdata=form, meta={"hanweb": state})
+        return FormRequest(url, formdata=form, meta={"hanweb": state, PAGE_META: state["page"] + 1})
