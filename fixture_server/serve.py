@@ -75,6 +75,11 @@ class FixtureHandler(BaseHTTPRequestHandler):
             payload = site.dataproxy_body(parse_qs(split.query), form)
             if payload is not None:
                 return self._send(200, {"Content-Type": "text/xml;charset=UTF-8"}, payload, head)
+        route = site.route_for(
+            self.command, split.path, parse_qs(split.query), body, self.headers.get("Content-Type") or ""
+        )
+        if route is not None:
+            return self._send(200, route[0], route[1], head)
         file = site.resolve(split.path)
         if file is None:
             return self._send(

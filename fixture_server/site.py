@@ -11,11 +11,12 @@ truncated bodies, connection resets) so retries meet the real Scrapy engine.
 from __future__ import annotations
 
 import fnmatch
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote
 
 import yaml
 
@@ -66,6 +67,7 @@ class Site:
     redirects: dict[str, dict[str, Any]] = field(default_factory=dict)
     dataproxy: dict[str, Path] = field(default_factory=dict)
     challenge: dict[str, Any] | None = None  # anti-bot JS challenge (ops fixtures)
+    routes: list[dict[str, Any]] = field(default_factory=list)  # answers chosen by method and parameters
 
     @classmethod
     def load(cls, root: Path) -> Site:
@@ -82,6 +84,7 @@ class Site:
             redirects=dict(conf.get("redirects") or {}),
             dataproxy={str(col): root / rel for col, rel in (conf.get("hanweb_dataproxy") or {}).items()},
             challenge=conf.get("challenge"),
+            routes=list(conf.get("routes") or []),
         )
 
     def headers_for(self, path: str, file: Path) -> dict[str, str]:
@@ -131,3 +134,53 @@ class Site:
             b"<totalrecord>%d</totalrecord><totalpage>%d</totalpage><recordset>\n%s\n"
             b"</recordset></datastore>" % (total, pages, picked)
         )
+
+    def route_for(
+        self, method: str, path: str, query: dict[str, list[str]], body: bytes, content_type: str
+    ) -> tuple[dict[str, str], bytes] | None:
+        """The answer of the first ``routes`` entry matching this request, or None.
+
+        ``routes: [{path: glob, method: GET|POST|*, params: {name: value|"*"},
+        file: _dir/answer.json, template: bool, headers: {...}}]`` serves
+        query pagers (``list.jsp?cur_page=2``), ASP.NET postbacks and JSON
+        list APIs (GET query, POST form or JSON body): ``params`` must all
+        equal the request's query, form or JSON-body values.  With
+        ``template``, ``{{name}}`` in the file becomes that parameter's value
+        and ``{{name+1}}`` the value plus one (an API that never ends).
+        """
+        values = {k: v[0] for k, v in query.items() if v}
+        if body and "json" in (content_type or ""):
+            try:
+                data = json.loads(body)
+            except ValueError:
+                data = None
+            if isinstance(data, dict):
+                values.update({str(k): str(v) for k, v in data.items()})
+        elif body:
+            values.update({k: v[0] for k, v in parse_qs(body.decode("latin-1")).items() if v})
+        for route in self.routes:
+            if not fnmatch.fnmatchcase(path, str(route["path"])):
+                continue
+            if str(route.get("method", "*")).upper() not in ("*", method):
+                continue
+            wanted = {str(k): str(v) for k, v in (route.get("params") or {}).items()}
+            if any(name not in values or (want != "*" and values[name] != want) for name, want in wanted.items()):
+                continue
+            file = self.root / str(route["file"])
+            payload = file.read_bytes()
+            if route.get("template"):
+                payload = _fill(payload, values)
+            headers = {str(k): str(v) for k, v in (route.get("headers") or {}).items()} or self.headers_for(path, file)
+            return headers, payload
+        return None
+
+
+def _fill(payload: bytes, values: dict[str, str]) -> bytes:
+    def repl(match: re.Match[bytes]) -> bytes:
+        name, plus = match.group(1).decode(), match.group(2)
+        value = values.get(name, "")
+        if plus:
+            value = str(int(value) + int(plus)) if value.isdigit() else value
+        return value.encode("utf-8")
+
+    return re.sub(rb"\{\{([A-Za-z_][\w$]*)(?:\+(\d+))?\}\}", repl, payload)
