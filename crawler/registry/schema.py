@@ -45,12 +45,14 @@ START_URL_PATTERN = r"^(https?://[^\s/]+|\{site:[A-Za-z0-9_.-]+\})\S*$"
 HOST_PATTERN = r"^(\[[0-9A-Fa-f:.]+\]|[^\s/:@?#\[\]*]+)(:[0-9]{1,5})?$"
 
 # Options every listing adapter reads, and those only one family understands.
-COMMON_OPTIONS = ("list_selector", "link_pattern", "render")
+COMMON_OPTIONS = ("list_selector", "link_pattern", "render", "max_pages")
+# ?page=N query pagers and per-year columns (crawler/cms/static.py)
+STATIC_PAGER_OPTIONS = ("page_param", "first_page", "column_pattern")
 CMS_OPTIONS: dict[str, tuple[str, ...]] = {
-    "static": COMMON_OPTIONS,
-    "trs": COMMON_OPTIONS,
-    "browser": COMMON_OPTIONS,
-    "hanweb": (*COMMON_OPTIONS, "columnid", "unitid", "webid", "perpage", "webname", "appid"),
+    "static": (*COMMON_OPTIONS, *STATIC_PAGER_OPTIONS),
+    "trs": (*COMMON_OPTIONS, "past_static"),
+    "browser": (*COMMON_OPTIONS, *STATIC_PAGER_OPTIONS),
+    "hanweb": (*COMMON_OPTIONS, "columnid", "unitid", "webid", "perpage", "webname", "appid", "proxy_path"),
     "json": (),  # JSON list APIs vary per portal: any option is passed through
 }
 
