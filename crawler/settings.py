@@ -6,6 +6,7 @@ Every custom setting is documented in the README ("Settings").
 from __future__ import annotations
 
 from crawler import items as _items
+from crawler.browser import chromium as _chromium
 
 BOT_NAME = "reports"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -74,9 +75,6 @@ TELNETCONSOLE_ENABLED = False
 # --- operations: scrapyd / playwright / redis ---
 # (crawler/browser/, crawler/distributed/; README
 # "JS-rendered portals" and "Distributed crawls".)
-import os as _os
-
-from crawler.browser import chromium as _chromium
 
 # Requests marked `render` (cms: browser, render: true, anti-bot retries) are rendered
 # in the system Chromium; all others use Scrapy's HTTP handler.  The browser starts
@@ -99,23 +97,17 @@ PLAYWRIGHT_ABORT_REQUEST = "crawler.security.browser.abort_request"  # other hos
 BROWSER_CHALLENGE_STATUSES = [412, 202]
 BROWSER_SETTLE_TIMEOUT = 15.0  # seconds a rendered page may take to finish scripts and reloads
 DOWNLOADER_MIDDLEWARES = {**DOWNLOADER_MIDDLEWARES, "crawler.browser.challenge.ChallengeMiddleware": 900}
-# Cookies (the browser's, or any portal's) make Scrapy's cookie jar ask tldextract for
-# the public-suffix list, which it would download from the web: use its bundled copy.
-_os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
-# Distributed crawls: REDIS_URL in the environment makes `scrapy crawl` a worker on a
-# shared scrapy-redis queue (seeded by `scrapy seed`) that hands its reports to
-# `scrapy drain`, the one process writing SQLite.  Workers never open REPORTS_DB.
-REDIS_URL = _os.environ.get("REDIS_URL", "")
-if REDIS_URL:
-    EXTENSIONS = {"crawler.distributed.worker.WorkerExtension": 500}
-    SCHEDULER = "crawler.distributed.scheduler.RedisScheduler"
-    SCHEDULER_QUEUE_CLASS = "scrapy_redis.queue.PriorityQueue"
-    DUPEFILTER_CLASS = "scrapy_redis.dupefilter.RFPDupeFilter"
-    SCHEDULER_PERSIST = True  # one worker finishing must not clear the others' queue
-    ITEM_PIPELINES = {
-        **ITEM_PIPELINES,
-        "crawler.pipelines.store.SQLiteStorePipeline": None,
-        "crawler.pipelines.redis_queue.RedisQueuePipeline": 900,
-    }
-    REPORTS_DB = ""
+# Distributed crawls: a Redis URL (`-s REDIS_URL=redis://host:6379/0`, or REDIS_URL in
+# the environment) makes `scrapy crawl` a worker on a shared scrapy-redis queue (seeded
+# by `scrapy seed`) that hands its reports to `scrapy drain`, the one process writing
+# SQLite.  Workers never open REPORTS_DB.
+REDIS_URL = ""
+
+# What settings cannot decide at import, decided once the crawler's settings are final
+# (they see -s): the distributed mode, and tldextract's bundled public-suffix list for
+# cookies (no download from the web).  This module reads no environment.
+ADDONS = {
+    "crawler.public_suffix.BundledPublicSuffixList": 0,
+    "crawler.distributed.addon.DistributedAddon": 10,
+}

@@ -16,6 +16,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.utils.log import configure_logging
 
+from crawler.distributed.addon import redis_url
 from crawler.distributed.drain import Drain
 from crawler.distributed.keys import Keys
 from crawler.storage import open_db
@@ -51,9 +52,9 @@ class Command(ScrapyCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
-        url = self.settings.get("REDIS_URL")
+        url = redis_url(self.settings)
         if not url:
-            raise UsageError("set REDIS_URL in the environment: REDIS_URL=redis://host:6379/0 scrapy drain")
+            raise UsageError("set REDIS_URL: scrapy drain -s REDIS_URL=redis://host:6379/0 (or in the environment)")
         configure_logging(self.settings)
         db_path = opts.db or self.settings.get("REPORTS_DB") or "data/reports.db"
         server = redis.Redis.from_url(url)

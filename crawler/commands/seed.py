@@ -3,8 +3,9 @@
 Puts the spider's own start requests (from the registry, exactly as a
 single-process crawl would make them) into the shared Redis queue, after
 clearing what a previous run left there, and publishes what the store already
-holds so workers stay incremental.  Then start workers with ``REDIS_URL=…
-scrapy crawl province_reports`` and one ``scrapy drain``.
+holds so workers stay incremental.  Then start workers with ``scrapy crawl
+province_reports -s REDIS_URL=…`` (or ``REDIS_URL`` in the environment) and
+one ``scrapy drain``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from scrapy.commands import BaseRunSpiderCommand
 from scrapy.exceptions import UsageError
 
+from crawler.distributed.addon import redis_url
 from crawler.distributed.scheduler import RedisScheduler, seed
 from crawler.storage import completed_listings, known_report_urls, open_db
 
@@ -39,8 +41,8 @@ class Command(BaseRunSpiderCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None and self.crawler_process is not None
-        if self.settings.get("SCHEDULER") != "crawler.distributed.scheduler.RedisScheduler":
-            raise UsageError("set REDIS_URL in the environment: REDIS_URL=redis://host:6379/0 scrapy seed …")
+        if not redis_url(self.settings):
+            raise UsageError("set REDIS_URL: scrapy seed -s REDIS_URL=redis://host:6379/0 … (or in the environment)")
         db_path = opts.db or self.settings.get("REPORTS_DB") or "data/reports.db"
         db = open_db(db_path)  # create and migrate the store now, before drain and workers
         spargs = dict(opts.spargs)
@@ -50,7 +52,7 @@ class Command(BaseRunSpiderCommand):
         db.close()
 
         crawler = self.crawler_process.create_crawler(SPIDER)
-        crawler._apply_settings()  # stats and request fingerprinter, as for a crawl
+        crawler._apply_settings()  # add-ons (the distributed switch), stats and request fingerprinter, as for a crawl
         spider = crawler.spidercls.from_crawler(crawler, **spargs)
         spider.known, spider.complete = set(known), set(complete)
         crawler.spider = spider

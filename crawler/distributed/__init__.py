@@ -1,7 +1,9 @@
 """Distributed crawls: several workers, one Redis, one SQLite store.
 
-With ``REDIS_URL`` set (see the end of ``crawler/settings.py``) every worker
-runs the unchanged spider on a shared scrapy-redis request queue.  The flow, one module per step:
+With ``REDIS_URL`` set (``-s REDIS_URL=…`` or the environment variable; the
+add-on :mod:`~crawler.distributed.addon` makes the switch) every worker runs
+the unchanged spider on a shared scrapy-redis request queue.  The flow, one
+module per step:
 
 * :mod:`~crawler.distributed.scheduler` — ``scrapy seed`` starts a run: it
   clears the queue and dupefilter, puts in the very requests a single-process

@@ -1,7 +1,7 @@
 """The shared request queue: seeding a run, and de-duplicating across workers.
 
 ``scrapy seed`` calls :func:`seed`; workers use :class:`RedisScheduler` as
-their ``SCHEDULER`` (crawler/settings.py, when ``REDIS_URL`` is set).
+their ``SCHEDULER`` (set by :mod:`crawler.distributed.addon`).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ workers may run on other machines.  Each finished report (only the fields the
 store writes: never raw ``body``, ``html`` or parsed trees) and every
 ``page_fetched`` record is pushed onto one Redis list, in order; ``scrapy
 drain`` writes them with the same storage calls a single-process crawl uses.
-Replaces SQLiteStorePipeline when ``REDIS_URL`` is set (crawler/settings.py).
+Replaces SQLiteStorePipeline when ``REDIS_URL`` is set (crawler/distributed/addon.py).
 """
 
 from __future__ import annotations

@@ -46,6 +46,7 @@ from crawler.storage import completed_listings, known_report_urls, mark_listings
 
 logger = logging.getLogger(__name__)
 
+
 def fetched(response: Response) -> dict[str, Any]:
     """What a report item needs of a response (plain data: it may travel in request meta)."""
     ctype = response.headers.get("Content-Type")
@@ -88,14 +89,22 @@ class ProvinceReportsSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ProvinceReportsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        db_path = crawler.settings.get("REPORTS_DB")
-        if db_path and not spider.refresh:
-            db = open_db(db_path)
-            spider.known = known_report_urls(db)
-            spider.complete = completed_listings(db)
-            db.close()
+        crawler.signals.connect(spider._opened, signal=signals.spider_opened)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
         return spider
+
+    def _opened(self, spider: scrapy.Spider) -> None:
+        """Load what the store already holds, once add-ons have made the settings final.
+
+        Not in ``from_crawler``: Scrapy creates the spider before it applies
+        add-ons, and the distributed add-on empties ``REPORTS_DB`` for workers.
+        """
+        db_path = self.crawler.settings.get("REPORTS_DB")
+        if db_path and not self.refresh:
+            db = open_db(db_path)
+            self.known = known_report_urls(db)
+            self.complete = completed_listings(db)
+            db.close()
 
     async def start(self) -> AsyncIterator[Request]:
         if self.crawler.settings.get("REDIS_URL"):
