@@ -48,7 +48,13 @@ def _check(
     expected: list[tuple[str, str]],
     actual: list[tuple[str, str]],
 ) -> Check:
-    not_checkable = {"check_code": code, "scope": scope, "expected": None, "actual": None, "status": "not_checkable"}
+    not_checkable: Check = {
+        "check_code": code,
+        "scope": scope,
+        "expected": None,
+        "actual": None,
+        "status": "not_checkable",
+    }
     try:
         exp_operands = [_number(rows, r, c) for r, c in expected]
         act_operands = [_number(rows, r, c) for r, c in actual]
