@@ -49,7 +49,7 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
     async def _maybe_launch_in_thread(self) -> None:
         """Not at engine start: Playwright starts with the first rendered request."""
 
-    async def download_request(self, request: Request) -> Response:  # type: ignore[override]  # the parent defines it per Scrapy version
+    async def download_request(self, request: Request) -> Response:
         if not (request.meta.get("render") or request.meta.get("playwright")):
             return await super().download_request(request)
         self._prepare(request)

@@ -102,6 +102,7 @@ class Command(ScrapyCommand):
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
+        assert self.settings is not None
         if not opts.loglevel:  # a demo prints its summary, not the crawl log
             self.settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
 
@@ -118,6 +119,7 @@ class Command(ScrapyCommand):
             print(f"scrapy demo: {exc}", file=sys.stderr)
             self.exitcode = 2
             return
+        assert self.settings is not None
         fixtures = Path(opts.fixtures) if opts.fixtures else root / "fixtures"
         db_path = opts.db or self.settings.get("REPORTS_DB")
         if not Path(db_path).is_absolute():

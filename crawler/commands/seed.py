@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from scrapy.commands import BaseRunSpiderCommand
 from scrapy.exceptions import UsageError
@@ -19,6 +20,9 @@ from scrapy.exceptions import UsageError
 from crawler.distributed.addon import redis_url
 from crawler.distributed.scheduler import RedisScheduler, seed
 from crawler.storage import completed_listings, known_report_urls, open_db
+
+if TYPE_CHECKING:
+    from crawler.spiders.province_reports import ProvinceReportsSpider
 
 SPIDER = "province_reports"
 
@@ -53,7 +57,7 @@ class Command(BaseRunSpiderCommand):
 
         crawler = self.crawler_process.create_crawler(SPIDER)
         crawler._apply_settings()  # add-ons (the distributed switch), stats and request fingerprinter, as for a crawl
-        spider = crawler.spidercls.from_crawler(crawler, **spargs)
+        spider = cast("ProvinceReportsSpider", crawler.spidercls.from_crawler(crawler, **spargs))
         spider.known, spider.complete = set(known), set(complete)
         crawler.spider = spider
         scheduler = RedisScheduler.from_crawler(crawler)

@@ -43,7 +43,7 @@ class Drain:
     open_workers: set[str] = field(default_factory=set)
     closed: list[dict[str, Any]] = field(default_factory=list)
 
-    def handle(self, raw: bytes) -> None:
+    def handle(self, raw: bytes | str) -> None:
         message = json.loads(raw)
         kind = message.get("kind")
         if kind == "report":
@@ -70,7 +70,7 @@ class Drain:
         else:
             logger.warning("Drain: unknown message kind %r; skipped", kind)
 
-    def take(self, raw: bytes) -> None:
+    def take(self, raw: bytes | str) -> None:
         """Handle one message, then release it; one that cannot be handled is set aside, not retried forever.
 
         Redis or SQLite being unavailable is not the message's fault: that
@@ -85,7 +85,7 @@ class Drain:
             logger.exception("Drain: message could not be handled; kept in %s", self.keys.failed)
             self.server.lpush(self.keys.failed, raw)
             self.counts["failed"] += 1
-        self.server.lrem(self.keys.processing, 1, raw)
+        self.server.lrem(self.keys.processing, 1, raw)  # type: ignore[arg-type]  # redis-py types values as str; bytes are fine
 
     def finish_run(self) -> None:
         """Every worker has closed: mark listings complete, as the spider does alone."""
@@ -112,9 +112,10 @@ class Drain:
             self.take(raw)
         quiet_since: float | None = None
         while True:
-            raw = self.server.blmove(self.keys.store, self.keys.processing, poll, "RIGHT", "LEFT")
-            if raw is not None:
-                self.take(raw)
+            # redis-py types the timeout as int; BLMOVE takes fractional seconds (Redis >= 6).
+            taken = self.server.blmove(self.keys.store, self.keys.processing, poll, "RIGHT", "LEFT")  # type: ignore[arg-type]  # see above
+            if taken is not None:
+                self.take(taken)
                 quiet_since = None
                 continue
             if not until_idle:

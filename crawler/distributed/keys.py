@@ -57,14 +57,16 @@ def encode(message: dict[str, Any]) -> str:
     return json.dumps(message, ensure_ascii=True, default=str)
 
 
+def decoded(value: bytes | str) -> str:
+    """A Redis reply as text (the client returns bytes; redis-py types replies as either)."""
+    return value.decode() if isinstance(value, bytes) else value
+
+
 def queue_length(server: redis.Redis, key: str) -> int:
     """Requests waiting in a scrapy-redis queue: a sorted set (priority) or a list."""
-    kind = server.type(key)
-    kind = kind.decode() if isinstance(kind, bytes) else kind
+    kind = decoded(server.type(key))
     return server.zcard(key) if kind == "zset" else server.llen(key) if kind == "list" else 0
 
 
 def busy_workers(server: redis.Redis, keys: Keys, pattern: str | None = None) -> list[str]:
-    return [
-        k.decode() if isinstance(k, bytes) else k for k in server.scan_iter(match=pattern or keys.busy(), count=100)
-    ]
+    return [decoded(k) for k in server.scan_iter(match=pattern or keys.busy(), count=100)]

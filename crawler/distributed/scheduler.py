@@ -15,7 +15,9 @@ from crawler.distributed.keys import Keys
 
 if TYPE_CHECKING:
     import redis
-    from scrapy import Request, Spider
+    from scrapy import Request
+
+    from crawler.spiders.province_reports import ProvinceReportsSpider
 
 # Meta keys of a request that is not fresh: retries, redirects and challenge
 # retries of a request already let through are never filtered.
@@ -39,12 +41,16 @@ class RedisScheduler(Scheduler):
 
 
 def seed(
-    server: redis.Redis, spider: Spider, scheduler: RedisScheduler, known: Iterable[str], complete: Iterable[str]
+    server: redis.Redis,
+    spider: ProvinceReportsSpider,
+    scheduler: RedisScheduler,
+    known: Iterable[str],
+    complete: Iterable[str],
 ) -> int:
     """Start a run: fresh queue and dupefilter, the spider's start requests, what is stored."""
     keys = Keys(spider.name)
     scheduler.flush()
-    count = sum(1 for request in spider.start_requests() if scheduler.enqueue_request(request))
+    count = sum(scheduler.enqueue_request(request) for request in spider.start_requests())
     pipe = server.pipeline()
     pipe.delete(keys.known, keys.complete)
     for key, values in ((keys.known, list(known)), (keys.complete, list(complete))):

@@ -19,7 +19,7 @@ import redis
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 
-from crawler.distributed.keys import Keys, busy_workers, encode, queue_length
+from crawler.distributed.keys import Keys, busy_workers, decoded, encode, queue_length
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -59,9 +59,9 @@ class WorkerExtension:
     def spider_opened(self, spider: Spider) -> None:
         self.keys = Keys(spider.name)
         self.mark_busy(force=True)
-        known = {m.decode() for m in self.server.smembers(self.keys.known)}
-        complete = {m.decode() for m in self.server.smembers(self.keys.complete)}
-        if hasattr(spider, "known") and not getattr(spider, "refresh", False):
+        known = {decoded(m) for m in self.server.smembers(self.keys.known)}
+        complete = {decoded(m) for m in self.server.smembers(self.keys.complete)}
+        if hasattr(spider, "known") and hasattr(spider, "complete") and not getattr(spider, "refresh", False):
             spider.known |= known
             spider.complete |= complete
         self.server.lpush(self.keys.store, encode({"kind": "worker_opened", "worker": self.worker}))
