@@ -311,6 +311,14 @@ def _v2(db: sqlite_utils.Database) -> None:
     db.execute("INSERT OR IGNORE INTO findings_queue (report_id) SELECT report_id FROM reports")
 
 
+@MIGRATIONS(name="v3_search")
+def _v3(db: sqlite_utils.Database) -> None:
+    """Chinese search: a contentless character-bigram index (crawler/search.py), filled for existing reports."""
+    from crawler import search
+
+    search.create(db)
+
+
 def known_migrations() -> list[str]:
     """The names of the migrations this code knows, in order."""
     return [m.name for m in MIGRATIONS.pending(sqlite_utils.Database(memory=True))]
