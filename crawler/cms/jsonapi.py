@@ -203,6 +203,10 @@ class JsonAdapter:
         )
         total = page_count(total_raw, "API total", response.url, allow_zero=True) if total_raw is not None else None
         pages = page_count(pages_raw, "API page count", response.url) if pages_raw is not None else None
+        seen = int(state.get("seen", 0)) + len(records)
+        if total is not None and total < seen:
+            logger.warning("Listing %s: API total %d is below the %d records seen; ignored", response.url, total, seen)
+            total = None
         size = (
             page_count(portal.option("page_size"), "option page_size", response.url)
             if portal.option("page_size")
@@ -216,7 +220,6 @@ class JsonAdapter:
             record_count=len(records),
         )
         digest = hashlib.sha1("\n".join(link.url for link in links).encode()).hexdigest()
-        seen = int(state.get("seen", 0)) + len(records)
         if not records:
             if total is not None and seen < total:
                 page.stop_reason = f"page {number} held no records though the API declares {total} ({seen} seen)"
