@@ -122,6 +122,15 @@ def test_query_pager_asks_for_each_cur_page_the_pager_declares(crawled: Crawl) -
     assert reports == fixture_reports("pager_query_jsp", "info", "*.htm") and len(reports) == 26
 
 
+def test_hanweb_page_num_pager_follows_the_pages_it_links(crawled: Crawl) -> None:
+    column = "/col/col42150/index.html?"
+    assert listings(crawled, "fx-pager-hanweb-pagenum", "pager_hanweb_pagenum") == [
+        ("GET", f"{column}pageNum={n}&uid=380055") for n in (2, 3)
+    ] + [("GET", f"{column}uid=380055&pageNum=1")]
+    reports = stored(crawled, "fx-pager-hanweb-pagenum", "pager_hanweb_pagenum")
+    assert reports == fixture_reports("pager_hanweb_pagenum", "art") and len(reports) == 21
+
+
 def test_aspnet_pager_posts_the_form_back_with_each_pages_viewstate(crawled: Crawl) -> None:
     assert listings(crawled, "fx-pager-aspnet", "pager_aspnet") == [
         ("GET", "/gkml/nbList.aspx"),
@@ -299,7 +308,9 @@ def test_json_pages_declare_the_api_total() -> None:
 
 
 def test_json_dates_in_epoch_milliseconds_are_read() -> None:
-    request = Request("http://127.0.0.1/portal/api/list", meta={"json_api": {"api": "http://127.0.0.1/portal/api/list", "page": 1}})
+    request = Request(
+        "http://127.0.0.1/portal/api/list", meta={"json_api": {"api": "http://127.0.0.1/portal/api/list", "page": 1}}
+    )
     answer = TextResponse(request.url, body=(SITES / "pager_json_post/_api/list-3.json").read_bytes(), request=request)
     page = get_adapter("json").parse(answer, portal("json", date_field="publishDate", page_size=10))
     assert (page.declared_records, page.declared_pages, page.page_number, page.record_count) == (22, 3, 1, 2)
