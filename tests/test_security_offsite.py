@@ -26,7 +26,7 @@ from conftest import Crawl, FixtureServer
 pytestmark = pytest.mark.services  # fixture servers, `scrapy crawl` subprocesses and Chromium
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
-TEXT_SUFFIXES = {".html", ".yaml", ".txt"}
+TEXT_SUFFIXES = {".html", ".yaml", ".txt", ".js"}
 
 
 class HostileCrawl(Crawl):
@@ -221,6 +221,7 @@ def test_chromium_aborts_a_rendered_pages_requests_to_other_hosts(hostile: Hosti
     # Its script, image, frame, fetch(), beacon and WebSocket to the other server: all stopped in the browser.
     assert hostile.requests_to("other") == []
     aborted = re.findall(r"Browser: aborted request to (\S+):", crawl.log())
+    # (The service worker's fetch is not among them: service workers are blocked, none registers.)
     paths = ["/ndbg/evil.js", "/ndbg/pixel.gif", "/ndbg/frame.html", "/ndbg/xhr.json", "/ndbg/beacon", "/ws"]
     assert sorted(aborted) == sorted(
         ("ws://" + hostile.other.split("//", 1)[1] if p == "/ws" else hostile.other) + p for p in paths
@@ -252,7 +253,8 @@ def test_abort_request_predicate_stops_other_hosts_in_chromium(hostile: Hostile)
 
         async with async_playwright() as pw:
             chromium = await pw.chromium.launch(**launch_options())
-            page = await chromium.new_page()
+            # Service workers blocked, as in the crawler's contexts: their requests pass no route.
+            page = await chromium.new_page(service_workers="block")
             await page.route("**", route)
             await page.goto(url, wait_until="networkidle")
             html = await page.content()

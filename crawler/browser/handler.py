@@ -66,7 +66,11 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
         user_agent = request.headers.get("User-Agent")
         meta.setdefault(
             "playwright_context_kwargs",
-            {"user_agent": user_agent.decode("latin-1") if user_agent else None, "locale": "zh-CN"},
+            {
+                "user_agent": user_agent.decode("latin-1") if user_agent else None,
+                "locale": "zh-CN",
+                "service_workers": "block",  # their requests pass no page route (crawler/security/browser.py)
+            },
         )
         meta["playwright_page_init_callback"] = ROUTE_DOCUMENTS
         methods = [m for m in meta.get("playwright_page_methods") or [] if getattr(m, "method", None) is not settle]
