@@ -11,6 +11,11 @@ Two hooks, because a rendered page's requests take two paths:
   the Playwright request, so it allows what the portals of the page's
   current host may fetch (any portal of the crawl while the page is blank).
 
+Service workers, whose own fetches pass no page route, are blocked in the
+browser context (``service_workers: block``, crawler/browser/handler.py).
+Not covered by routes: Chromium's own DNS lookups and preconnects, and
+WebRTC's STUN traffic (no HTTP request is sent by either).
+
 The policy is installed by :class:`crawler.security.offsite.PortalOffsiteMiddleware`
 when the spider opens: scrapy-playwright loads the predicate by name and
 gives it no crawler, so it is kept here, per process.
