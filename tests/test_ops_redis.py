@@ -91,7 +91,10 @@ def dump(db_path: Path) -> dict[str, list[tuple[Any, ...]]]:
 def fetched(db_path: Path) -> list[tuple[str, str, int]]:
     """Listing and report fetches (robots.txt is fetched once per worker)."""
     with sqlite3.connect(db_path) as conn:
-        return sorted(conn.execute("SELECT url, kind, status FROM pages WHERE kind != 'robots'").fetchall())
+        rows = conn.execute("SELECT url, kind, status FROM pages WHERE kind != 'robots'").fetchall()
+    return sorted(
+        rows, key=lambda row: (row[0], row[1], row[2] is not None, row[2] or 0)
+    )  # a failed fetch has no status
 
 
 def scrapy(*args: str, env: dict[str, str], log: Path | None = None) -> subprocess.Popen[str]:
