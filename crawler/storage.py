@@ -311,12 +311,14 @@ def _v2(db: sqlite_utils.Database) -> None:
     db.execute("INSERT OR IGNORE INTO findings_queue (report_id) SELECT report_id FROM reports")
 
 
-@MIGRATIONS(name="v3_search")
+@MIGRATIONS(name="v3_reading_room")
 def _v3(db: sqlite_utils.Database) -> None:
-    """Chinese search: a contentless character-bigram index (crawler/search.py), filled for existing reports."""
-    from crawler import search
+    """Chinese search: a contentless character-bigram index (crawler/search.py), filled for existing reports;
+    the report_status view the reading room facets reports by (crawler/codebook.py)."""
+    from crawler import codebook, search
 
     search.create(db)
+    db.execute(codebook.REPORT_STATUS_VIEW)
 
 
 def known_migrations() -> list[str]:

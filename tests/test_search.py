@@ -94,7 +94,8 @@ def test_existing_reports_are_indexed_by_the_migration(tmp_path: Path) -> None:
     # back to the schema before v3, as a database of the previous release
     for name in ("reports_search", "search_queue"):
         db.execute(f"DROP TABLE {name}")
-    db.execute("DELETE FROM _sqlite_migrations WHERE name = 'v3_search'")
+    db.execute("DROP VIEW report_status")
+    db.execute("DELETE FROM _sqlite_migrations WHERE name = 'v3_reading_room'")
     db.execute("PRAGMA user_version = 2")
     db.conn.commit()
     db.close()

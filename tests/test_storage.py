@@ -182,7 +182,7 @@ def test_new_database_records_its_migrations_in_the_sqlite_utils_table(tmp_path:
     assert [r[0] for r in db.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = 'reports'")] == [
         "v1_initial",
         "v2_findings",
-        "v3_search",
+        "v3_reading_room",
     ]
     assert schema_version(db) == 3
 
@@ -256,7 +256,7 @@ def test_database_made_before_the_migration_table_is_adopted_keeping_schema_and_
 
     db = open_db(path)
     assert schema_version(db) == SCHEMA_VERSION
-    assert [r[0] for r in db.execute("SELECT name FROM _sqlite_migrations")] == ["v1_initial", "v2_findings", "v3_search"]
+    assert [r[0] for r in db.execute("SELECT name FROM _sqlite_migrations")] == ["v1_initial", "v2_findings", "v3_reading_room"]
     after = schema_sql(path)
     for table in ("reports", "report_urls", "sections", "table_cells", "checks", "pages", "listing_runs"):
         kept = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
