@@ -304,17 +304,22 @@ def _reuse_prev_year(row: _Row, kept: Mapping[int | None, _Row], own: str | None
 
 
 def _reuse_across_bodies(db: sqlite_utils.Database, queued: list[str], years: set[int]) -> None:
-    """``text_reuse_other_bodies`` for the queued reports, one LSH index per year."""
+    """``text_reuse_other_bodies`` for the queued reports, one LSH index per year.
+
+    Each candidate's sentence keys are computed once per year, however many
+    queued reports it is a candidate for.
+    """
     wanted = set(queued)
     for year in sorted(years):
         signatures = db.execute(
             "SELECT report_id, body_id, signature FROM report_signatures WHERE report_year = ? AND sentences > 0",
             [year],
         ).fetchall()
-        if not signatures:
+        if not any(rid in wanted for rid, _, _ in signatures):
             continue
         owner = {rid: body for rid, body, _ in signatures}
         index = lsh_index((rid, blob) for rid, _, blob in signatures)
+        keys = _KeyCache(db)
         for report_id, body_id, blob in signatures:
             if report_id not in wanted:
                 continue
@@ -322,7 +327,7 @@ def _reuse_across_bodies(db: sqlite_utils.Database, queued: list[str], years: se
             db.conn.execute(
                 "DELETE FROM measures WHERE report_id = ? AND code = 'text_reuse_other_bodies'", [report_id]
             )
-            measure = _reuse_from(db, report_id, candidates)
+            measure = _reuse_from(keys, report_id, candidates)
             if measure is not None:
                 db.conn.execute(
                     "INSERT OR REPLACE INTO measures (report_id, code, value, denominator, evidence) VALUES (?, ?, ?, ?, ?)",
@@ -336,35 +341,42 @@ def _reuse_across_bodies(db: sqlite_utils.Database, queued: list[str], years: se
                 )
 
 
-def _texts(db: sqlite_utils.Database, ids: list[str]) -> dict[str, tuple[str, str | None, str, str | None]]:
-    marks = ",".join("?" * len(ids))
-    return {
-        rid: (text or "", publisher, url, name)
-        for rid, text, publisher, url, name in db.execute(
-            "SELECT r.report_id, r.text, r.publisher, r.url, b.name FROM reports r LEFT JOIN bodies b"
-            f" ON b.body_id = r.body_id WHERE r.report_id IN ({marks})",
-            ids,
-        )
-    }
+class _KeyCache:
+    """Sentence keys (and URL) of reports, read and computed once each."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+        self.known: dict[str, tuple[dict[str, str], str]] = {}
+
+    def get(self, ids: list[str]) -> dict[str, tuple[dict[str, str], str]]:
+        missing = [i for i in ids if i not in self.known]
+        for start in range(0, len(missing), 500):
+            chunk = missing[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for rid, text, publisher, url, name in self.db.execute(
+                "SELECT r.report_id, r.text, r.publisher, r.url, b.name FROM reports r LEFT JOIN bodies b"
+                f" ON b.body_id = r.body_id WHERE r.report_id IN ({marks})",
+                chunk,
+            ):
+                self.known[rid] = (sentence_keys(text or "", [name or "", publisher or ""]), url)
+        return {i: self.known[i] for i in ids if i in self.known}
 
 
-def _reuse_from(db: sqlite_utils.Database, report_id: str, candidates: list[str]) -> Measure | None:
-    texts = _texts(db, [report_id, *candidates])
-    if report_id not in texts:
+def _reuse_from(keys: _KeyCache, report_id: str, candidates: list[str]) -> Measure | None:
+    found_keys = keys.get([report_id, *candidates])
+    if report_id not in found_keys:
         return None
-    text, publisher, url, name = texts[report_id]
-    mine = sentence_keys(text, [name or "", publisher or ""])
+    mine, url = found_keys[report_id]
     if not mine:
         return None
     union: set[str] = set()
     best: tuple[float, str, list[str]] | None = None
     for other in candidates:
-        if other not in texts:
+        if other not in found_keys:
             continue
-        o_text, o_pub, _, o_name = texts[other]
-        keys = set(sentence_keys(o_text, [o_name or "", o_pub or ""]))
-        union |= keys
-        found = reuse(mine, keys)
+        other_keys = found_keys[other][0]
+        union.update(other_keys)
+        found = reuse(mine, other_keys)
         if found.share is not None and (best is None or found.share > best[0]):
             best = (found.share, other, found.shared)
     overall = reuse(mine, union)
@@ -373,7 +385,7 @@ def _reuse_from(db: sqlite_utils.Database, report_id: str, candidates: list[str]
         evidence.update(
             most_similar_report_id=best[1],
             most_similar_share=best[0],
-            most_similar_url=texts[best[1]][2],
+            most_similar_url=found_keys[best[1]][1],
             shared=best[2][:MAX_PASSAGES],
         )
     return Measure("text_reuse_other_bodies", overall.share or 0.0, float(overall.sentences), evidence)
