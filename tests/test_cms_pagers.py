@@ -71,6 +71,7 @@ def bodies(crawl: Crawl, site: str, path: str) -> list[str]:
     return [r["body"] for r in crawl.server.requests() if r["site"] == site and r["path"].startswith(path)]
 
 
+@pytest.mark.services  # reads the module's crawl of the pager portals
 def test_trs_list2_walks_every_static_page_of_the_column(crawled: Crawl) -> None:
     assert listings(crawled, "fx-pager-trs-list2", "pager_trs_list2") == [
         ("GET", "/zwgk/zfxxgknb/index.htm"),
@@ -81,6 +82,7 @@ def test_trs_list2_walks_every_static_page_of_the_column(crawled: Crawl) -> None
     assert reports == fixture_reports("pager_trs_list2", "zwgk/zfxxgknb") and len(reports) == 24
 
 
+@pytest.mark.services  # reads the module's crawl of the pager portals
 def test_trs_list2_stops_where_the_static_pages_end_and_says_why(crawled: Crawl) -> None:
     assert listings(crawled, "fx-pager-trs-list2-departments", "pager_trs_list2") == [
         ("GET", "/zwgk/bmnb/index.htm"),
@@ -90,6 +92,7 @@ def test_trs_list2_stops_where_the_static_pages_end_and_says_why(crawled: Crawl)
     assert "the column declares 4 pages but only index..index_1 are static" in crawled.log()
 
 
+@pytest.mark.services  # reads the module's crawl of the pager portals
 def test_trs_create_page_with_variables_and_six_arguments_reaches_every_page(crawled: Crawl) -> None:
     assert listings(crawled, "fx-pager-trs-createpage", "pager_trs_createpage") == [
         ("GET", "/xxgk/xxgknb/index.shtml"),
@@ -100,6 +103,7 @@ def test_trs_create_page_with_variables_and_six_arguments_reaches_every_page(cra
     assert reports == fixture_reports("pager_trs_createpage", "xxgk/xxgknb") and len(reports) == 23
 
 
+@pytest.mark.services  # reads the module's crawl of the pager portals
 def test_hanweb_posts_to_the_proxy_path_the_page_names(crawled: Crawl) -> None:
     assert listings(crawled, "fx-pager-hanweb-proxy", "pager_hanweb_proxy") == [
         ("GET", "/col/col1229650012/index.html"),
@@ -112,6 +116,7 @@ def test_hanweb_posts_to_the_proxy_path_the_page_names(crawled: Crawl) -> None:
     assert reports == fixture_reports("pager_hanweb_proxy", "art") and len(reports) == 21
 
 
+@pytest.mark.services  # reads the module's crawl of the pager portals
 def test_query_pager_asks_for_each_cur_page_the_pager_declares(crawled: Crawl) -> None:
     assert listings(crawled, "fx-pager-query-jsp", "pager_query_jsp") == [
         ("GET", "/info/iList.jsp?cat_id=2031"),
@@ -122,6 +127,7 @@ def test_query_pager_asks_for_each_cur_page_the_pager_declares(crawled: Crawl) -
     assert reports == fixture_reports("pager_query_jsp", "info", "*.htm") and len(reports) == 26
 
 
+@pytest.mark.services  # reads the module's crawl of the pager portals
 def test_hanweb_page_num_pager_follows_the_pages_it_links(crawled: Crawl) -> None:
     column = "/col/col42150/index.html?"
     assert listings(crawled, "fx-pager-hanweb-pagenum", "pager_hanweb_pagenum") == [
@@ -131,6 +137,7 @@ def test_hanweb_page_num_pager_follows_the_pages_it_links(crawled: Crawl) -> Non
     assert reports == fixture_reports("pager_hanweb_pagenum", "art") and len(reports) == 21
 
 
+@pytest.mark.services  # reads the module's crawl of the pager portals
 def test_aspnet_pager_posts_the_form_back_with_each_pages_viewstate(crawled: Crawl) -> None:
     assert listings(crawled, "fx-pager-aspnet", "pager_aspnet") == [
         ("GET", "/gkml/nbList.aspx"),
@@ -154,6 +161,7 @@ def test_aspnet_pager_posts_the_form_back_with_each_pages_viewstate(crawled: Cra
     assert reports == shown and len(reports) == 21
 
 
+@pytest.mark.services  # reads the module's crawl of the pager portals
 def test_json_platform_reads_the_site_id_then_pages_the_api(crawled: Crawl) -> None:
     assert listings(crawled, "fx-pager-json-gkmlpt", "pager_json_gkmlpt") == [
         ("GET", "/gkmlpt/api/all/2841?sid=710052&page=1"),
@@ -165,6 +173,7 @@ def test_json_platform_reads_the_site_id_then_pages_the_api(crawled: Crawl) -> N
     assert reports == fixture_reports("pager_json_gkmlpt", "gkmlpt/content") and len(reports) == 24
 
 
+@pytest.mark.services  # reads the module's crawl of the pager portals
 def test_json_api_posted_as_a_json_body(crawled: Crawl) -> None:
     assert listings(crawled, "fx-pager-json-post", "pager_json_post") == [("POST", "/portal/api/list")] * 3
     sent = sorted(json.loads(body)["pageNo"] for body in bodies(crawled, "pager_json_post", "/portal/api/list"))
@@ -176,6 +185,7 @@ def test_json_api_posted_as_a_json_body(crawled: Crawl) -> None:
     assert reports == fixture_reports("pager_json_post", "xxgk/ndbg") and len(reports) == 20
 
 
+@pytest.mark.services  # reads the module's crawl of the pager portals
 def test_year_index_walks_each_year_column_and_its_pages(crawled: Crawl) -> None:
     assert listings(crawled, "fx-pager-year-index", "pager_year_index") == [
         ("GET", "/zwgk/zfxxgknb/2022nb/index.html"),
@@ -188,6 +198,7 @@ def test_year_index_walks_each_year_column_and_its_pages(crawled: Crawl) -> None
     assert reports == fixture_reports("pager_year_index", "zwgk/zfxxgknb") and len(reports) == 26
 
 
+@pytest.mark.services  # reads the module's crawl of the pager portals
 def test_a_next_link_to_ever_new_pages_ends_at_the_page_cap(crawled: Crawl) -> None:
     assert listings(crawled, "fx-pager-hostile-endless", "pager_hostile") == [
         ("GET", "/endless/" + "more/" * n) for n in range(5)
@@ -195,6 +206,7 @@ def test_a_next_link_to_ever_new_pages_ends_at_the_page_cap(crawled: Crawl) -> N
     assert "/endless/more/more/more/more/: page cap reached (5 pages); the pager offered more" in crawled.log()
 
 
+@pytest.mark.services  # reads the module's crawl of the pager portals
 def test_a_json_api_that_always_answers_ends_at_the_page_cap(crawled: Crawl) -> None:
     assert listings(crawled, "fx-pager-hostile-json", "pager_hostile") == [
         ("GET", f"/api/always?page={n}") for n in range(1, 5)
@@ -202,6 +214,7 @@ def test_a_json_api_that_always_answers_ends_at_the_page_cap(crawled: Crawl) -> 
     assert "/api/always?page=4: page cap reached (4 pages); the pager offered more" in crawled.log()
 
 
+@pytest.mark.services  # reads the module's crawl of the pager portals
 def test_hostile_page_sizes_are_ignored_with_a_reason(crawled: Crawl) -> None:
     log = crawled.log()
     assert listings(crawled, "fx-pager-hostile-list2", "pager_hostile") == [("GET", "/list2bad/index.html")]

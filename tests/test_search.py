@@ -110,6 +110,7 @@ def run_search(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([SCRAPY, "search", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.services  # runs `scrapy search` in a subprocess
 def test_search_command_prints_one_line_per_hit_and_exit_statuses(tmp_path: Path) -> None:
     make_db(tmp_path / "r.db")
     found = run_search("黄岩", "--db", str(tmp_path / "r.db"))
