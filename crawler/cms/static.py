@@ -81,7 +81,7 @@ def postback_request(response: TextResponse, data: dict[str, str], meta: dict[st
     ``FormRequest.from_response``; the latter serves while it is not installed.
     """
     try:
-        from form2request import form2request  # type: ignore[import-untyped]
+        from form2request import form2request
     except ImportError:  # pragma: no cover - depends on the environment
         return FormRequest.from_response(response, formdata=data, dont_click=True, meta=meta)
     return form2request(response.css("form")[0], data, click=False).to_scrapy(callback=None, meta=meta)
