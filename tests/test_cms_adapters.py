@@ -103,3 +103,43 @@ def test_hanweb_adapter_stops_after_the_last_record() -> None:
 def test_unknown_cms_is_a_clear_error() -> None:
     with pytest.raises(UnknownAdapter, match="no listing adapter 'joomla'"):
         get_adapter("joomla")
+
+
+def test_trs_pager_object_form_asks_for_the_next_index_file() -> None:
+    body = """<a href="./202401/t1.html">x</a>
+    <script>Pager({size:3, current:1, prefix:'index',suffix:'shtml'});</script>"""
+    page = get_adapter("trs").parse(html("http://127.0.0.1/nb/index_1.shtml", body), portal("trs"))
+    assert [r.url for r in page.next_requests] == ["http://127.0.0.1/nb/index_2.shtml"]
+    assert (page.declared_pages, page.page_number) == (3, 2)
+
+
+def test_static_pages_declare_what_their_pager_says() -> None:
+    body = '<ul><li><a href="/a.html">x</a></li></ul><div class="pagination">共 45 条记录 第1页/共5页</div>'
+    page = get_adapter("static").parse(html("http://127.0.0.1/list.html", body), portal("static"))
+    assert (page.declared_records, page.declared_pages, page.page_number, page.next_requests) == (45, 5, 1, [])
+
+
+def test_json_form_post_api_sends_the_page_as_a_form_field() -> None:
+    options = {"api": "/dynamic/document/search", "method": "POST", "page_param": "currentPageNum"}
+    options |= {"size_param": "pageSize", "page_size": 30, "params": {"oc": 7}}
+    (request,) = get_adapter("json").first_requests(portal("json", **options), "http://127.0.0.1/zwgk/nb/")
+    assert isinstance(request, FormRequest) and request.method == "POST"
+    assert request.url == "http://127.0.0.1/dynamic/document/search"
+    assert sorted(request.body.decode().split("&")) == ["currentPageNum=1", "oc=7", "pageSize=30"]
+
+
+def test_year_index_links_become_their_own_columns() -> None:
+    body = """<a href="2024nb/">2024年</a><a href="2023nb/index.html">2023年</a>
+    <a href="/zwgk/zfxxgkzn/">政府信息公开指南</a>"""
+    adapter, entry = get_adapter("static"), portal("static", column_pattern=r"/20\d\dnb/(index\.html)?$")
+    index = adapter.parse(html("http://127.0.0.1/zfxxgknb/index.html", body), entry)
+    assert [(r.url, r.meta["listing_column"]) for r in index.next_requests] == [
+        ("http://127.0.0.1/zfxxgknb/2024nb/", "http://127.0.0.1/zfxxgknb/2024nb/"),
+        ("http://127.0.0.1/zfxxgknb/2023nb/index.html", "http://127.0.0.1/zfxxgknb/2023nb/index.html"),
+    ]
+    column = html(
+        "http://127.0.0.1/zfxxgknb/2024nb/", body + '<a href="index_1.html">下一页</a>', index.next_requests[0].meta
+    )
+    page = adapter.parse(column, entry)  # a year column follows its own pager, not the year links again
+    assert [r.url for r in page.next_requests] == ["http://127.0.0.1/zfxxgknb/2024nb/index_1.html"]
+    assert page.column == "http://127.0.0.1/zfxxgknb/2024nb/" and page.next_requests[0].meta["listing_page"] == 2
