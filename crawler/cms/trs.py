@@ -102,12 +102,12 @@ def parse_create_page_call(script_text: str) -> tuple[int, int, str, str, int | 
         ints = [i for i, a in enumerate(args) if isinstance(a, int)]
         if len(ints) < 2 or ints[1] != ints[0] + 1:
             continue
-        count, current = args[ints[0]], args[ints[1]]
+        count, current = [a for a in args if isinstance(a, int)][:2]  # args[ints[0]], args[ints[1]]
         strings = [a for a in args[ints[1] :] if isinstance(a, str)]
         prefix, suffix = (strings + ["index", "html"])[:2]
         tail = args[ints[1] + 1 :]
         records = tail[2] if len(tail) > 2 and isinstance(tail[2], int) else None
-        return int(count), int(current), prefix, suffix, records  # type: ignore[arg-type]
+        return count, current, prefix, suffix, records
     return None
 
 
