@@ -59,12 +59,18 @@ ITEM_PIPELINES = {
     "crawler.pipelines.store.SQLiteStorePipeline": 900,
 }
 
+# Findings (crawler/findings/): recomputed when a crawl closes, for the bodies whose
+# reports changed (cross-year, text vs tables, outline, reuse, timeliness, rates).
+EXTENSIONS = {"crawler.findings.extension.FindingsExtension": 600}
+FINDINGS_ENABLED = True
+
 # Switches for the text stages (on by default; off leaves the raw page to later stages).
 ATTACHMENTS_ENABLED = True  # PDF/DOCX report attachments → HTML before decode
 DECODE_ENABLED = True  # charset by evidence, mojibake repair
 NORMALISE_ENABLED = True  # main content, pinyin out, Traditional → Simplified
 
-# Feed exports (-O reports.csv) write the report columns, not raw bytes or trees.
+# Feed exports (-O reports.csv) write the report columns, not raw bytes or trees;
+# CSV feeds are written as utf-8-sig (a BOM for Excel) by crawler.export.FeedExportDefaults.
 FEED_EXPORT_FIELDS = list(_items.REPORT_FIELDS)
 FEED_EXPORT_ENCODING = "utf-8"
 
@@ -110,4 +116,6 @@ REDIS_URL = ""
 ADDONS = {
     "crawler.public_suffix.BundledPublicSuffixList": 0,
     "crawler.distributed.addon.DistributedAddon": 10,
+    # Feeds (-O x.csv): one row per report; CSV with a BOM and formula-safe cells (crawler/export.py).
+    "crawler.export.FeedExportDefaults": 20,
 }

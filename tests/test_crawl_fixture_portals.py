@@ -93,12 +93,15 @@ def test_counts_match_the_fixture_ground_truth(full_crawl: Crawl) -> None:
     assert full_crawl.query("SELECT COUNT(*) FROM reports")[0][0] == EXPECTED["counts"]["distinct_reports"]
 
 
-def test_feed_export_writes_one_row_per_report_page(full_crawl: Crawl) -> None:
+def test_feed_export_writes_one_row_per_report(full_crawl: Crawl) -> None:
     import csv
 
-    with (full_crawl.tmp / "feed.csv").open(encoding="utf-8") as fh:
+    with (full_crawl.tmp / "feed.csv").open(encoding="utf-8-sig") as fh:  # CSV feeds carry a BOM (issue 15)
         rows = list(csv.DictReader(fh))
-    assert sorted(r["url"] for r in rows) == sorted(all_report_urls(full_crawl))
+    assert {r["url"] for r in rows} <= all_report_urls(full_crawl)
+    assert sorted(r["report_id"] for r in rows) == sorted(
+        rid for (rid,) in full_crawl.query("SELECT report_id FROM reports")
+    )
     assert all(r["report_id"] and r["province"] for r in rows)
 
 
