@@ -26,7 +26,8 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-from scrapy import FormRequest, Request
+from form2request import form2request
+from scrapy import Request
 from w3lib.url import canonicalize_url
 
 from crawler.cms.base import (
@@ -77,13 +78,9 @@ def param_value(url: str, name: str) -> str | None:
 def postback_request(response: TextResponse, data: dict[str, str], meta: dict[str, Any]) -> Request:
     """The page's first form posted back with `data` over its hidden fields (__VIEWSTATE …).
 
-    form2request is what Scrapy 2.13+ recommends in place of the deprecated
-    ``FormRequest.from_response``; the latter serves while it is not installed.
+    form2request is what Scrapy recommends in place of the deprecated
+    ``FormRequest.from_response``.
     """
-    try:
-        from form2request import form2request
-    except ImportError:  # pragma: no cover - depends on the environment
-        return FormRequest.from_response(response, formdata=data, dont_click=True, meta=meta)
     return form2request(response.css("form")[0], data, click=False).to_scrapy(callback=None, meta=meta)
 
 
