@@ -47,6 +47,11 @@ DOWNLOADER_MIDDLEWARES = {
 # The store: every report and every fetch.  Empty disables SQLite storage.
 REPORTS_DB = "data/reports.db"
 
+# JOBDIR's request queue in SQLite (Scrapy's own class): the default file queue is
+# left unreadable by a SIGKILL, and the resumed crawl then loses every request of
+# that priority while finishing "finished" (tests/test_faults_sigkill.py).
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleLifoSQLiteQueue"
+
 ITEM_PIPELINES = {
     "crawler.pipelines.attachment.AttachmentPipeline": 90,
     "crawler.pipelines.decode.DecodePipeline": 100,

@@ -19,17 +19,24 @@ import sys
 from collections import Counter
 from typing import Any
 
-TIME_COLUMNS = {"fetched_at", "first_seen", "last_seen", "completed_at", "started_at", "finished_at"}
+TIME_COLUMNS = {"fetched_at", "first_seen", "last_seen", "completed_at", "started_at", "finished_at", "applied_at"}
 ROW_IDS = {"id", "fingerprint"}  # write order, and request hashes of URLs with random ports
 LOOPBACK = re.compile(r"(?:127\.0\.0\.1|localhost):\d+")
 
 
 def _tables(conn: sqlite3.Connection) -> list[str]:
+    """Plain tables; full-text indexes (virtual tables and their shadow tables) are derived from them."""
+    virtual = [
+        name
+        for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%'"
+        )
+    ]
     rows = conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
         " AND name NOT LIKE '%_fts%' ORDER BY name"
     )
-    return [name for (name,) in rows]
+    return [name for (name,) in rows if not any(name == v or name.startswith(f"{v}_") for v in virtual)]
 
 
 def _report_names(conn: sqlite3.Connection) -> dict[str, str]:
