@@ -7,8 +7,11 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
+
+from datasette.utils import tilde_decode, tilde_encode
 
 from crawler.storage import open_db, save_report
 
@@ -71,6 +74,90 @@ def test_datasette_serves_reports_with_readable_labels(tmp_path: Path) -> None:
         assert [r["title"] for r in rows] == ["盖北镇2021年政府信息公开年度报告"]
         metadata = get_json(f"{base}/-/metadata.json")
         assert metadata["databases"]["reports"]["tables"]["reports"]["columns"]["index_no"].startswith("索引号")
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def serve(db_path: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """A real Datasette on 127.0.0.1 with no -m: labels and queries come from the plugin alone."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [DATASETTE, "serve", str(db_path), "-h", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            get_json(f"{base}/-/plugins.json")
+            return proc, base
+        except OSError:
+            time.sleep(0.2)
+    proc.terminate()
+    raise AssertionError("datasette did not start")
+
+
+def get_text(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as resp:
+        return resp.read().decode("utf-8")
+
+
+def test_plugin_labels_facets_and_queries_apply_to_a_database_of_any_name(tmp_path: Path) -> None:
+    db_path = tmp_path / "浙江-2024 copy.db"
+    db = open_db(db_path)
+    for rid, province, year in [("r1", "zhejiang", 2021), ("r2", "henan", 2021), ("r3", "zhejiang", 2022)]:
+        save_report(
+            db,
+            {
+                "report_id": rid,
+                "url": f"http://127.0.0.1/{rid}.html",
+                "title": f"{rid}卫生健康局年度报告",
+                "province": province,
+                "report_year": year,
+                "checks": [
+                    {
+                        "check_code": "applications_balance",
+                        "scope": "total",
+                        "status": "fail" if rid == "r1" else "pass",
+                    }
+                ],
+            },
+            "t",
+        )
+    db.close()
+    proc, base = serve(db_path)
+    (name,) = [tilde_encode(d["name"]) for d in get_json(f"{base}/-/databases.json")]  # type: ignore[union-attr,index]
+    assert tilde_decode(name) == "浙江-2024 copy"
+    try:
+        table = get_json(f"{base}/{name}/reports.json?_size=0")
+        assert isinstance(table, dict)
+        facets = {k: {r["value"]: r["count"] for r in v["results"]} for k, v in table["facet_results"].items()}
+        assert facets["province"] == {"zhejiang": 2, "henan": 1}
+        assert facets["report_year"] == {2021: 2, 2022: 1}
+        status = get_json(f"{base}/{name}/report_status.json?_size=0&_facet=check_status")
+        assert isinstance(status, dict)
+        assert {r["value"]: r["count"] for r in status["facet_results"]["check_status"]["results"]} == {
+            "fail": 1,
+            "pass": 2,
+        }
+        database = get_json(f"{base}/{name}.json")
+        assert isinstance(database, dict)
+        assert {q["name"] for q in database["queries"]} >= {
+            "search",
+            "failing_checks",
+            "findings_by_kind",
+            "applications_by_province_year",
+            "late_and_missing",
+            "most_copied",
+        }
+        assert "索引号 · index number as printed" in get_text(f"{base}/{name}/reports")
+        hits = get_json(f"{base}/{name}/search.json?_shape=array&q=" + urllib.parse.quote("卫生"))
+        assert sorted(h["report_id"] for h in hits) == ["r1", "r2", "r3"]  # type: ignore[union-attr]
+        failing = get_json(f"{base}/{name}/failing_checks.json?_shape=array")
+        assert [(f["report_id"], f["check_code"]) for f in failing] == [("r1", "applications_balance")]  # type: ignore[union-attr]
+        page = get_text(f"{base}/{name}/-/report/r1")
+        assert "r1卫生健康局年度报告" in page and 'data-check="applications_balance"' in page
     finally:
         proc.terminate()
         proc.wait(10)

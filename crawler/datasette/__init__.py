@@ -18,6 +18,7 @@ from typing import Any
 
 import markupsafe
 from datasette import hookimpl
+from datasette.utils import tilde_decode
 from datasette.utils.asgi import Response
 
 from crawler import codebook
@@ -210,7 +211,7 @@ def render_cell(row: Any, value: Any, column: str, table: str | None, database: 
 
 
 async def _database(datasette: Any, request: Any) -> Any:
-    name = request.url_vars["database"]
+    name = tilde_decode(request.url_vars["database"])  # URLs spell names with ~ escapes
     if name.startswith("_") or name not in datasette.databases:
         return None
     return datasette.get_database(name)
