@@ -24,8 +24,9 @@ from conftest import FIXTURES, Crawl
 from scrapy.http import HtmlResponse, Request, TextResponse, XmlResponse
 
 from crawler.cms import get_adapter
-from crawler.cms.base import PAGE_META, page_count
+from crawler.cms.base import COLUMN_META, PAGE_META, ListingPage, page_count
 from crawler.cms.trs import parse_create_page_call
+from crawler.cms.walks import ListingWalks
 from crawler.registry import Portal
 from fixture_server import FixtureServer, render_registry
 
@@ -404,11 +405,60 @@ def test_a_json_api_repeating_its_page_stops_with_a_reason() -> None:
     )
 
 
-def test_the_page_cap_comes_from_the_request_before_the_entry() -> None:
+def test_the_page_cap_is_the_entrys_option_else_the_requests_meta() -> None:
     url = "http://127.0.0.1/endless/"
     body = (SITES / "pager_hostile/_endless.html").read_bytes()
-    response = HtmlResponse(url, body=body, request=Request(url, meta={PAGE_META: 3, "listing_max_pages": 3}))
-    page = get_adapter("static").parse(response, portal("static", max_pages=50))
+    response = HtmlResponse(url, body=body, request=Request(url, meta={PAGE_META: 3, "listing_max_pages": 50}))
+    page = get_adapter("static").parse(response, portal("static", max_pages=3))
     assert page.next_requests == [] and page.stop_reason == "page cap reached (3 pages); the pager offered more"
+    page = get_adapter("static").parse(
+        response.replace(request=Request(url, meta={PAGE_META: 3, "listing_max_pages": 3})), portal("static")
+    )
+    assert page.next_requests == [] and page.stop_reason is not None
     page = get_adapter("static").parse(response.replace(request=Request(url, meta={PAGE_META: 3})), portal("static"))
     assert [r.meta[PAGE_META] for r in page.next_requests] == [4]
+
+
+# ---------------------------------------------------------------- completeness against what pages declare
+
+
+def test_a_column_walked_to_its_declared_last_page_is_complete() -> None:
+    walks, adapter = ListingWalks(), get_adapter("trs")
+    for n, name in enumerate(("index", "index_1", "index_2")):
+        path = f"/zwgk/zfxxgknb/{name}.htm"
+        response = fixture_page("pager_trs_list2", path, meta={PAGE_META: n + 1} if n else None)
+        walks.record("start", adapter.parse(response, portal("trs")), response.url)
+    assert walks.shortfall("start") is None
+
+
+def test_a_column_whose_pager_stops_short_is_incomplete_with_the_reason() -> None:
+    walks, adapter = ListingWalks(), get_adapter("trs")
+    for n, name in enumerate(("index", "index_1")):
+        response = fixture_page("pager_trs_list2", f"/zwgk/bmnb/{name}.htm", meta={PAGE_META: n + 1})
+        walks.record("start", adapter.parse(response, portal("trs")), response.url)
+    assert walks.shortfall("start") == (
+        "listing: http://127.0.0.1/zwgk/bmnb/index_1.htm: the column declares 4 pages but only index..index_1 "
+        "are static; the rest come from TRS's list service, which is not followed"
+    )
+
+
+def test_fewer_pages_or_records_than_declared_is_incomplete() -> None:
+    walks = ListingWalks()
+    walks.record("a", ListingPage(declared_pages=3, page_number=1), "p1", followed=[Request("http://x/2")])
+    walks.record("a", ListingPage(declared_pages=3, page_number=2), "p2", followed=[])
+    assert walks.shortfall("a") == "listing: reached 2 of the 3 pages its pager declares"
+    walks.record("b", ListingPage(declared_records=23, page_number=1, record_count=10), "p1")
+    walks.record("b", ListingPage(declared_records=23, page_number=2, record_count=10), "p2")
+    assert walks.shortfall("b") == "listing: reached 20 of the 23 records its pager declares"
+    walks.record("c", ListingPage(declared_records=23, page_number=1, record_count=10), "p1", followed=[])
+    walks.record("c", ListingPage(declared_records=23, page_number=1), "p1", stopped_known=True)
+    assert walks.shortfall("c") is None  # an incremental crawl stopping on known reports of a complete listing
+    assert walks.shortfall("never") == "no listing page was parsed"
+
+
+def test_a_year_column_short_of_its_pages_makes_the_listing_incomplete() -> None:
+    walks = ListingWalks()
+    year = Request("http://x/2023nb/", meta={COLUMN_META: "http://x/2023nb/"})
+    walks.record("idx", ListingPage(page_number=1, next_requests=[year]), "http://x/")
+    walks.record("idx", ListingPage(page_number=1, declared_pages=2, column="http://x/2023nb/"), "http://x/2023nb/")
+    assert walks.shortfall("idx") == "http://x/2023nb/: reached 1 of the 2 pages its pager declares"

@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "#")
 
-# Pages walked per column unless the entry's ``max_pages`` option (or the
+# Pages walked per column unless the entry's ``max_pages`` option (else the
 # request's ``listing_max_pages`` meta, set by the spider) says otherwise: a
 # pager that never ends (a next link to ever-new pages, an API that always
 # answers) stops here, with a logged reason.
@@ -121,10 +121,10 @@ def current_page(response: TextResponse) -> int:
 
 
 def page_cap(response: TextResponse, portal: Portal) -> int:
-    """Pages to walk at most: request meta (the spider's setting), then the entry's option."""
+    """Pages to walk at most: the entry's option, else request meta (the spider's setting), else the default."""
     sources = (
-        ("meta listing_max_pages", response.meta.get("listing_max_pages")),
         ("option max_pages", portal.option("max_pages")),
+        ("meta listing_max_pages", response.meta.get("listing_max_pages")),
     )
     for source, value in sources:
         if value is not None:
