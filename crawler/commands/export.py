@@ -33,6 +33,7 @@ class Command(ScrapyCommand):
         )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        assert self.settings is not None  # set by Scrapy before run()
         db_path = Path(opts.db or self.settings.get("REPORTS_DB"))
         if not db_path.is_file():
             raise UsageError(f"no database at {db_path}; crawl first or pass --db")

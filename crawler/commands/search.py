@@ -41,6 +41,7 @@ class Command(ScrapyCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if not args:
             return self._fail("give a word to search for, e.g. scrapy search 卫生", USAGE_ERROR)
+        assert self.settings is not None  # set by Scrapy before run()
         db_path = Path(opts.db or self.settings.get("REPORTS_DB"))
         if not db_path.is_file():
             return self._fail(f"no database at {db_path}; crawl first or pass --db", USAGE_ERROR)
