@@ -1,7 +1,9 @@
 """`scrapy schedule [-a province=P] [--db PATH] [--wait]`: run a crawl on scrapyd.
 
 scrapyd has no timer.  This posts one job to its ``schedule.json`` (URL and
-credentials from the environment or the ``[deploy]`` target in scrapy.cfg),
+credentials from the environment or the ``[deploy]`` target in scrapy.cfg;
+the password may be read from a file, ``--password-file`` or
+``$SCRAPYD_PASSWORD_FILE``, so it never appears on a command line),
 so cron or a systemd timer can start crawls (see ``deploy/``); ``--wait``
 polls ``listjobs.json`` until the job has finished, then reads the end of
 the job's log to tell a finished crawl from one that failed, and exits 1
@@ -15,6 +17,7 @@ import os
 import re
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -45,6 +48,18 @@ def deploy_target(name: str = "default") -> dict[str, str]:
     if name != "default" and cfg.has_section(f"deploy:{name}"):
         target.update(cfg.items(f"deploy:{name}", raw=True))
     return {k: os.path.expandvars(v) for k, v in target.items()}
+
+
+def read_password(path: str) -> str:
+    """The first line of a password file (a file only the scheduling user can read)."""
+    try:
+        text = Path(path).read_text("utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot read the scrapyd password file {path}: {exc.strerror}") from None
+    password = text.splitlines()[0].strip() if text.strip() else ""
+    if not password:
+        raise UsageError(f"the scrapyd password file {path} is empty")
+    return password
 
 
 def call(what: str, client: ScrapydClient, method: str, *args: Any) -> Any:
@@ -148,6 +163,11 @@ class Command(BaseRunSpiderCommand):
         parser.add_argument("--target", default="default", help="scrapy.cfg deploy target (default: [deploy])")
         parser.add_argument("--url", default=None, help="scrapyd URL (default: $SCRAPYD_URL, else the target's url)")
         parser.add_argument("--project", default=None, help="scrapyd project (default: the target's project)")
+        parser.add_argument(
+            "--password-file",
+            default=None,
+            help="read the scrapyd password from this file (default: $SCRAPYD_PASSWORD_FILE, $SCRAPYD_PASSWORD)",
+        )
         parser.add_argument("--db", default=None, help="REPORTS_DB of the job, a path on the scrapyd host")
         parser.add_argument(
             "--job-setting",
@@ -168,7 +188,12 @@ class Command(BaseRunSpiderCommand):
             raise UsageError("no scrapyd URL: pass --url, set SCRAPYD_URL or a [deploy] url in scrapy.cfg")
         project = opts.project or target.get("project") or "reports"
         username = os.environ.get("SCRAPYD_USERNAME") or target.get("username")
-        password = os.environ.get("SCRAPYD_PASSWORD") or target.get("password")
+        password_file = opts.password_file or os.environ.get("SCRAPYD_PASSWORD_FILE")
+        password: str | None
+        if password_file:
+            password = read_password(password_file)
+        else:
+            password = os.environ.get("SCRAPYD_PASSWORD") or target.get("password")
         settings = dict(s.split("=", 1) for s in opts.job_setting)
         if opts.db:
             settings["REPORTS_DB"] = opts.db
