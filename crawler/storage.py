@@ -280,8 +280,7 @@ def _v2(db: sqlite_utils.Database) -> None:
     )
     db.table("measures").create(
         {"report_id": str, "code": str, "value": float, "denominator": float, "evidence": str},
-        pk=("report_id", "code"),
-        foreign_keys=[("report_id", "reports", "report_id")],
+        pk=("report_id", "code"),  # no foreign key: findings follow reports, never hold them in place
     )
     db.table("measures").create_index(["code"], if_not_exists=True)
     db.table("missing_reports").create(
@@ -293,7 +292,7 @@ def _v2(db: sqlite_utils.Database) -> None:
         {"report_id": str, "report_year": int, "body_id": str, "sentences": int, "signature": bytes}, pk="report_id"
     )
     db.table("report_signatures").create_index(["report_year"], if_not_exists=True)
-    db.table("findings_queue").create({"report_id": str}, pk="report_id")
+    db.table("findings_queue").create({"report_id": str, "body_id": str}, pk="report_id")
     db.table("runs").create(
         {
             "run_id": str,
@@ -566,7 +565,13 @@ def _drop_if_unlinked(db: sqlite_utils.Database, report_id: str) -> None:
     """
     if db.execute("SELECT 1 FROM report_urls WHERE report_id = ? LIMIT 1", [report_id]).fetchone():
         return
-    for table in ("sections", "table_cells", "checks", "reports"):
+    # Its body's findings must be recomputed without it: the queue remembers the body.
+    db.execute(
+        "INSERT OR REPLACE INTO findings_queue (report_id, body_id) SELECT report_id, body_id FROM reports"
+        " WHERE report_id = ?",
+        [report_id],
+    )
+    for table in ("sections", "table_cells", "checks", "measures", "report_signatures", "reports"):
         db.execute(f"DELETE FROM {table} WHERE report_id = ?", [report_id])
     logger.info("Report %s superseded: none of its URLs lead to it any more", report_id)
 

@@ -79,12 +79,14 @@ def recompute_findings(
     resort for a report that prints its body nowhere).
     """
     done = Recomputed()
-    queued = [r for (r,) in db.execute("SELECT report_id FROM findings_queue")]
+    rows = db.execute("SELECT report_id, body_id FROM findings_queue").fetchall()
+    queued = [r for r, _ in rows]
     done.queued = len(queued)
     if not queued:
         return done
     today = today or datetime.now(UTC).date()
     dirty, years = _assign_bodies(db, queued, column_names or {})
+    dirty |= {body for _, body in rows if body}  # bodies of reports since dropped (superseded)
     for body_id in sorted(dirty):
         with db.conn:
             done.reports += _recompute_body(db, body_id)
