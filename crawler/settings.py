@@ -64,6 +64,11 @@ ITEM_PIPELINES = {
     "crawler.pipelines.store.SQLiteStorePipeline": 900,
 }
 
+# Findings (crawler/findings/): recomputed when a crawl closes, for the bodies whose
+# reports changed (cross-year, text vs tables, outline, reuse, timeliness, rates).
+EXTENSIONS = {"crawler.findings.extension.FindingsExtension": 600}
+FINDINGS_ENABLED = True
+
 # Switches for the text stages (on by default; off leaves the raw page to later stages).
 ATTACHMENTS_ENABLED = True  # PDF/DOCX report attachments → HTML before decode
 DECODE_ENABLED = True  # charset by evidence, mojibake repair

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import redis
 
 from crawler.distributed.keys import Keys, busy_workers, queue_length
+from crawler.findings.store import recompute_findings
 from crawler.storage import log_page, mark_listings_complete, store_report
 
 if TYPE_CHECKING:
@@ -92,6 +93,8 @@ class Drain:
         closed, self.closed = self.closed, []
         if not closed:
             return
+        done_findings = recompute_findings(self.db)  # the queued reports' bodies, as a single-process crawl does
+        self.counts["findings_bodies"] = len(done_findings.bodies)
         if any(m["reason"] != "finished" or m["failures"] for m in closed):
             logger.info("Drain: run ended with failures or unfinished workers; listings not marked complete")
             return
