@@ -180,12 +180,13 @@ def test_body_page_lists_the_years_with_numbers_gaps_and_a_chart(room: Room, pag
         assert cell.inner_text().strip() == shown(value)
         bar = page.locator(f'svg rect[data-series="本年新收"][data-label="{year}"]')
         assert bar.get_attribute("data-value") == shown(value)
-    for (year,) in room.query("SELECT year FROM missing_reports WHERE body_id = ?", body_id):
-        if room.query("SELECT 1 FROM reports WHERE body_id = ? AND report_year = ?", body_id, year):
-            continue
+    missing = room.query("SELECT year, reason FROM missing_reports WHERE body_id = ?", body_id)
+    assert missing
+    for year, reason in missing:
         row = page.locator(f'#years tr[data-year="{year}"]')
-        if row.count():  # years between the first and last report are rows of the table
-            assert "missing" in (row.get_attribute("class") or "")
+        assert row.get_attribute("class") == "missing" and reason in row.inner_text()
+        gap = page.locator(f'#body-charts text.gap[data-series="本年新收"][data-label="{year}"]')
+        assert gap.get_attribute("data-mark") == "missing" and gap.text_content() == "缺"
     page.screenshot(path=str(room.shots / "body.png"), full_page=True)
 
 

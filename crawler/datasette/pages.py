@@ -279,8 +279,10 @@ async def body_context(db: Any, body_id: str) -> dict[str, Any] | None:
         r["reuse_prev_year"] = mine.get("text_reuse_prev_year")
     marks = []
     for y in years:
-        if y in missing_years or y not in by_year:
+        if y in missing_years:
             marks.append("missing")
+        elif y not in by_year:
+            marks.append("gap")
         elif (by_year[y].get("days_late") or 0) > 0:
             marks.append("late")
         else:
@@ -311,9 +313,8 @@ async def body_context(db: Any, body_id: str) -> dict[str, Any] | None:
             {
                 "year": y,
                 "report": by_year.get(y),
-                "missing": missing_years.get(y)
-                if y in missing_years
-                else (None if y in by_year else "未找到 · not found"),
+                "missing": missing_years.get(y),
+                "gap": y not in by_year and y not in missing_years,
             }
             for y in years
         ],

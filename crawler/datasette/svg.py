@@ -74,7 +74,7 @@ def bar_chart(
             if value is None:
                 out.append(
                     f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h - 4}" text-anchor="middle" class="gap"'
-                    f' data-mark="{escape(mark or "gap")}">{"缺" if mark == "missing" else "–"}</text>'
+                    f' data-series="{escape(s.name)}" data-label="{escape(str(label))}" data-mark="{escape(mark or "gap")}">{"缺" if mark == "missing" else "–"}</text>'
                 )
                 continue
             h = plot_h * (value / peak) if peak else 0.0
