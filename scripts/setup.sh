@@ -19,6 +19,17 @@ need_apt=()
 if [ "${1:-}" != "--venv-only" ]; then
   command -v chromium >/dev/null || need_apt+=(chromium)
   command -v redis-server >/dev/null || need_apt+=(redis-server)
+  # Attachment converters (crawler/attachments/formats, crawler/ocr): LibreOffice
+  # for .doc/.wps/.et, tesseract with its Simplified Chinese model for scanned
+  # PDFs and table images, poppler's pdftoppm to rasterise them, a CJK font and
+  # img2pdf for the format fixtures.
+  command -v soffice >/dev/null || need_apt+=(libreoffice-writer-nogui libreoffice-calc-nogui)
+  [ -e /usr/lib/libreoffice/program/libsclo.so ] || need_apt+=(libreoffice-calc-nogui)
+  command -v tesseract >/dev/null || need_apt+=(tesseract-ocr)
+  [ -e /usr/share/tesseract-ocr/5/tessdata/chi_sim.traineddata ] || need_apt+=(tesseract-ocr-chi-sim)
+  command -v pdftoppm >/dev/null || need_apt+=(poppler-utils)
+  command -v img2pdf >/dev/null || need_apt+=(img2pdf)
+  [ -d /usr/share/fonts/opentype/noto ] || need_apt+=(fonts-noto-cjk)
 fi
 "$PY" -c "import venv, ensurepip" 2>/dev/null || need_apt+=(python3-venv)
 if [ ${#need_apt[@]} -gt 0 ]; then
