@@ -38,20 +38,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def scrapyd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ScrapydClient, Path]]:
-    monkeypatch.setenv("NETRC", str(tmp_path / "no-netrc"))  # ScrapydClient without a user reads ~/.netrc
+def start_scrapyd(tmp_path: Path, env: dict[str, str], logs_dir: Path | None = None) -> Iterator[ScrapydClient]:
+    """scrapyd on a free loopback port, its config checked by deploy/check_scrapyd.py as the unit does."""
     home = tmp_path / "scrapyd"
     home.mkdir()
     port = free_port()
-    (home / "scrapyd.conf").write_text(
+    conf = home / "scrapyd.conf"
+    conf.write_text(
         f"""[scrapyd]
 bind_address = 127.0.0.1
 http_port = {port}
 username = {USER}
 password = {PASSWORD}
 eggs_dir = {home / "eggs"}
-logs_dir = {home / "logs"}
+logs_dir = {logs_dir or home / "logs"}
 dbs_dir = {home / "dbs"}
 items_dir =
 poll_interval = 0.5
@@ -59,8 +59,19 @@ max_proc = 2
 """,
         "utf-8",
     )
+    conf.chmod(0o600)
+    environ = {**os.environ, "HOME": str(home), **env}
+    checked = subprocess.run(
+        [sys.executable, str(ROOT / "deploy" / "check_scrapyd.py")],
+        cwd=home,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=environ,
+    )
+    assert checked.returncode == 0, checked.stderr  # what ExecStartPre runs before scrapyd
     log = (home / "scrapyd.out").open("w")
-    proc = subprocess.Popen([str(BIN / "scrapyd")], cwd=home, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen([str(BIN / "scrapyd")], cwd=home, stdout=log, stderr=subprocess.STDOUT, env=environ)
     client = ScrapydClient(f"http://127.0.0.1:{port}", USER, PASSWORD)
     for _ in range(200):
         try:
@@ -71,10 +82,26 @@ max_proc = 2
     else:
         proc.kill()
         pytest.fail("scrapyd did not start:\n" + (home / "scrapyd.out").read_text())
-    yield client, home
+    yield client
     proc.terminate()
     proc.wait(15)
     log.close()
+
+
+@pytest.fixture
+def scrapyd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ScrapydClient, Path]]:
+    monkeypatch.setenv("NETRC", str(tmp_path / "no-netrc"))  # ScrapydClient without a user reads ~/.netrc
+    for client in start_scrapyd(tmp_path, {}):
+        yield client, tmp_path / "scrapyd"
+
+
+@pytest.fixture
+def confined_scrapyd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ScrapydClient, Path]]:
+    """scrapyd as deploy/systemd/scrapyd.service runs it: REPORTS_DATA_DIR set, job logs under it."""
+    monkeypatch.setenv("NETRC", str(tmp_path / "no-netrc"))
+    data = tmp_path / "data"
+    for client in start_scrapyd(tmp_path, {"REPORTS_DATA_DIR": str(data)}, logs_dir=data / "logs"):
+        yield client, data
 
 
 def wait_finished(client: ScrapydClient, job: str, timeout: float = 150) -> None:
@@ -227,3 +254,53 @@ def test_job_log_outcome_tells_finished_from_failed_crawls() -> None:
         "KeyError: \"unknown province 'atlantis'\"\n"
     )
     assert outcome(crashed) == "the crawl never closed its spider: KeyError: \"unknown province 'atlantis'\""
+
+
+def test_jobs_naming_paths_outside_the_data_directory_are_refused_and_write_nothing(
+    crawl: Crawl, confined_scrapyd: tuple[ScrapydClient, Path], tmp_path: Path
+) -> None:
+    client, data = confined_scrapyd
+    deploy_run = deploy(client, tmp_path)
+    assert deploy_run.returncode == 0, deploy_run.stdout + deploy_run.stderr
+    outside = {"db": Path("/etc/x.db"), "job": Path("/etc/x-jobdir"), "widened": Path("/etc/y.db")}
+    assert not any(p.exists() for p in outside.values())
+    base = [("portals", str(crawl.registry))] + [("setting", f"{k}={v}") for k, v in FAST.items()]
+    jobs = {
+        "db": client.schedule("reports", "province_reports", [*base, ("setting", "REPORTS_DB=/etc/x.db")]),
+        "job": client.schedule(
+            "reports",
+            "province_reports",
+            [*base, ("setting", f"REPORTS_DB={data}/ok.db"), ("setting", "JOBDIR=/etc/x-jobdir")],
+        ),
+        "widened": client.schedule(
+            "reports",
+            "province_reports",
+            [*base, ("setting", "REPORTS_DATA_DIR=/"), ("setting", "REPORTS_DB=/etc/y.db")],
+        ),
+    }
+    for job in jobs.values():
+        wait_finished(client, job)
+    out = (tmp_path / "scrapyd" / "scrapyd.out").read_text("utf-8")
+    for name, job in jobs.items():
+        assert not list((data / "logs").glob(f"**/{job}.log")), name  # refused before its log opened
+    assert not any(p.exists() for p in [*outside.values(), Path("/etc/x.db.lock"), Path("/etc/y.db.lock")])
+    assert not (data / "ok.db").exists()
+    for shown in ("REPORTS_DB=/etc/x.db", "JOBDIR=/etc/x-jobdir", "REPORTS_DB=/etc/y.db"):
+        assert f"error: {shown} is outside REPORTS_DATA_DIR={data}: this crawl may write only under {data}" in out
+
+    # A job inside it runs, scheduled as cron does: the password read from a file.
+    password_file = tmp_path / "scrapyd.pass"
+    password_file.write_text(PASSWORD + "\n", "utf-8")
+    password_file.chmod(0o600)
+    scheduled = subprocess.run(
+        schedule_command(client, "-a", f"portals={crawl.registry}", "--db", str(data / "reports.db")),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=200,
+        env={**os.environ, "SCRAPYD_USERNAME": USER, "SCRAPYD_PASSWORD_FILE": str(password_file)},
+    )
+    assert scheduled.returncode == 0, scheduled.stdout + scheduled.stderr
+    crawl.db_path = data / "reports.db"
+    assert crawl.stored_urls()
+    assert list((data / "logs").glob("**/*.log"))  # the job's log, under the data directory
