@@ -11,12 +11,17 @@ same command runs.
 
 from __future__ import annotations
 
+import signal
 import sqlite3
 import subprocess
+import sys
 import time
 from pathlib import Path
 
+import pytest
 from conftest import FAST, ROOT, SCRAPY, Crawl
+
+from crawler.storage import DatabaseBusy, DatabaseLock
 
 DATABASE_BUSY = 75
 
@@ -65,3 +70,30 @@ def test_a_second_crawl_of_a_database_being_written_refuses_in_one_line_and_writ
     assert alone and crawl.stored_urls() == alone
     with sqlite3.connect(crawl.db_path) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_the_lock_of_a_crawl_killed_with_sigkill_is_free_at_once(tmp_path: Path) -> None:
+    """flock goes with the process however it ends: no stale lock to clear before a resume."""
+    db = tmp_path / "reports.db"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from crawler.storage import lock_database; lock_database(sys.argv[1]); "
+            "print('held', flush=True); time.sleep(600)",
+            str(db),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+    with pytest.raises(DatabaseBusy, match=f"another crawl \\(pid {holder.pid},"):
+        DatabaseLock(db).acquire()
+    holder.send_signal(signal.SIGKILL)
+    holder.wait(30)
+    with DatabaseLock(db) as lock:
+        assert lock.acquired
+        again = DatabaseLock(db).acquire()  # the same process may take it again (crawl command + pipeline)
+        assert again.acquired
+        again.release()
