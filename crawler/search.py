@@ -4,8 +4,14 @@ The trigram index (``reports_fts``) cannot match a word shorter than three
 characters, and most Chinese words have two (卫生, 黄岩).  ``reports_search``
 indexes every pair of adjacent characters instead, so a word of any length
 n >= 2 is the phrase of its n-1 bigrams, which matches exactly where the
-word is printed.  The table is contentless (``content=''``): it keeps only
-the index, never a second copy of the text.
+word is printed.  The table keeps only the index, never a second copy of
+the text: its content is the ``reports`` table (external content, so
+``SELECT COUNT(*)`` and tools that scan every table work).  What it indexes
+are the bigrams, not the columns as stored, so FTS5's ``'rebuild'`` command
+must never be run on it (it would index the raw text); :func:`reindex_all`
+is the rebuild.  The quoting ``content='reports'`` is deliberate: Datasette
+takes a table's search box from an FTS table declared ``content="reports"``,
+which stays the trigram ``reports_fts``.
 
 SQLite cannot split text into bigrams inside a trigger (no loops without a
 CTE, and a Python function would break every connection that lacks it), so
@@ -37,7 +43,7 @@ _RUN = re.compile(r"[^\W_]+")
 _UNQUEUED = " WHERE NOT EXISTS (SELECT 1 FROM search_queue WHERE rowid = {0}.rowid)"
 CREATE_STATEMENTS = (
     f"CREATE VIRTUAL TABLE IF NOT EXISTS {SEARCH_TABLE} USING fts5"
-    "(title, text, content='', columnsize=0, tokenize='unicode61 remove_diacritics 0')",
+    "(title, text, content='reports', columnsize=0, tokenize='unicode61 remove_diacritics 0')",
     f"CREATE TABLE IF NOT EXISTS {QUEUE_TABLE} (rowid INTEGER PRIMARY KEY, title TEXT, text TEXT)",
     # The first queued version of a row is the one the index holds: a row
     # inserted since the last indexing holds nothing (NULL), a changed or
@@ -94,6 +100,14 @@ def create(db: sqlite_utils.Database) -> None:
         db.execute(statement)
     db.execute(f"INSERT OR IGNORE INTO {QUEUE_TABLE} (rowid) SELECT rowid FROM reports")
     index_pending(db)
+
+
+def reindex_all(db: sqlite_utils.Database) -> int:
+    """Rebuild ``reports_search`` from scratch (in place of FTS5's 'rebuild', which would index raw text)."""
+    db.execute(f"INSERT INTO {SEARCH_TABLE} ({SEARCH_TABLE}) VALUES ('delete-all')")
+    db.execute(f"DELETE FROM {QUEUE_TABLE}")
+    db.execute(f"INSERT INTO {QUEUE_TABLE} (rowid) SELECT rowid FROM reports")
+    return index_pending(db)
 
 
 def index_pending(db: sqlite_utils.Database) -> int:

@@ -126,3 +126,16 @@ def test_search_command_prints_one_line_per_hit_and_exit_statuses(tmp_path: Path
     assert short.returncode == 2 and "at least two characters" in short.stderr
     missing = run_search("卫生", "--db", str(tmp_path / "none.db"))
     assert missing.returncode == 2 and "no database at" in missing.stderr
+
+
+def test_a_full_rebuild_gives_the_same_hits_and_every_table_can_be_counted(tmp_path: Path) -> None:
+    from crawler.search import reindex_all
+
+    make_db(tmp_path / "r.db")
+    before = {w: ids(tmp_path / "r.db", w) for w in ("卫生", "黄岩区院桥镇", "政府信息公开")}
+    db = open_db(tmp_path / "r.db")
+    assert reindex_all(db) == 3
+    for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')").fetchall():
+        db.execute(f"SELECT COUNT(*) FROM [{name}]").fetchone()  # tools that count every table keep working
+    db.close()
+    assert {w: ids(tmp_path / "r.db", w) for w in before} == before

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from pathlib import Path
 from typing import Any
 
 import markupsafe
+import yaml
 from datasette import hookimpl
 from datasette.utils import tilde_decode
 from datasette.utils.asgi import Response
@@ -151,9 +153,12 @@ def _served(datasette: Any) -> list[str]:
     return [name for name in datasette.databases if not name.startswith("_")]
 
 
+INSTANCE = yaml.safe_load((Path(__file__).parent / "metadata.yaml").read_text("utf-8"))  # title, description
+
+
 @hookimpl
 def get_metadata(datasette: Any, key: str, database: str | None, table: str | None) -> dict[str, Any]:
-    return {"databases": {name: database_metadata() for name in _served(datasette)}}
+    return {**INSTANCE, "databases": {name: database_metadata() for name in _served(datasette)}}
 
 
 @hookimpl
