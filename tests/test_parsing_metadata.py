@@ -160,3 +160,38 @@ def test_title_skips_sidebar_links_to_work_reports_and_notices():
     )
     fields = extract_metadata(text="一、总体情况\n正文。", tree=tree)
     assert fields["title"] == "某县2023年政府信息公开工作年度报告"
+
+
+@pytest.mark.parametrize(
+    ("line", "publisher"),
+    [
+        # adjacent <span>s rendered without a separator: the value ends at the next known label
+        ("发布机构：澜溪区人民政府办公室发布日期：2024-01-25浏览次数：", "澜溪区人民政府办公室"),
+        ("来源：澜溪区教育局字号：大中小", "澜溪区教育局"),  # font-size chrome right after the name
+        ("发布时间：2011-03-28    信息来源：县政府办    【大 中 小】", "县政府办"),  # a 【 control after it
+        ("来源：本站　　发布时间：2022-01-21 10:48", None),  # the site, not a body
+        ("发布机构： 发布日期：2024-01-02", None),  # empty field, then the next label
+        ("发布机构：【", None),  # a lone glyph
+    ],
+)
+def test_a_publisher_field_yields_a_body_name_or_nothing(line: str, publisher: str | None) -> None:
+    assert meta_fields(line).get("publisher") == publisher
+
+
+@pytest.mark.parametrize(
+    ("title", "is_report"),
+    [
+        ("石苇镇人民政府政府信息公开工作年度报告", True),  # no year, but a body before the report words
+        ("政府信息公开年度报告", False),  # the column's own name
+        ("某市人民政府2020年政府信息公开工作报告（全文）", True),  # 工作报告 without 年度
+        ("某县审计局2023年度政务信息公开工作开展年度报告", True),  # nonstandard words, an 审计局
+        ("2010年度政府資訊公開年度報告", True),  # Taiwan vocabulary
+        ("图解：某县人民政府2021年政府信息公开工作年度报告", False),
+        ("一图读懂某县2020年政府信息公开工作年度报告", False),
+        ("某市审计局关于2022年度市级预算执行的审计工作报告", False),
+    ],
+)
+def test_report_titles_in_real_shapes(title: str, is_report: bool) -> None:
+    from crawler.parsing.titles import is_report_title
+
+    assert is_report_title(title) is is_report

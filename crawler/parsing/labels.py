@@ -69,6 +69,68 @@ META_LABELS: dict[str, tuple[str, ...]] = {
     "title": ("标题", "名称", "信息名称"),
 }
 
+# Other labels a metadata line prints right after a value, often with no separator
+# (<span>发布机构：</span><span>某区政府办公室</span><span>发布日期：…</span>): a value ends
+# where one of these, or a metadata label, begins.
+CHROME_LABELS = (
+    "浏览次数",
+    "访问次数",
+    "阅读次数",
+    "点击次数",
+    "点击数",
+    "点击率",
+    "访问量",
+    "浏览量",
+    "阅读量",
+    "阅读",
+    "浏览",
+    "字号",
+    "字体",
+    "分享到",
+    "分享",
+    "打印",
+    "分类",
+    "主题分类",
+    "体裁分类",
+    "组配分类",
+    "公开方式",
+    "公开范围",
+    "公开形式",
+    "公开属性",
+    "时效",
+    "有效性",
+    "信息类别",
+    "作者",
+    "责任编辑",
+    "编辑",
+    "审核",
+    "关键词",
+    "主题词",
+    "服务对象",
+    "生效日期",
+    "失效日期",
+    "废止日期",
+    "发文时间",
+    "更新时间",
+    "录入时间",
+    "信息分类",
+)
+# What a publisher field prints when it names no body (the site, an editor, nobody).
+NOT_BODIES = (
+    "本站",
+    "本网",
+    "本网站",
+    "网站",
+    "原创",
+    "本站原创",
+    "佚名",
+    "管理员",
+    "系统管理员",
+    "admin",
+    "未知",
+    "其他",
+)
+
 # <meta name=...> tags portals use for the same things (TRS, Hanweb, …).
 META_TAGS: dict[str, tuple[str, ...]] = {
     "title": ("ArticleTitle", "Title", "title"),

@@ -12,18 +12,26 @@ from parsel import Selector
 
 from crawler.parsing.labels import (
     BODY_SUFFIXES,
+    CHROME_LABELS,
     CN_DIGITS,
     FORMAT_MARKERS,
     META_LABELS,
     META_TAGS,
+    NOT_BODIES,
     compact,
 )
 from crawler.parsing.titles import YEAR, is_report_title
 
 _ALL_LABELS = sorted({lab for labs in META_LABELS.values() for lab in labs}, key=len, reverse=True)
 _LABEL_RE = re.compile(r"(?P<label>" + "|".join(re.escape(lab) for lab in _ALL_LABELS) + r")\s*[:：]\s*")
-# Any "标签:" marks the end of the previous value, known label or not.
-_ANY_LABEL_RE = re.compile(r"[\u4e00-\u9fff]{2,6}\s*[:：]")
+# Where a value ends: a known label (metadata or page chrome) with its colon, found
+# first, so "某区政府办公室发布日期：" ends at 发布日期, not at 公室发布日期; else any
+# "标签:" that starts after a space (an unknown label cannot eat into the value).
+_KNOWN_LABELS = sorted({*_ALL_LABELS, *CHROME_LABELS}, key=len, reverse=True)
+_KNOWN_LABEL_RE = re.compile("(?:" + "|".join(re.escape(lab) for lab in _KNOWN_LABELS) + r")\s*[:：]")
+_ANY_LABEL_RE = re.compile(r"(?:^|(?<=\s))[\u4e00-\u9fff]{2,6}\s*[:：]")
+# Chrome printed after a value: 【大 中 小】, [打印], 字号 controls.
+_CHROME_TAIL = re.compile(r"\s*[【\[〖(（]?\s*(?:字号|字体|打印|分享|关闭|大\s*中\s*小|默认|超大)|\s*[【\[〖]")
 
 
 def meta_fields(meta_text: str) -> dict[str, str]:
@@ -51,9 +59,34 @@ def meta_fields(meta_text: str) -> dict[str, str]:
             for match in _LABEL_RE.finditer(segment):
                 field = _FIELD_OF_LABEL[re.sub(r"\s+", "", match["label"])]
                 rest = segment[match.end() :]
-                end = _ANY_LABEL_RE.search(rest)
-                _keep(found, field, rest[: end.start()] if end else rest)
+                end = _value_end(rest)
+                _keep(found, field, rest[:end])
     return found
+
+
+def _value_end(rest: str) -> int:
+    """Where the value that starts ``rest`` ends: at the next label, known first."""
+    ends = [m.start() for m in (_KNOWN_LABEL_RE.search(rest), _ANY_LABEL_RE.search(rest)) if m]
+    return min(ends) if ends else len(rest)
+
+
+BODY_ENDINGS = (*BODY_SUFFIXES, "办", "区", "县", "市", "省", "州", "盟", "旗", "会", "站", "队", "馆", "部", "社")
+
+
+def is_body_name(value: str) -> bool:
+    """True when ``value`` reads as the name of a public body, not a glyph, date, label or site.
+
+    >>> is_body_name("澜溪区人民政府办公室"), is_body_name("县政府办"), is_body_name("【"), is_body_name("本站")
+    (True, True, False, False)
+    >>> is_body_name("2024-01-25"), is_body_name("澜溪")
+    (False, False)
+    """
+    text = value.strip()
+    if text in NOT_BODIES or len(re.findall(r"[\u4e00-\u9fff]", text)) < 2:
+        return False
+    if re.search(r"\d{4}\s*[-年/.]", text):
+        return False
+    return text.endswith(BODY_ENDINGS)
 
 
 _FIELD_OF_LABEL = {re.sub(r"\s+", "", label): field for field, labels in META_LABELS.items() for label in labels}
@@ -68,8 +101,10 @@ def _keep(found: dict[str, str], field: str, value: str) -> None:
         value = re.split(r"\s{2,}|\t", value)[0].strip()
     if field == "publish_date" and parse_date(value) is None:
         return
-    if field == "publisher" and (len(value) > 40 or _ANY_LABEL_RE.match(value)):
-        return
+    if field == "publisher":
+        value = _CHROME_TAIL.split(value, maxsplit=1)[0].strip()
+        if len(value) > 40 or _ANY_LABEL_RE.match(value) or not is_body_name(value):
+            return
     if value and field not in found:
         found[field] = value
 
@@ -158,10 +193,25 @@ def find_title(
     if tree is not None:
         page_title = clean(tree.xpath("normalize-space(//title)").get() or "")
         candidates += re.split(r"\s*[_|｜]\s*|\s+-\s+|\s*—\s*", page_title)
-    for candidate in candidates:
-        if candidate and _is_report_title(candidate.strip()):
-            return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", candidate)).strip()
-    return None
+    if tree is not None:  # a title split over two headings: <h1>某县人民政府</h1><h2>2020年…年度报告</h2>
+        heads = [clean(h) for h in tree.xpath("//h1|//h2|//h3").xpath("normalize-space(.)").getall()]
+        candidates += [a + b for a, b in itertools.pairwise(heads) if is_body_name(a)]
+    titles = [_tidy_title(c) for c in candidates if c and _is_report_title(c.strip())]
+    if not titles:
+        return None
+    first = titles[0]
+    if publisher_from_title(first) is None:  # no body in it: a fuller form printed elsewhere wins
+        bare = re.sub(r"\s", "", first)
+        for fuller in titles[1:]:
+            if re.sub(r"\s", "", fuller).endswith(bare) and publisher_from_title(fuller):
+                return fuller
+    return first
+
+
+def _tidy_title(candidate: str) -> str:
+    """One space at most, none inside the year (a PDF prints 2021 年)."""
+    text = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", candidate)).strip()
+    return re.sub(r"(\d)\s+(?=年)", r"\1", text)
 
 
 _YEAR_IN_TEXT = re.compile(
@@ -305,7 +355,7 @@ def extract_metadata(
     tag_publisher = _meta_tag(tree, META_TAGS["publisher"])
     publisher = (
         fields.get("publisher")
-        or (clean(tag_publisher) if tag_publisher else None)
+        or (clean(tag_publisher) if tag_publisher and is_body_name(clean(tag_publisher)) else None)
         or sig_body
         or publisher_from_title(title)
     )
