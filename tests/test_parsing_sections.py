@@ -164,3 +164,48 @@ def test_same_part_headed_twice_in_different_words_stays_two_sections():
         ("review_litigation", "四、因政府信息公开申请提起行政诉讼、行政复议的情况"),
         ("problems", "五、存在的主要问题及改进情况"),
     ]
+
+
+def test_a_part_outside_the_national_list_is_kept_where_its_number_fits() -> None:
+    text = "\n".join(
+        [
+            "第一部分 总体情况",
+            "概况。",
+            "第二部分 主动公开政府信息情况",
+            "表。",
+            "第三部分 收到和处理政府信息公开申请情况",
+            "表。",
+            "第四部分 行政审批事项办理情况",
+            "办理了审批。",
+            "第五部分 工作人员及支出情况",
+            "专职2人。",
+            "第六部分 其他需要报告的事项",
+            "无。",
+        ]
+    )
+    parts = split_sections(text)
+    assert [p["code"] for p in parts] == ["overview", "active", "applications", "other_part", "other_part", "other"]
+    assert parts[3]["heading"] == "第四部分行政审批事项办理情况"
+
+
+def test_a_table_row_numbered_like_a_part_is_not_a_part() -> None:
+    text = "三、收到和处理政府信息公开申请情况\n（七）总计 | 3 | 0\n四、结转下年度继续办理 | 0 | 0\n五、存在的主要问题及改进情况\n问题。"
+    assert [p["code"] for p in split_sections(text)] == ["applications", "problems"]
+
+
+def test_arabic_numbering_going_back_is_a_sub_item_not_a_part() -> None:
+    text = "1.总体情况\n概况。\n2.主动公开政府信息情况\n表。\n3.收到和处理政府信息公开申请情况\n2.申请人逾期未按收费通知要求缴纳费用\n4.政府信息公开行政复议、行政诉讼情况\n表。"
+    assert [p["code"] for p in split_sections(text)] == ["overview", "active", "applications", "review_litigation"]
+
+
+def test_a_table_of_contents_before_the_report_is_not_read_as_its_parts() -> None:
+    toc = [
+        "一、总体情况",
+        "二、主动公开政府信息情况",
+        "三、收到和处理政府信息公开申请情况",
+        "四、存在的主要问题及改进情况",
+    ]
+    body = [line for heading in toc for line in (heading, "本部分的正文写了几句话，说明当年的工作情况。")]
+    parts = split_sections("\n".join(["目录", *toc, *body]))
+    assert [p["code"] for p in parts] == ["overview", "active", "applications", "problems"]
+    assert all(p["text"] for p in parts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -30,6 +31,32 @@ class _Heading:
     end: int
     heading: str
     code: str
+    number: int | None = None  # the top-level number it prints (一 → 1, 第三部分 → 3, 4. → 4)
+
+
+# A part outside the national list (审批事项, 工作人员及支出情况, …): kept with its heading.
+EXTRA_PART = "other_part"
+_CN = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+
+
+def numbering_value(num: str) -> int | None:
+    """The number a heading's numbering prints.
+
+    >>> numbering_value("三、"), numbering_value("第十二部分"), numbering_value("4."), numbering_value("（二）")
+    (3, 12, 4, 2)
+    """
+    digits = re.sub(r"[^\d一二三四五六七八九十]", "", num)
+    if digits.isdigit():
+        return int(digits)
+    if not digits:
+        return None
+    if digits.startswith("十"):
+        return 10 + _CN.get(digits[1:], 0)
+    if len(digits) == 2 and digits[1] == "十":
+        return _CN.get(digits[0], 0) * 10
+    if len(digits) == 2:
+        return _CN.get(digits[0], 0) * 10 + _CN.get(digits[1], 0) if digits[1] != "十" else None
+    return _CN.get(digits)
 
 
 def classify_heading(heading: str) -> str | None:
@@ -45,7 +72,8 @@ def classify_heading(heading: str) -> str | None:
     return None
 
 
-def _candidates(text: str, style: str) -> list[_Heading]:
+def _candidates(text: str, style: str, *, uncoded: bool = False) -> list[_Heading]:
+    """Numbered headings of one style; with ``uncoded``, also whole-line ones naming no part (code "")."""
     found = []
     for match in _STYLES[style].finditer(text):
         line_start = text.rfind("\n", 0, match.start()) + 1
@@ -54,10 +82,68 @@ def _candidates(text: str, style: str) -> list[_Heading]:
         if not at_line_start and len(heading_words) > _MAX_INLINE:
             continue
         code = classify_heading(heading_words)
+        if not code and at_line_start:  # a themed heading: 二、聚焦法定内容，主动公开…
+            line_end = text.find("\n", match.start())
+            line = text[match.end("num") : len(text) if line_end < 0 else line_end]
+            if len(line) <= 60 and not re.search(r"[。；;]", line):
+                code = classify_heading(line)
+        heading = re.sub(r"\s+", "", match["num"]) + heading_words
+        number = numbering_value(match["num"])
         if code:
-            heading = re.sub(r"\s+", "", match["num"]) + heading_words
-            found.append(_Heading(match.start(), match.end(), heading, code))
+            found.append(_Heading(match.start(), match.end(), heading, code, number))
+        elif uncoded and at_line_start and len(heading_words) <= _MAX_INLINE and not _table_row(text, match.end()):
+            found.append(_Heading(match.start(), match.end(), heading, "", number))
     return found
+
+
+def _table_row(text: str, pos: int) -> bool:
+    """The line goes on as a table row (``四、结转下年度继续办理 | 3 | 0 …``), not as a heading."""
+    line_end = text.find("\n", pos)
+    rest = text[pos : len(text) if line_end < 0 else line_end]
+    return "|" in rest or bool(re.search(r"\d", rest))
+
+
+def _in_sequence(heads: list[_Heading], extra: list[_Heading], *, strict: bool) -> list[_Heading]:
+    """The parts in numbering order: uncoded headings that fill a gap in the numbers
+    become extra parts; with ``strict`` (1. 2. numbering, which row labels and
+    sub-items also use), a coded heading that goes back in the numbering is not a part.
+    """
+    if strict:
+        kept: list[_Heading] = []
+        for head in heads:
+            if kept and head.number is not None and kept[-1].number is not None and head.number <= kept[-1].number:
+                continue
+            kept.append(head)
+        heads = kept
+    out = list(heads)
+    for head in sorted(extra, key=lambda h: h.start):
+        before = [h for h in out if h.start < head.start]
+        after = [h for h in out if h.start > head.start]
+        prev_n = before[-1].number if before else 0
+        next_n = after[0].number if after else None
+        if head.number is None or prev_n is None or head.number != prev_n + 1:
+            continue
+        if next_n is not None and head.number >= next_n:
+            continue
+        if after or before:  # an extra part sits among the statutory ones
+            out.append(_Heading(head.start, head.end, head.heading, EXTRA_PART, head.number))
+            out.sort(key=lambda h: h.start)
+    return sorted(out, key=lambda h: h.start)
+
+
+def _drop_table_of_contents(heads: list[_Heading], text: str) -> list[_Heading]:
+    """A 目录 listing the headings before the report repeats them: keep the second run."""
+    if len(heads) < 4:
+        return heads
+    first = _words(heads[0].heading)
+    for i in range(2, len(heads)):
+        if _words(heads[i].heading) == first:
+            run = heads[:i]
+            body = sum(len(text[a.end : b.start].strip()) for a, b in itertools.pairwise([*run, heads[i]]))
+            if body <= 20 * len(run):
+                return heads[i:]
+            break
+    return heads
 
 
 def _unnumbered(text: str) -> list[_Heading]:
@@ -111,8 +197,12 @@ def find_headings(text: str) -> list[_Heading]:
             best, best_score, best_style = heads, score, style
         if style == "top" and score >= 2:
             break
+    if best_style in ("top", "arabic"):
+        uncoded = [h for h in _candidates(text, best_style, uncoded=True) if not h.code]
+        best = _in_sequence(best, uncoded, strict=best_style == "arabic")
     if best_style == "top":
         best = sorted(best + _misnumbered_parts(text, best), key=lambda h: h.start)
+    best = _drop_table_of_contents(best, text)
     taken = {h.start for h in best}
     merged = best + [
         h
@@ -138,7 +228,8 @@ def split_sections(text: str, *, preamble_min: int = 40) -> list[dict[str, objec
     text = text or ""
     heads = find_headings(text)
     parts: list[dict[str, object]] = []
-    if heads and not any(h.code == "overview" for h in heads):
+    numbered_from_one = bool(heads) and heads[0].number == 1  # what precedes part 一 is a preamble
+    if heads and not numbered_from_one and not any(h.code == "overview" for h in heads):
         preamble = text[: heads[0].start].strip()
         if len(preamble) >= preamble_min:
             parts.append({"code": "overview", "heading": "", "text": preamble})
