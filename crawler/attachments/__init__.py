@@ -11,13 +11,15 @@ Pure functions, no Scrapy imports::
 from __future__ import annotations
 
 from crawler.attachments.detect import KINDS, is_attachment
+from crawler.attachments.formats import CONVERTERS as FORMAT_CONVERTERS
+from crawler.attachments.formats import KINDS as FORMAT_KINDS
 from crawler.attachments.render import AttachmentError
 
 LEGACY_DOC_ERROR = "legacy .doc attachment: not parsed"
 
 __all__ = ["KINDS", "LEGACY_DOC_ERROR", "AttachmentError", "converter_name", "is_attachment", "to_html"]
 
-CONVERTERS = {"pdf": "pdfplumber", "docx": "word/document.xml"}
+CONVERTERS = {"pdf": "pdfplumber", "docx": "word/document.xml", **FORMAT_CONVERTERS}
 
 
 def converter_name(kind: str) -> str:
@@ -38,11 +40,20 @@ def to_html(kind: str, body: bytes) -> str | None:
     if kind == "pdf":
         from crawler.attachments.pdf import pdf_to_html
 
-        return pdf_to_html(body)
+        try:
+            return pdf_to_html(body)
+        except AttachmentError as exc:
+            if "no text layer" not in str(exc):
+                raise
+        from crawler.attachments.formats import scanned_pdf_to_html
+
+        return scanned_pdf_to_html(body)  # a scan: every page OCR'd
     if kind == "docx":
         from crawler.attachments.docx import docx_to_html
 
         return docx_to_html(body)
-    if kind == "doc":
-        return None
+    if kind in FORMAT_KINDS:
+        from crawler.attachments.formats import convert
+
+        return convert(kind, body)
     raise ValueError(f"unknown attachment kind {kind!r} (expected one of {', '.join(KINDS)})")

@@ -7,7 +7,9 @@ import re
 import zipfile
 from urllib.parse import unquote, urlsplit
 
-KINDS = ("pdf", "docx", "doc")
+from crawler.attachments.formats.detect import image_kind, ole2_kind, zip_sheet
+
+KINDS = ("pdf", "docx", "doc", "wps", "xls", "xlsx", "et", "image")
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Word 97–2003 (also .xls/.ppt)
 ZIP_MAGIC = b"PK\x03\x04"
@@ -21,10 +23,17 @@ CONTENT_TYPES = {
     "application/msword": "doc",
     "application/doc": "doc",
     "application/vnd.ms-word": "doc",
+    "application/vnd.ms-excel": "xls",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "application/kswps": "wps",
+    "application/vnd.ms-works": "wps",
+    "application/kset": "et",
+    "image/png": "image",
+    "image/jpeg": "image",
 }
 # Extensions, in the path or in a download script's query (downfile.jsp?filename=….pdf).
-EXTENSION = re.compile(r"\.(pdf|docx|doc)(?=$|[?#&;])", re.I)
-OTHER_OLE2 = re.compile(r"\.(xls|ppt|msg|wps)(?=$|[?#&;])", re.I)
+EXTENSION = re.compile(r"\.(pdf|docx|doc|wps|xlsx|xls|et|png|jpe?g)(?=$|[?#&;])", re.I)
+OTHER_OLE2 = re.compile(r"\.(xls|ppt|msg|wps|et)(?=$|[?#&;])", re.I)
 MARKUP = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<", re.S)
 
 
@@ -32,7 +41,8 @@ def _zip_kind(body: bytes) -> str | None:
     """ "docx" for a Word zip, "" for another zip (xlsx, pptx …), None when unreadable."""
     try:
         with zipfile.ZipFile(io.BytesIO(body)) as archive:
-            return "docx" if DOCX_PART in archive.namelist() else ""
+            names = archive.namelist()
+            return "docx" if DOCX_PART in names else "xlsx" if zip_sheet(names) else ""
     except (zipfile.BadZipFile, ValueError, OSError):
         return None
 
@@ -51,7 +61,8 @@ def url_extension(url: str | None) -> str | None:
     for text in (unquote(parts.path), unquote(parts.query)):
         match = EXTENSION.search(text)
         if match:
-            return match.group(1).lower()
+            ext = match.group(1).lower()
+            return "image" if ext in ("png", "jpg", "jpeg") else ext
     return None
 
 
@@ -69,6 +80,8 @@ def is_attachment(content_type: str | bytes | None, body: bytes, url: str | None
     True
     """
     head = body[:1024]
+    if image_kind(head):
+        return "image"
     if head.lstrip().startswith(PDF_MAGIC):
         return "pdf"
     if head.startswith(ZIP_MAGIC):
@@ -77,7 +90,7 @@ def is_attachment(content_type: str | bytes | None, body: bytes, url: str | None
             return kind or None  # a readable zip without word/document.xml (xlsx …) is no report
         # an unreadable zip falls through: a corrupt DOCX is still a DOCX, and says so on conversion
     elif head.startswith(OLE2_MAGIC):
-        return None if OTHER_OLE2.search(url or "") else "doc"
+        return ole2_kind(body, url) or (None if OTHER_OLE2.search(url or "") else "doc")
     elif MARKUP.match(head):
         return None
     elif PDF_MAGIC in head:  # the PDF spec allows junk before the header
