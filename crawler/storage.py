@@ -320,6 +320,14 @@ def _v3(db: sqlite_utils.Database) -> None:
     db.execute(codebook.REPORT_STATUS_VIEW)
 
 
+@MIGRATIONS(name="v5_cell_source")
+def _v5(db: sqlite_utils.Database) -> None:
+    """Where a cell was read from: ``source`` ('ocr' for cells read off an image, NULL for printed text)
+    and the OCR ``confidence`` (0..1, the least confident word of the cell)."""
+    db.execute("ALTER TABLE table_cells ADD COLUMN source TEXT")
+    db.execute("ALTER TABLE table_cells ADD COLUMN confidence REAL")
+
+
 def known_migrations() -> list[str]:
     """The names of the migrations this code knows, in order."""
     return [m.name for m in MIGRATIONS.pending(sqlite_utils.Database(memory=True))]
@@ -494,7 +502,7 @@ def _save_report(db: sqlite_utils.Database, record: dict[str, Any], now: str) ->
             )
             db.conn.executemany(
                 "INSERT OR REPLACE INTO table_cells (report_id, table_code, row_code, row_label, col_code,"
-                " col_label, raw, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " col_label, raw, value, source, confidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         report_id,
@@ -505,6 +513,8 @@ def _save_report(db: sqlite_utils.Database, record: dict[str, Any], now: str) ->
                         c.get("col_label"),
                         c.get("raw"),
                         c.get("value"),
+                        c.get("source"),
+                        c.get("confidence"),
                     )
                     for c in record.get("cells") or []
                 ],
