@@ -92,6 +92,9 @@ def check_database(path: str) -> None:
         try:
             conn.execute("PRAGMA schema_version").fetchone()
             conn.execute("BEGIN IMMEDIATE")  # proves we may write (read-only files and dirs fail here)
+            # ...unless its -wal/-shm are open elsewhere: then only a write fails (rolled back, nothing written)
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            conn.execute(f"PRAGMA user_version = {int(version)}")
             conn.rollback()
         finally:
             conn.close()
