@@ -22,7 +22,7 @@ from configparser import ConfigParser, Error
 from pathlib import Path
 
 from scrapy.utils.conf import closest_scrapy_cfg
-from scrapyd.config import Config
+from scrapyd.config import Config  # type: ignore[import-untyped]
 
 PLACEHOLDERS = {"change-me-please", "changeme", "change-me", "password", "secret", "scrapyd", "crawler"}
 MIN_LENGTH = 16
