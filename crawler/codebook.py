@@ -70,6 +70,8 @@ COLUMNS: dict[str, dict[str, str]] = {
         "col_label": "列标签 · column label as printed",
         "raw": "原文 · cell text as printed",
         "value": "数值 · the number it means",
+        "source": "读取方式 · ocr for a cell read off an image, empty for printed text",
+        "confidence": "识别置信度 · OCR confidence (0–1, least confident word)",
     },
     "checks": {
         "report_id": "报告ID · report",
@@ -113,7 +115,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "summary": "摘要 · summary (JSON)",
     },
     "pages": {
-        "id": "ID",
+        "id": "序号 · id",
         "url": "网址 · URL",
         "method": "方法 · method",
         "fingerprint": "指纹 · request fingerprint",
@@ -130,6 +132,15 @@ COLUMNS: dict[str, dict[str, str]] = {
         "start_url": "起始网址 · start URL",
         "portal_id": "门户 · portal",
         "completed_at": "完整抓取时间 · last walked to its end",
+        "status": "状态 · complete / incomplete",
+        "reason": "原因 · why a listing is incomplete",
+        "checked_at": "检查时间 · when its completeness was last checked",
+    },
+    "_sqlite_migrations": {
+        "id": "序号 · id",
+        "migration_set": "迁移组 · migration set",
+        "name": "迁移 · migration applied",
+        "applied_at": "应用时间 · applied at",
     },
 }
 

@@ -161,3 +161,18 @@ def test_plugin_labels_facets_and_queries_apply_to_a_database_of_any_name(tmp_pa
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_every_column_a_reader_sees_has_a_chinese_label(tmp_path: Path) -> None:
+    from crawler.datasette import HIDDEN, STATUS_COLUMNS, database_metadata
+
+    db = open_db(tmp_path / "r.db")
+    tables = database_metadata()["tables"]
+    names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")]
+    shown = [n for n in names if n not in HIDDEN and not n.startswith(("reports_fts", "reports_search", "sqlite_"))]
+    assert "reports" in shown and "report_status" in shown
+    for name in shown:
+        labels = STATUS_COLUMNS if name == "report_status" else tables.get(name, {}).get("columns", {})
+        for (column,) in db.execute(f"SELECT name FROM pragma_table_info('{name}')"):
+            label = labels.get(column, "")
+            assert any("\u4e00" <= ch <= "\u9fff" for ch in label), (name, column)

@@ -141,7 +141,7 @@ def _columns(table: str) -> dict[str, str]:
 
 def database_metadata() -> dict[str, Any]:
     """The metadata one database gets: labels, descriptions, facets, hidden helper tables."""
-    tables: dict[str, Any] = {}
+    tables: dict[str, Any] = {name: {"columns": _columns(name)} for name in codebook.COLUMNS}
     for name, config in TABLE_CONFIG.items():
         tables[name] = {**config, "columns": _columns(name)}
     for name in HIDDEN:
