@@ -6,23 +6,33 @@
 (``w:sdt``) are read through; deleted text (``w:delText``) and field codes
 (``w:instrText``) are not text.  Word's automatic list numbering is not
 rendered (its numbers are not in the text).
+
+The XML is untrusted: no entity is expanded, nothing is fetched, and a
+part that declares a DTD (OOXML has none) is refused.  Budgets
+(:mod:`crawler.budgets`): the part is counted while it inflates
+(``DOCX_MAX_XML_BYTES``, whatever the zip header claims), its nesting while
+it is parsed (``DOCX_MAX_XML_DEPTH``), and the conversion's time between
+blocks and table rows (``CONVERTER_MAX_SECONDS``).
 """
 
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 import zlib
-from dataclasses import dataclass
 
 from lxml import etree
 
 from crawler.attachments.render import AttachmentError, Block, Cell, Table, render_document
+from crawler.budgets import BudgetExceeded, Deadline, check, check_html, current
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W = f"{{{W_NS}}}"
 DOCUMENT = "word/document.xml"
-MAX_XML = 64 * 1024 * 1024  # an unzipped document.xml larger than this is not a report
+CHUNK = 1024 * 1024  # inflated a megabyte at a time, counted as it comes
+MAX_SPAN = 200  # columns one cell may span (as crawler/parsing/grid.py reads HTML spans)
+_NUMBER = re.compile(r"\s*(\d+)")
 
 
 def _val(element: etree._Element | None, default: str | None = None) -> str | None:
@@ -49,49 +59,47 @@ def paragraph_text(p: etree._Element) -> str:
     return "".join(parts).strip()
 
 
-@dataclass
-class _Slot:
-    col: int
-    span: int
-    merge: str | None  # None, "restart" or "continue"
-    text: str
-
-
 def _cell_text(tc: etree._Element) -> str:
     lines = [paragraph_text(p) for p in tc.iter(f"{W}p")]
     return "\n".join(line for line in lines if line)
 
 
-def table_grid(tbl: etree._Element) -> Table:
-    rows: list[list[_Slot]] = []
+def _count(value: str | None, default: int, low: int, high: int) -> int:
+    """A page-supplied count (``w:gridSpan``, ``w:gridBefore``) as an int in [low, high]; junk is `default`."""
+    match = _NUMBER.match(value or "")
+    return min(max(int(match[1][:6]), low), high) if match else default
+
+
+def table_grid(tbl: etree._Element, deadline: Deadline | None = None) -> Table:
+    """One ``w:tbl`` as rows of cells; vertical merges become rowspans in one pass over the rows."""
+    grid = Table()
+    open_merges: dict[int, Cell] = {}  # column → the cell a vertical merge there continues
     width = 0
-    for tr in tbl.findall(f"{W}tr"):
-        col = int(_val(tr.find(f"{W}trPr/{W}gridBefore"), "0") or 0)
-        slots = []
+    for r, tr in enumerate(tbl.findall(f"{W}tr")):
+        if deadline is not None and r % 64 == 0:
+            deadline.check(f"table row {r}")
+        col = _count(_val(tr.find(f"{W}trPr/{W}gridBefore"), "0"), 0, 0, MAX_SPAN)
+        row: list[Cell] = []
+        still_open: dict[int, Cell] = {}
         for tc in _row_cells(tr):
             props = tc.find(f"{W}tcPr")
-            span = int(_val(props.find(f"{W}gridSpan") if props is not None else None, "1") or 1)
+            span = _count(_val(props.find(f"{W}gridSpan") if props is not None else None, "1"), 1, 1, MAX_SPAN)
             vmerge = props.find(f"{W}vMerge") if props is not None else None
             merge = None if vmerge is None else ("restart" if _val(vmerge) == "restart" else "continue")
-            slots.append(_Slot(col, span, merge, _cell_text(tc)))
+            above = open_merges.get(col)
+            if merge == "continue" and above is not None:
+                above.rowspan += 1  # covered by the merge that starts above
+                still_open[col] = above
+            else:
+                cell = Cell(_cell_text(tc), rowspan=1, colspan=span)
+                row.append(cell)
+                if merge == "restart":
+                    still_open[col] = cell
             col += span
+        open_merges = still_open
         width = max(width, col)
-        rows.append(slots)
-    grid = Table(columns=width)
-    for r, slots in enumerate(rows):
-        out = []
-        for slot in slots:
-            if slot.merge == "continue" and _starts_above(rows, r, slot.col):
-                continue
-            rowspan = 1
-            if slot.merge == "restart":
-                for below in rows[r + 1 :]:
-                    if any(s.col == slot.col and s.merge == "continue" for s in below):
-                        rowspan += 1
-                    else:
-                        break
-            out.append(Cell(slot.text, rowspan=rowspan, colspan=slot.span))
-        grid.rows.append(out)
+        grid.rows.append(row)
+    grid.columns = width
     return grid
 
 
@@ -106,40 +114,70 @@ def _row_cells(tr: etree._Element) -> list[etree._Element]:
     return cells
 
 
-def _starts_above(rows: list[list[_Slot]], r: int, col: int) -> bool:
-    """A continue cell is covered only when a merge at its column starts above it."""
-    for above in reversed(rows[:r]):
-        slot = next((s for s in above if s.col == col), None)
-        if slot is None or slot.merge is None:
-            return False
-        if slot.merge == "restart":
-            return True
-    return False
-
-
-def _blocks(container: etree._Element, out: list[Block]) -> None:
+def _blocks(container: etree._Element, out: list[Block], deadline: Deadline) -> None:
     for child in container:
+        deadline.check(f"{len(out)} blocks read")
         if child.tag == f"{W}p":
             out.append(paragraph_text(child))
         elif child.tag == f"{W}tbl":
-            out.append(table_grid(child))
+            out.append(table_grid(child, deadline))
         elif child.tag == f"{W}sdt":
             content = child.find(f"{W}sdtContent")
             if content is not None:
-                _blocks(content, out)
+                _blocks(content, out, deadline)
         elif child.tag in (f"{W}customXml", f"{W}ins", f"{W}smartTag"):
-            _blocks(child, out)
+            _blocks(child, out, deadline)
+
+
+def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    """The member's bytes, stopped as soon as they pass `limit` (the header's size is the sender's claim)."""
+    what = f"DOCX {DOCUMENT} inflates to more than {limit} bytes"
+    check(info.file_size, limit, "DOCX_MAX_XML_BYTES", f"DOCX {DOCUMENT} declares {info.file_size} bytes")
+    out = bytearray()
+    with archive.open(info) as member:
+        while chunk := member.read(CHUNK):
+            out += chunk
+            check(len(out), limit, "DOCX_MAX_XML_BYTES", what)
+    return bytes(out)
+
+
+def parse_part(xml: bytes, max_depth: int) -> etree._Element:
+    """An OOXML part parsed as untrusted XML: no entities, no network, no DTD, nesting within `max_depth`.
+
+    Raises :class:`AttachmentError` (a :class:`BudgetExceeded` for the depth).
+    """
+    events = etree.iterparse(
+        io.BytesIO(xml),
+        events=("start", "end"),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+    )
+    depth = 0
+    for event, _element in events:
+        if event == "start":
+            depth += 1
+            check(depth, max_depth, "DOCX_MAX_XML_DEPTH", f"DOCX {DOCUMENT} nests elements more than {max_depth} deep")
+        else:
+            depth -= 1
+    root = events.root
+    if root is None:
+        raise AttachmentError(f"corrupt DOCX: {DOCUMENT} is empty")
+    if root.getroottree().docinfo.internalDTD is not None:
+        raise AttachmentError(f"DOCX {DOCUMENT} declares a DTD (OOXML parts have none): refused")
+    return root
 
 
 def docx_blocks(body: bytes) -> list[Block]:
+    budgets = current()
     try:
         with zipfile.ZipFile(io.BytesIO(body)) as archive:
-            info = archive.getinfo(DOCUMENT)
-            if info.file_size > MAX_XML:
-                raise AttachmentError(f"DOCX {DOCUMENT} is {info.file_size} bytes: too large")
-            xml = archive.read(info)
+            xml = _inflate(archive, archive.getinfo(DOCUMENT), budgets.docx_max_xml_bytes)
     except KeyError as exc:
         raise AttachmentError(f"corrupt DOCX: no {DOCUMENT} in the archive") from exc
+    except BudgetExceeded:
+        raise
     except (
         zipfile.BadZipFile,
         zipfile.LargeZipFile,
@@ -152,16 +190,16 @@ def docx_blocks(body: bytes) -> list[Block]:
         # zlib.error: a damaged deflate stream; NotImplementedError: a compression zipfile lacks
         raise AttachmentError(f"corrupt DOCX: {type(exc).__name__}: {exc}") from exc
     try:
-        root = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False))
+        root = parse_part(xml, budgets.docx_max_xml_depth)
     except etree.XMLSyntaxError as exc:
         raise AttachmentError(f"corrupt DOCX: {DOCUMENT}: {exc}") from exc
     body_el = root.find(f"{W}body")
     if body_el is None:
         raise AttachmentError(f"corrupt DOCX: {DOCUMENT} has no w:body")
     out: list[Block] = []
-    _blocks(body_el, out)
+    _blocks(body_el, out, Deadline(budgets.converter_max_seconds, "CONVERTER_MAX_SECONDS", "DOCX conversion"))
     return [b for b in out if not (isinstance(b, str) and not b.strip())]
 
 
 def docx_to_html(body: bytes) -> str:
-    return render_document("docx", docx_blocks(body))
+    return check_html(render_document("docx", docx_blocks(body)), "the DOCX converted")

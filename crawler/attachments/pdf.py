@@ -1,5 +1,11 @@
 """PDF → blocks with pdfplumber: text lines into paragraphs, ruled tables into grids.
 
+Budgets (:mod:`crawler.budgets`): a PDF of more than ``PDF_MAX_PAGES``
+pages is refused before any page is read (and, should its page tree hide
+more pages than it declares, at the first one past the budget); the parse
+stops once it has taken ``PDF_MAX_SECONDS``, checked between pages; each
+page's layout is released once its blocks are read.
+
 Per page, in reading order (top to bottom): the ruled tables pdfplumber
 finds (``find_tables``, the engine behind ``extract_tables``) become
 :class:`Table` blocks with their merged cells as ``rowspan``/``colspan``;
@@ -21,8 +27,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pdfplumber
+from pdfminer.pdftypes import resolve1
 
 from crawler.attachments.render import AttachmentError, Block, Cell, Table, join_lines, render_document
+from crawler.budgets import BudgetExceeded, Deadline, check, check_html, current
 
 # pdfminer logs every token it parses at DEBUG, and Scrapy leaves the root
 # logger open to DEBUG (its handler does the filtering), so each record was
@@ -143,11 +151,42 @@ def _page_blocks(page: Any) -> list[tuple[float, Line | Table]]:
     return sorted(items, key=lambda item: item[0])
 
 
+def declared_pages(pdf: pdfplumber.PDF) -> int | None:
+    """The page count the document's page tree declares (``/Count``), None if unreadable."""
+    try:
+        count = resolve1(resolve1(pdf.doc.catalog["Pages"]).get("Count"))
+    except Exception:  # noqa: BLE001  # a damaged catalog: pdfplumber's own page walk reports it
+        return None
+    return count if isinstance(count, int) and not isinstance(count, bool) else None
+
+
+def _read_pages(body: bytes) -> list[tuple[float, list[tuple[float, Line | Table]]]]:
+    """Each page's height and blocks, within the page and time budgets."""
+    budgets = current()
+    limit = budgets.pdf_max_pages
+    deadline = Deadline(budgets.pdf_max_seconds, "PDF_MAX_SECONDS", "PDF parse")
+    # Page objects only for the pages within the budget, plus one to tell that there are more.
+    with pdfplumber.open(io.BytesIO(body), pages=list(range(1, limit + 2))) as pdf:
+        declared = declared_pages(pdf)
+        if declared is not None:
+            check(declared, limit, "PDF_MAX_PAGES", f"PDF has {declared} pages")
+        pages = pdf.pages
+        check(len(pages), limit, "PDF_MAX_PAGES", f"PDF has more than {limit} pages")
+        out = []
+        for number, page in enumerate(pages, 1):
+            deadline.check(f"{number - 1} of {len(pages)} pages read")
+            out.append((page.height, _page_blocks(page)))
+            page.close()  # its characters and layout are in the blocks now
+        deadline.check(f"{len(pages)} pages read")
+        return out
+
+
 def pdf_blocks(body: bytes) -> list[Block]:
     """The document's paragraphs and tables in reading order."""
     try:
-        with pdfplumber.open(io.BytesIO(body)) as pdf:
-            pages = [(page.height, _page_blocks(page)) for page in pdf.pages]
+        pages = _read_pages(body)
+    except BudgetExceeded:
+        raise
     except Exception as exc:  # pdfminer raises anything from PSSyntaxError to KeyError on damaged files
         raise AttachmentError(f"corrupt PDF: {type(exc).__name__}: {exc}") from exc
     if not pages:
@@ -195,4 +234,4 @@ def pdf_blocks(body: bytes) -> list[Block]:
 
 
 def pdf_to_html(body: bytes) -> str:
-    return render_document("pdf", pdf_blocks(body))
+    return check_html(render_document("pdf", pdf_blocks(body)), "the PDF converted")

@@ -1,0 +1,136 @@
+"""Budgets that bound the work one report may cost, and the error when it is over.
+
+A hostile or broken page must not take the crawl with it: a table whose
+spans expand to millions of cells, a 2,000-page PDF, a DOCX that inflates to
+gigabytes, a page of 30 MB.  Each converter and parser checks its budget as
+it goes (never after the work is done) and raises :class:`BudgetExceeded`
+with a named reason (``budget: PDF has 2000 pages, over PDF_MAX_PAGES=200``);
+the core's stage policy stores the report with that error and the crawl goes
+on.
+
+The core has no Scrapy settings, so the limits live here as one
+:class:`Budgets` value: :func:`current` is what the checks read,
+:func:`configure` replaces it (the item pipelines do that once from the
+crawl's settings, see :func:`from_settings`); ``scrapy extract``, the
+benchmarks and tests run with the defaults.  The download size itself is
+Scrapy's own ``DOWNLOAD_MAXSIZE``, checked while a compressed body inflates
+(crawler/settings.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from crawler.attachments.render import AttachmentError
+
+logger = logging.getLogger(__name__)
+
+MIB = 1024 * 1024
+
+
+class BudgetExceeded(AttachmentError):
+    """A report asked for more work than its budget allows; the message names the budget.
+
+    An :class:`AttachmentError` so that a converter's caller records it like
+    any unreadable file: the report is stored with the error, nothing else stops.
+    """
+
+    def __init__(self, what: str, setting: str, limit: float) -> None:
+        self.setting, self.limit = setting, limit
+        shown = str(int(limit)) if float(limit).is_integer() else f"{limit:g}"
+        super().__init__(f"budget: {what}, over {setting}={shown}")
+
+
+@dataclass(frozen=True)
+class Budgets:
+    """The per-report limits; each field is the setting of the same name in upper case."""
+
+    html_max_bytes: int = 8 * MIB  # page (or converted attachment) HTML handed to the parser
+    grid_max_cells: int = 100_000  # slots of one table once rowspan/colspan are expanded
+    tables_max_per_page: int = 200  # data tables read from one page
+    pdf_max_pages: int = 200
+    pdf_max_seconds: float = 60.0  # pdfplumber's parse, checked between pages
+    docx_max_xml_bytes: int = 16 * MIB  # word/document.xml as inflated, counted while inflating
+    docx_max_xml_depth: int = 100  # element nesting in word/document.xml
+    converter_max_seconds: float = 30.0  # the DOCX converter, checked between blocks and table rows
+
+    @staticmethod
+    def setting(name: str) -> str:
+        """The Scrapy setting for a field: ``pdf_max_pages`` → ``PDF_MAX_PAGES``."""
+        return name.upper()
+
+
+DEFAULTS = Budgets()
+SETTINGS = tuple(Budgets.setting(f.name) for f in dataclasses.fields(Budgets))
+_current = DEFAULTS
+
+
+def current() -> Budgets:
+    """The budgets in force (the defaults unless :func:`configure` was called)."""
+    return _current
+
+
+def configure(budgets: Budgets) -> Budgets:
+    """Put `budgets` in force for this process; returns the previous ones (tests restore them)."""
+    global _current
+    previous, _current = _current, budgets
+    return previous
+
+
+def from_settings(get: Callable[[str, Any], Any] | Mapping[str, Any]) -> Budgets:
+    """Budgets from Scrapy settings (``settings.get``) or a mapping; a missing one keeps its default.
+
+    >>> from_settings({"PDF_MAX_PAGES": "50"}).pdf_max_pages
+    50
+    """
+    getter = get.get if isinstance(get, Mapping) else get
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(Budgets):
+        default = getattr(DEFAULTS, f.name)
+        raw = getter(Budgets.setting(f.name), None)
+        if raw is None or raw == "":
+            continue
+        try:
+            value = type(default)(float(raw)) if isinstance(default, int) else float(raw)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{Budgets.setting(f.name)} must be a number, not {raw!r}") from exc
+        if value <= 0:
+            raise ValueError(f"{Budgets.setting(f.name)} must be positive, not {raw!r}")
+        values[f.name] = value
+    return dataclasses.replace(DEFAULTS, **values)
+
+
+def check(size: float, limit: float, setting: str, what: str) -> None:
+    """Raise :class:`BudgetExceeded` when `size` is over `limit` (`what` says what was counted)."""
+    if size > limit:
+        raise BudgetExceeded(what, setting, limit)
+
+
+class Deadline:
+    """A time budget for one piece of work, checked between its steps."""
+
+    def __init__(self, seconds: float, setting: str, what: str) -> None:
+        self.seconds, self.setting, self.what = seconds, setting, what
+        self.start = time.monotonic()
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.start
+
+    def check(self, progress: str = "") -> None:
+        """Raise :class:`BudgetExceeded` once the time is up; `progress` says how far it got."""
+        elapsed = self.elapsed()
+        if elapsed > self.seconds:
+            where = f" ({progress})" if progress else ""
+            raise BudgetExceeded(f"{self.what} took {elapsed:.1f} s{where}", self.setting, self.seconds)
+
+
+def check_html(html: str, what: str) -> str:
+    """`html` if its UTF-8 size is within ``HTML_MAX_BYTES``, else :class:`BudgetExceeded`."""
+    size = len(html.encode("utf-8", "surrogatepass"))
+    check(size, current().html_max_bytes, "HTML_MAX_BYTES", f"{what} is {size} bytes of HTML")
+    return html
