@@ -19,7 +19,7 @@ import sys
 from collections import Counter
 from typing import Any
 
-TIME_COLUMNS = {"fetched_at", "first_seen", "last_seen", "completed_at", "started_at", "finished_at", "applied_at"}
+TIME_COLUMNS = {"first_seen", "last_seen"}  # and every column named *_at (fetched_at, applied_at, checked_at, ...)
 ROW_IDS = {"id", "fingerprint"}  # write order, and request hashes of URLs with random ports
 LOOPBACK = re.compile(r"(?:127\.0\.0\.1|localhost):\d+")
 
@@ -59,7 +59,11 @@ def table_rows(
 ) -> tuple[list[str], Counter[tuple[Any, ...]]]:
     """The table's rows (over ``columns``, default all but times and row ids), normalised, as a multiset."""
     if columns is None:
-        columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})") if r[1] not in TIME_COLUMNS | ROW_IDS]
+        columns = [
+            r[1]
+            for r in conn.execute(f"PRAGMA table_info({table})")
+            if r[1] not in TIME_COLUMNS | ROW_IDS and not r[1].endswith("_at")
+        ]
     rows: Counter[tuple[Any, ...]] = Counter()
     for row in conn.execute(f"SELECT {', '.join(columns)} FROM {table}"):
         rows[tuple(_normalise(v, names) for v in row)] += 1
