@@ -122,6 +122,7 @@ def read_tables(gray: NDArray[np.uint8], tables: list[TableBox], tmp: Path) -> l
         read[key] = (text, min((w.confidence for w in ws), default=0.0))
         if NUMBER_LIKE.match(text):
             numeric.append(i)
+    numeric += _numeric_columns(tables, where, read, set(numeric))
     if numeric:
         again = recognise([crops[i] for i in numeric], psm=7, lang="eng", whitelist=DIGITS)
         by_digit: dict[int, list[Word]] = {}
@@ -141,6 +142,32 @@ def read_tables(gray: NDArray[np.uint8], tables: list[TableBox], tmp: Path) -> l
         grid.rows = [rows[r] for r in range(table.rows) if rows[r]]
         out.append(grid)
     return out
+
+
+def _numeric_columns(
+    tables: list[TableBox], where: list[tuple[int, int]], read: dict[tuple[int, int], tuple[str, float]], done: set[int]
+) -> list[int]:
+    """Short cells in a column that is mostly numbers: the Chinese model reads a lone 7 as 了, so read them as digits.
+
+    A column is numeric when most of its read cells are numbers; its other
+    short cells (≤ 4 characters) are read again with the digits-only model.
+    """
+    crop_of = {key: i for i, key in enumerate(where)}
+    out = []
+    for t, table in enumerate(tables):
+        columns: dict[int, list[tuple[int, str]]] = {}
+        for c, cell in enumerate(table.cells):
+            if cell.colspan == 1 and (t, c) in read:
+                columns.setdefault(cell.col, []).append((c, read[(t, c)][0]))
+        for entries in columns.values():
+            numbers = sum(1 for _, text in entries if NUMBER.match(text))
+            if numbers * 2 <= len(entries):
+                continue
+            for c, text in entries:
+                i = crop_of[(t, c)]
+                if i not in done and not NUMBER.match(text) and len(text) <= 4:
+                    out.append(i)
+    return sorted(out)
 
 
 def read_text(gray: NDArray[np.uint8], tables: list[TableBox], tmp: Path) -> list[tuple[int, str]]:

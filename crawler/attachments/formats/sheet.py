@@ -117,9 +117,36 @@ def xlsx_sheets(body: bytes) -> Iterable[Sheet]:
         yield Sheet(ws.title, values, merges)
 
 
+def ole2_truncated(body: bytes) -> bool:
+    """True when the compound file's header names FAT sectors past the end of `body` (a cut-off download).
+
+    xlrd reads what is there of a truncated file without complaint.
+    """
+    if len(body) < 512:
+        return True
+    shift = int.from_bytes(body[0x1E:0x20], "little")
+    size = 1 << shift if 7 <= shift <= 16 else 512
+    n_fat = int.from_bytes(body[0x2C:0x30], "little")
+    sectors = (len(body) - 512) // size
+    difat = [int.from_bytes(body[0x4C + 4 * i : 0x50 + 4 * i], "little") for i in range(min(n_fat, 109))]
+    if any(s >= sectors for s in difat):
+        return True
+    used = 0  # the highest sector the FAT marks as in use
+    for fat in difat:
+        start = 512 + fat * size
+        entries = [int.from_bytes(body[i : i + 4], "little") for i in range(start, start + size, 4)]
+        for index, entry in enumerate(entries):
+            if entry != 0xFFFFFFFF:
+                used = max(used, difat.index(fat) * (size // 4) + index)
+    return used >= sectors
+
+
 def xls_sheets(body: bytes, kind: str = "xls") -> Iterable[Sheet]:
     """The sheets of a BIFF .xls (Excel 97–2003; also WPS .et saved as BIFF8)."""
     import xlrd
+
+    if ole2_truncated(body):
+        raise AttachmentError(f"{kind} corrupt: truncated compound file ({len(body)} bytes)")
 
     try:
         book = xlrd.open_workbook(file_contents=body, formatting_info=True, on_demand=True)
