@@ -21,10 +21,11 @@ SITE = FIXTURES / "sites" / "formats_qingxi"
 EXPECTED = json.loads((SITE / "expected.json").read_text("utf-8"))
 FORMATS = [k for k in EXPECTED if k != "broken"]
 OCR_FORMATS = ("image", "scan")
+# The truncated .xls is left out: its directory (and so the "Workbook" stream name) is in the lost half,
+# and an OLE2 file at a .xls URL with no readable directory is not an attachment (test_attachments.py).
 BROKEN_ERRORS = {
     "doc": "doc converter failed",
     "xlsx": "xlsx corrupt",
-    "xls": "xls corrupt",
     "image": "image corrupt",
     "scan": "corrupt PDF",
 }
