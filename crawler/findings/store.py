@@ -379,7 +379,8 @@ def _reuse_from(keys: _KeyCache, report_id: str, candidates: list[str]) -> Measu
         other_keys = found_keys[other][0]
         union.update(other_keys)
         found = reuse(mine, other_keys)
-        if found.share is not None and (best is None or found.share > best[0]):
+        # ties go to the smaller report id: the result must not depend on the order reports were stored in
+        if found.share is not None and (best is None or (-found.share, other) < (-best[0], best[1])):
             best = (found.share, other, found.shared)
     overall = reuse(mine, union)
     evidence: dict[str, Any] = {"url": url, "sentences": overall.sentences, "candidates": len(candidates)}
