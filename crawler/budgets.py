@@ -58,6 +58,7 @@ class Budgets:
     docx_max_xml_bytes: int = 16 * MIB  # word/document.xml as inflated, counted while inflating
     docx_max_xml_depth: int = 100  # element nesting in word/document.xml
     converter_max_seconds: float = 30.0  # the DOCX converter, checked between blocks and table rows
+    mojibake_max_runs: int = 5_000  # runs with traces of damage examined for repair per page
 
     @staticmethod
     def setting(name: str) -> str:

@@ -1,4 +1,9 @@
-"""Tables as printed: HTML tables as a true grid, text tables as cell runs."""
+"""Tables as printed: HTML tables as a true grid, text tables as cell runs.
+
+Budgets (:mod:`crawler.budgets`): a table whose spans expand past
+``GRID_MAX_CELLS`` slots is refused before the slots are made, and a page of
+more than ``TABLES_MAX_PER_PAGE`` data tables is refused as it is scanned.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from dataclasses import dataclass
 from lxml import etree
 from parsel import Selector
 
+from crawler.budgets import check, current
 from crawler.parsing.values import clean_cell, is_value_cell
 
 _MAX_SPAN = 200
@@ -76,6 +82,8 @@ def table_grid(table: Selector, normalise: Callable[[str], str] | None = None) -
             seen[text] = normalise(text)
         return seen[text]
 
+    limit = current().grid_max_cells
+    slots = 0  # slots the spans ask for so far: counted before they are made
     taken: dict[tuple[int, int], GridCell] = {}
     row_width = [0] * len(rows)  # rightmost slot filled in each row, spans included
     for r, row in enumerate(rows):
@@ -83,9 +91,11 @@ def table_grid(table: Selector, normalise: Callable[[str], str] | None = None) -
         for cell in _CELLS(row):
             while (r, c) in taken:
                 c += 1
-            slot = GridCell(text_of(cell), (r, c))
             rowspan = min(_span(cell.get("rowspan")), len(rows) - r)
             colspan = _span(cell.get("colspan"))
+            slots += rowspan * colspan
+            check(slots, limit, "GRID_MAX_CELLS", f"table spans ask for more than {limit} cells (row {r + 1})")
+            slot = GridCell(text_of(cell), (r, c))
             for dr in range(rowspan):
                 for dc in range(colspan):
                     taken.setdefault((r + dr, c + dc), slot)
@@ -93,6 +103,7 @@ def table_grid(table: Selector, normalise: Callable[[str], str] | None = None) -
             c += colspan
         row_width[r] = max(row_width[r], c)
     width = max(row_width, default=0)
+    check(len(rows) * width, limit, "GRID_MAX_CELLS", f"table of {len(rows)} rows by {width} columns")
     empty = GridCell("", (-1, -1))
     return [[taken.get((r, c), empty) for c in range(width)] for r in range(len(rows))]
 
@@ -103,6 +114,7 @@ def data_tables(main: Selector) -> list[Selector]:
     A table wrapping another table is page layout, and so is a table of one
     column; the tables inside a layout table are still considered.
     """
+    limit = current().tables_max_per_page
     found = []
     for table in main.xpath("descendant-or-self::table"):
         element = table.root
@@ -111,6 +123,7 @@ def data_tables(main: Selector) -> list[Selector]:
         if max((len(_CELLS(r)) for r in _ROWS(element)), default=0) < 2:
             continue
         found.append(table)
+        check(len(found), limit, "TABLES_MAX_PER_PAGE", f"page has more than {limit} data tables")
     return found
 
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom, resolve_encoding
 
+from crawler.budgets import check, current
 from crawler.text import charsets, mojibake, script
 
 # Chinese labels of the WHATWG Encoding Standard that Python's codec registry
@@ -213,7 +214,13 @@ def choose_encoding(body: bytes, content_type: str | None = None) -> Choice:
 
 
 def decode_body(body: bytes, content_type: str | None = None) -> Decoded:
-    """Decode a page by :func:`choose_encoding` and repair its mojibake."""
+    """Decode a page by :func:`choose_encoding` and repair its mojibake.
+
+    A body over ``HTML_MAX_BYTES`` is refused before any of that
+    (:class:`~crawler.budgets.BudgetExceeded`): parsing it would cost ~25
+    times its size in memory.
+    """
+    check(len(body), current().html_max_bytes, "HTML_MAX_BYTES", f"page is {len(body)} bytes")
     choice = choose_encoding(body, content_type)
     if choice.reason == "bom":
         return Decoded(choice.text, choice.encoding, choice.reason)

@@ -18,7 +18,10 @@ Both work on runs of non-ASCII characters (a shifted stream always falls
 back into step at an ASCII byte).  Only runs holding a trace of damage
 (characters reports rarely use, an undecodable byte, a loose trail byte)
 are examined, so clean pages cost one regex scan, and a repair must score
-clearly better than the run as read, so correct text is left alone.
+clearly better than the run as read, so correct text is left alone.  At
+most ``MOJIBAKE_MAX_RUNS`` runs are examined per page (:mod:`crawler.budgets`;
+real damaged pages hold a few hundred, random bytes tens of thousands):
+the rest is left as read, and a ``budget`` repair record says so.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from crawler.budgets import BudgetExceeded, current
 from crawler.text import charsets, lm
 from crawler.text.pinyin import TONED
 
@@ -77,7 +81,12 @@ def repair_text(text: str, encoding: str | None = None, script: str | None = Non
     if hint.search(text) is not None:
         found: list[tuple[re.Match[str], str, list[str]]] = []
         missed: list[re.Match[str]] = []
-        for match in _hinted_segments(text, hint):
+        limit = current().mojibake_max_runs
+        unexamined: int | None = None  # where the runs past the budget start, in the text as read
+        for examined, match in enumerate(_hinted_segments(text, hint)):
+            if examined == limit:
+                unexamined = match.start()
+                break
             segment = match.group()
             if not _worth_examining(segment, script, codec):
                 missed.append(match)
@@ -95,7 +104,12 @@ def repair_text(text: str, encoding: str | None = None, script: str | None = Non
                 if short_fix is not None:
                     found.append((match, short_fix, ["utf8-as-gbk"]))
             found.sort(key=lambda hit: hit[0].start())
+        read = len(text)
         text = _apply(text, found, repairs)
+        if unexamined is not None:  # nothing after it changed: its place in the repaired text
+            over = BudgetExceeded(f"more than {limit} runs hold traces of damage", "MOJIBAKE_MAX_RUNS", limit)
+            where = len(text) - (read - unexamined)
+            repairs.append({"kind": "budget", "where": where, "reason": f"{over}; the rest is left as read"})
     if encoding is not None and _has_surrogates(text):
         count = len(SURROGATE_RE.findall(text))
         text = SURROGATE_RE.sub("\ufffd", text)
@@ -150,6 +164,7 @@ def _apply(text: str, found: list[tuple[re.Match[str], str, list[str]]], repairs
     if not found:
         return text
     pieces: list[str] = []
+    length = 0  # of what is in `pieces`: kept as it grows (summing the pieces per repair was quadratic)
     last = 0
     for match, fixed, kinds in found:
         segment = match.group()
@@ -158,9 +173,10 @@ def _apply(text: str, found: list[tuple[re.Match[str], str, list[str]]], repairs
             # an encoder's "?" for the character the lost byte belonged to
             before_segment = before_segment[:-1]
             kinds = [*kinds, "replacement-mark"]
-        where = sum(map(len, pieces)) + len(before_segment)
+        where = length + len(before_segment)
         pieces.append(before_segment)
         pieces.append(fixed)
+        length = where + len(fixed)
         last = match.end()
         for kind in kinds:
             repairs.append(
