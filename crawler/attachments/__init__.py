@@ -22,12 +22,16 @@ __all__ = ["KINDS", "LEGACY_DOC_ERROR", "AttachmentError", "converter_name", "is
 CONVERTERS = {"pdf": "pdfplumber", "docx": "word/document.xml", **FORMAT_CONVERTERS}
 
 
-def converter_name(kind: str) -> str:
-    """What turned a `kind` into HTML, for ``encoding_reason``.
+def converter_name(kind: str, html: str | None = None) -> str:
+    """What turned a `kind` into HTML, for ``encoding_reason``; pass the `html` to tell a scanned PDF.
 
     >>> converter_name("pdf")
     'pdfplumber'
+    >>> converter_name("pdf", '<div class="attachment attachment-pdf ocr">')
+    'pdftoppm + tesseract chi_sim'
     """
+    if kind == "pdf" and html is not None and 'class="attachment attachment-pdf ocr"' in html[:2048]:
+        return CONVERTERS["pdf-scan"]
     return CONVERTERS.get(kind, "none")
 
 

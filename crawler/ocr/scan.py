@@ -10,6 +10,7 @@ import logging
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 from crawler.ocr.page import OcrBlock, OcrTable, load_gray, page_blocks
@@ -19,6 +20,7 @@ logger = logging.getLogger(__name__)
 DPI = 200  # enough for 10.5 pt Chinese text; 300 doubles the time for no gain on clean scans
 MAX_PAGES = 60  # an annual report has 5–20 pages
 TIMEOUT = 120.0  # seconds for pdftoppm on the whole document
+TOTAL_TIMEOUT = 600.0  # seconds for the whole scan: ~4 s a page here, so 60 pages fit on a loaded machine
 
 
 class ScanError(ValueError):
@@ -48,8 +50,11 @@ def image_blocks(body: bytes) -> list[OcrBlock]:
     return page_blocks(load_gray(body))
 
 
-def scanned_pdf_blocks(body: bytes, *, dpi: int = DPI, timeout: float = TIMEOUT) -> list[OcrBlock]:
-    """Every page of an image-only PDF rasterised and read."""
+def scanned_pdf_blocks(
+    body: bytes, *, dpi: int = DPI, timeout: float = TIMEOUT, total: float = TOTAL_TIMEOUT
+) -> list[OcrBlock]:
+    """Every page of an image-only PDF rasterised and read, within `total` seconds for the document."""
+    deadline = time.monotonic() + total
     if shutil.which("pdftoppm") is None:
         raise ScanError("scanned PDF: pdftoppm (poppler-utils) is not installed")
     with tempfile.TemporaryDirectory(prefix="reports-scan-") as tmp:
@@ -64,6 +69,10 @@ def scanned_pdf_blocks(body: bytes, *, dpi: int = DPI, timeout: float = TIMEOUT)
         if done.returncode != 0 or not images:
             reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
             raise ScanError(f"scanned PDF: pdftoppm failed: {reason[-1][:200] if reason else done.returncode}")
-        pages = [page_blocks(load_gray(p.read_bytes())) for p in images]
+        pages = []
+        for image in images:
+            if time.monotonic() > deadline:
+                raise ScanError(f"scanned PDF: OCR timed out after {total:g} s ({len(pages)} of {len(images)} pages)")
+            pages.append(page_blocks(load_gray(image.read_bytes())))
     logger.debug("scanned PDF: %d pages OCR'd", len(pages))
     return join_pages(pages)
