@@ -64,6 +64,9 @@ ITEM_PIPELINES = {
     "crawler.pipelines.store.SQLiteStorePipeline": 900,
 }
 
+# Listing budget: the most pages walked per column per crawl (an entry's `max_pages` wins).
+LISTING_MAX_PAGES = 200
+
 # Findings (crawler/findings/): recomputed when a crawl closes, for the bodies whose
 # reports changed (cross-year, text vs tables, outline, reuse, timeliness, rates).
 EXTENSIONS = {"crawler.findings.extension.FindingsExtension": 600}

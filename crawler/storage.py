@@ -320,6 +320,15 @@ def _v3(db: sqlite_utils.Database) -> None:
     db.execute(codebook.REPORT_STATUS_VIEW)
 
 
+@MIGRATIONS(name="v4_listing_status")
+def _v4(db: sqlite_utils.Database) -> None:
+    """Honest completeness: a listing walked short of what its pages declare is `incomplete`, with the reason."""
+    db.table("listing_runs").add_column("status", str)
+    db.table("listing_runs").add_column("reason", str)
+    db.table("listing_runs").add_column("checked_at", str)
+    db.execute("UPDATE listing_runs SET status = 'complete', checked_at = completed_at WHERE completed_at IS NOT NULL")
+
+
 @MIGRATIONS(name="v5_cell_source")
 def _v5(db: sqlite_utils.Database) -> None:
     """Where a cell was read from: ``source`` ('ocr' for cells read off an image, NULL for printed text)
@@ -616,5 +625,35 @@ def completed_listings(db: sqlite_utils.Database) -> set[str]:
 def mark_listings_complete(db: sqlite_utils.Database, start_urls: Iterable[tuple[str, str]], now: str) -> None:
     with db.atomic():
         db.table("listing_runs").upsert_all(
-            ({"start_url": url, "portal_id": pid, "completed_at": now} for url, pid in start_urls), pk="start_url"
+            (
+                {
+                    "start_url": url,
+                    "portal_id": pid,
+                    "completed_at": now,
+                    "status": "complete",
+                    "reason": None,
+                    "checked_at": now,
+                }
+                for url, pid in start_urls
+            ),
+            pk="start_url",
+        )
+
+
+def mark_listings_incomplete(db: sqlite_utils.Database, listings: Iterable[tuple[str, str, str]], now: str) -> None:
+    """(start_url, portal_id, reason): not complete, so the next crawl walks them again to the end."""
+    with db.atomic():
+        db.table("listing_runs").upsert_all(
+            (
+                {
+                    "start_url": url,
+                    "portal_id": pid,
+                    "completed_at": None,
+                    "status": "incomplete",
+                    "reason": reason,
+                    "checked_at": now,
+                }
+                for url, pid, reason in listings
+            ),
+            pk="start_url",
         )

@@ -462,3 +462,25 @@ def test_a_year_column_short_of_its_pages_makes_the_listing_incomplete() -> None
     walks.record("idx", ListingPage(page_number=1, next_requests=[year]), "http://x/")
     walks.record("idx", ListingPage(page_number=1, declared_pages=2, column="http://x/2023nb/"), "http://x/2023nb/")
     assert walks.shortfall("idx") == "http://x/2023nb/: reached 1 of the 2 pages its pager declares"
+
+
+@pytest.mark.services  # reads the module's crawl of the pager portals
+def test_a_column_walked_short_of_what_it_declares_is_incomplete_with_the_reason(crawled: Crawl) -> None:
+    status = {pid: (s, r) for pid, s, r in crawled.query("SELECT portal_id, status, reason FROM listing_runs")}
+    # list2 declares 4 pages, only index..index_1 are static: reached 2 of 4
+    assert status["fx-pager-trs-list2-departments"][0] == "incomplete"
+    assert "only index..index_1 are static" in status["fx-pager-trs-list2-departments"][1]
+    for endless in ("fx-pager-hostile-endless", "fx-pager-hostile-json"):
+        assert status[endless][0] == "incomplete" and "page cap" in status[endless][1]
+    for whole in ("fx-pager-trs-list2", "fx-pager-trs-createpage", "fx-pager-hanweb-proxy", "fx-pager-json-gkmlpt"):
+        assert status[whole] == ("complete", None), whole
+    assert "listing/incomplete_count" in crawled.log()
+
+
+@pytest.mark.services
+def test_an_incomplete_column_is_walked_again_on_the_next_crawl(crawled: Crawl) -> None:
+    before = len(crawled.server.requests())
+    crawled.run()
+    again = [r["path"] for r in crawled.server.requests()[before:] if r["site"] == "pager_trs_list2"]
+    assert "/zwgk/bmnb/index_1.htm" in again  # the incomplete column is walked to its end again
+    assert "/zwgk/zfxxgknb/index_1.htm" not in again  # the complete one stops at its first, all-known page

@@ -38,11 +38,18 @@ from w3lib.url import canonicalize_url
 from crawler.arguments import parse_refresh, parse_years
 from crawler.attachments.links import attachment_to_follow
 from crawler.cms import get_adapter
+from crawler.cms.walks import ListingWalks
 from crawler.items import ReportItem
 from crawler.parsing.titles import is_report_title, title_year
 from crawler.registry import Portal, Registry, RegistryError, load_registry
 from crawler.security.offsite import policy_for, refusal_of
-from crawler.storage import completed_listings, known_report_urls, mark_listings_complete, open_db
+from crawler.storage import (
+    completed_listings,
+    known_report_urls,
+    mark_listings_complete,
+    mark_listings_incomplete,
+    open_db,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +89,8 @@ class ProvinceReportsSpider(scrapy.Spider):
             get_adapter(portal.cms)  # fail now, not mid-crawl, on an unknown cms
         self.known: set[str] = set()
         self.complete: set[str] = set()
-        self.ended_listings: set[str] = set()
+        self.walks = ListingWalks()
+        self.incomplete_listings: list[tuple[str, str, str]] = []  # (start_url, portal_id, reason), at close
         self.requested: set[bytes] = set()
         self.host_policy = policy_for(self)
 
@@ -132,6 +140,7 @@ class ProvinceReportsSpider(scrapy.Spider):
 
     def _listing_request(self, request: Request, portal: Portal, start_url: str) -> Request:
         meta = {**request.meta, "portal_id": portal.id, "start_url": start_url, "page_kind": "listing"}
+        meta.setdefault("listing_max_pages", self.crawler.settings.getint("LISTING_MAX_PAGES", 200))
         if portal.cms == "browser" or portal.option("render"):
             meta["render"] = True  # rendered in headless Chromium (scrapy-playwright)
         return request.replace(callback=self.parse, errback=self.listing_failed, meta=meta, dont_filter=True)
@@ -182,12 +191,15 @@ class ProvinceReportsSpider(scrapy.Spider):
         if all_known and start_url in self.complete and not self.refresh:
             logger.info("Listing %s: every report already stored; not paging further", response.url)
             self.crawler.stats.inc_value("listing/stopped_known_count")
+            self.walks.record(start_url, page, response.url, followed=[], stopped_known=True)
             return
-        if all(self.host_policy.refusal(r.url, portal.id) for r in page.next_requests):
-            self.ended_listings.add(start_url)  # no next page, or only ones the host policy refuses
+        followed = []
         for request in page.next_requests:
             if self._first_time(request):
+                if self.host_policy.refusal(request.url, portal.id) is None:  # a refused one ends the walk
+                    followed.append(request)
                 yield self._listing_request(request, portal, start_url)
+        self.walks.record(start_url, page, response.url, followed=followed)
 
     def _year_wanted(self, title: str) -> bool:
         year = title_year(title)
@@ -286,19 +298,42 @@ class ProvinceReportsSpider(scrapy.Spider):
             )
 
     def _closed(self, spider: scrapy.Spider, reason: str) -> None:
-        """Remember which listings were walked to their end by a finished crawl."""
+        """Record which listings were walked to their end, and which fell short and why.
+
+        A listing is complete only when its last page was reached and no page
+        declared more pages or records than were reached (crawler/cms/walks.py),
+        and only after a crawl that finished without failures.  One that fell
+        short is marked incomplete with the reason, whatever the crawl's end,
+        so the next crawl walks it again to the end.
+        """
         db_path = self.crawler.settings.get("REPORTS_DB")
+        if not db_path:
+            return
         failures = self.crawler.stats.get_value("report/failed_count", 0) + self.crawler.stats.get_value(
             "listing/failed_count", 0
         )
-        if reason != "finished" or failures or not db_path:
-            return
-        done = [
-            (p.id, url)
-            for p in self.selected
-            for url in p.start_urls
-            if url in self.ended_listings or url in self.complete
-        ]
+        done: list[tuple[str, str]] = []
+        short: list[tuple[str, str, str]] = []
+        for p in self.selected:
+            for url in p.start_urls:
+                if not self.walks.walked(url):
+                    if url in self.complete:
+                        done.append((url, p.id))
+                    continue
+                shortfall = self.walks.shortfall(url)
+                if shortfall is None:
+                    done.append((url, p.id))
+                else:
+                    short.append((url, p.id, shortfall))
+                    self.crawler.stats.inc_value("listing/incomplete_count")
+                    logger.warning("Listing %s (%s) is incomplete: %s", url, p.id, shortfall)
+        self.incomplete_listings = short
+        now = datetime.now(UTC).isoformat(timespec="seconds")
         db = open_db(db_path)
-        mark_listings_complete(db, [(url, pid) for pid, url in done], datetime.now(UTC).isoformat(timespec="seconds"))
-        db.close()
+        try:
+            if short:
+                mark_listings_incomplete(db, short, now)
+            if reason == "finished" and not failures:
+                mark_listings_complete(db, done, now)
+        finally:
+            db.close()
