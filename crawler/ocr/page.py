@@ -190,13 +190,13 @@ def read_text(gray: NDArray[np.uint8], tables: list[TableBox], tmp: Path) -> lis
             text = join_lines([w.text for w in line])
             if text:
                 out.append((min(w.top for w in line), text, min(w.left for w in line)))
-    return _paragraphs(out)
+    return paragraphs(out)
 
 
 HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]{1,3}\s*[、.．]|[（(][一二三四五六七八九十]{1,3}[）)])")
 
 
-def _paragraphs(lines: list[tuple[int, str, int]]) -> list[tuple[int, str]]:
+def paragraphs(lines: list[tuple[int, str, int]]) -> list[tuple[int, str]]:
     """Lines into paragraphs: a new one at an indented first line or a part heading."""
     if not lines:
         return []
