@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
+from lxml import etree
 from parsel import Selector
 
 from crawler.attachments.detect import EXTENSION, url_extension
@@ -50,13 +51,14 @@ def page_is_thin(selector: Selector) -> bool:
 def attachment_links(selector: Selector, base_url: str) -> list[AttachmentLink]:
     """Links to PDF/DOCX/DOC files on the page, in document order."""
     out = []
+    texts_before = _TextsBefore()
     for a in selector.xpath("//body//a[@href]"):
         href = (a.attrib.get("href") or "").strip()
         if not href or href.lower().startswith(("javascript:", "mailto:", "#")):
             continue
         url = urljoin(base_url, href)
         text = " ".join(a.xpath("normalize-space(.)").getall() + [a.attrib.get("title", "")]).strip()
-        before = _text_before(a)
+        before = texts_before(a.root)
         labelled = bool(LABEL.search(text) or LABEL.search(before))
         by_href = url_extension(url) is not None
         by_text = bool(EXTENSION.search(text)) and (labelled or bool(DOWNLOAD_SCRIPT.search(href)))
@@ -68,12 +70,41 @@ def attachment_links(selector: Selector, base_url: str) -> list[AttachmentLink]:
     return out
 
 
-def _text_before(a: Selector) -> str:
-    """Up to 12 characters of the enclosing element's text just before the link (附件：…)."""
-    full = a.xpath("string(..)").get() or ""
-    own = a.xpath("string(.)").get() or ""
-    at = full.find(own) if own else -1
-    return full[max(0, at - 12) : at] if at > 0 else ""
+_STRING = etree.XPath("string()")
+BEFORE = 12  # characters of the enclosing element's text read before a link (附件：…)
+
+
+class _TextsBefore:
+    """Up to 12 characters of the enclosing element's text just before each link (附件：…).
+
+    Each enclosing element's text is read once, with what comes before each
+    of its children: a ``<div>`` of 2,000 links costs one pass, not one per
+    link (joining the whole ``<div>`` once per link was quadratic).
+    """
+
+    def __init__(self) -> None:
+        # parent → {child: the text before it}; holding the children keeps lxml
+        # handing back the same element objects, so they work as keys.
+        self.parents: dict[etree._Element, dict[etree._Element, str]] = {}
+
+    def __call__(self, a: etree._Element) -> str:
+        parent = a.getparent()
+        if parent is None:
+            return ""
+        if parent not in self.parents:
+            self.parents[parent] = self._read(parent)
+        return self.parents[parent].get(a, "")
+
+    @staticmethod
+    def _read(parent: etree._Element) -> dict[etree._Element, str]:
+        """The last characters before each child, reading text nodes as XPath ``string(..)`` does."""
+        seen = parent.text or ""
+        befores: dict[etree._Element, str] = {}
+        for child in parent:
+            own = str(_STRING(child)) if isinstance(child.tag, str) else ""  # a comment holds no text
+            befores[child] = seen[-BEFORE:] if own else ""  # a link without text has no place in the text
+            seen = (seen + own)[-BEFORE:] + (child.tail or "")
+        return befores
 
 
 def attachment_to_follow(selector: Selector, base_url: str) -> str | None:
