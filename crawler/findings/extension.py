@@ -1,4 +1,4 @@
-"""Recompute the findings when a crawl closes, for the bodies whose reports changed.
+"""When a crawl closes: recompute the findings for the bodies whose reports changed, and index new text for search.
 
 Settings: ``FINDINGS_ENABLED`` (default True).  Runs only where the crawl
 writes SQLite itself (``REPORTS_DB`` set); in a distributed crawl the drain
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from crawler import search
 from crawler.findings.store import recompute_findings
 from crawler.storage import open_db
 
@@ -49,6 +50,7 @@ class FindingsExtension:
             db = open_db(self.db_path)
             try:
                 done = recompute_findings(db, column_names=columns)
+                indexed = search.index_pending(db)  # the two-character search index, in step with the store
             finally:
                 db.close()
         except Exception:  # the reports are stored; the findings queue waits for the next run
@@ -58,6 +60,7 @@ class FindingsExtension:
         stats.set_value("findings/queued_count", done.queued)
         stats.set_value("findings/bodies_count", len(done.bodies))
         stats.set_value("findings/reports_count", done.reports)
+        stats.set_value("search/indexed_count", indexed)
 
 
 def column_names(portals: Any) -> dict[str, str]:

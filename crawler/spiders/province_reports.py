@@ -156,6 +156,7 @@ class ProvinceReportsSpider(scrapy.Spider):
             logger.warning("Listing %s is not text (%s); skipped", response.url, response.headers.get("Content-Type"))
             return
         page = get_adapter(portal.cms).parse(response, portal)
+        self._count(portal.id, "listing_pages")
         reports = [link for link in page.links if is_report_title(link.title)]
         self.crawler.stats.inc_value("listing/links_count", len(page.links))
         self.crawler.stats.inc_value("listing/non_report_links_count", len(page.links) - len(reports))
@@ -166,6 +167,7 @@ class ProvinceReportsSpider(scrapy.Spider):
                 continue
             if link.url in self.known:
                 self.crawler.stats.inc_value("listing/known_report_count")
+                self._count(portal.id, "known")
                 continue
             # A link the host policy refuses is requested (so `pages` says why it is missing)
             # but is no new report: it must not keep an incremental crawl paging on.
@@ -186,6 +188,7 @@ class ProvinceReportsSpider(scrapy.Spider):
                 },
             )
             if self._first_time(request):
+                self._count(portal.id, "new_links")
                 yield request
         all_known = bool(reports) and new == 0 and not self.years
         if all_known and start_url in self.complete and not self.refresh:
@@ -269,6 +272,10 @@ class ProvinceReportsSpider(scrapy.Spider):
             self.crawler.stats.inc_value("report/attachment_followed_count")
             yield request
 
+    def _count(self, portal_id: str | None, event: str) -> None:
+        """Per-portal tallies for the run report (crawler/run_report.py)."""
+        self.crawler.stats.inc_value(f"portal/{portal_id}/{event}")
+
     def listing_failed(self, failure: Any) -> None:
         request = failure.request
         if refusal_of(failure) is not None:  # logged, counted and recorded by the offsite middleware
@@ -276,6 +283,7 @@ class ProvinceReportsSpider(scrapy.Spider):
             return
         logger.error("Listing %s failed after retries: %s", request.url, failure.value)
         self.crawler.stats.inc_value("listing/failed_count")
+        self._count(request.meta.get("portal_id"), "listing_failed")
 
     def report_failed(self, failure: Any) -> Iterable[ReportItem]:
         request = failure.request
@@ -288,6 +296,7 @@ class ProvinceReportsSpider(scrapy.Spider):
         else:
             logger.error("Report %s failed after retries: %s (kept in pages)", request.url, failure.value)
             self.crawler.stats.inc_value("report/failed_count")
+            self._count(request.meta.get("portal_id"), "report_failed")
             reason = f"attachment {request.url} failed after retries ({failure.value})"
         cover = request.meta.get("cover_page")
         if cover is not None:  # the attachment never came: store the cover page, saying why
