@@ -47,6 +47,8 @@ def to_html(kind: str, body: bytes) -> str | None:
         try:
             return pdf_to_html(body)
         except AttachmentError as exc:
+            if b"/Encrypt" in body[-4096:] or b"/Encrypt" in body[:4096]:
+                raise AttachmentError("encrypted PDF: a password is needed to open it") from exc
             if "no text layer" not in str(exc):
                 raise
         from crawler.attachments.formats import scanned_pdf_to_html

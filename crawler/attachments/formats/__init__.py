@@ -36,9 +36,10 @@ ENCRYPTED_OLE2 = "EncryptedPackage".encode("utf-16-le")
 
 def _office_to_docx_html(kind: str, body: bytes) -> str:
     from crawler.attachments.docx import docx_to_html
+    from crawler.attachments.formats.detect import word_encrypted
     from crawler.attachments.formats.office import convert as soffice_convert
 
-    if ENCRYPTED_OLE2 in body:
+    if ENCRYPTED_OLE2 in body or word_encrypted(body):
         raise AttachmentError(f"{kind} encrypted: password-protected document")
     # .wps (WPS Writer) is read by LibreOffice's Word filter: name it .doc so the
     # type detection never picks the unrelated Microsoft Works importer.

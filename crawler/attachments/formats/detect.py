@@ -50,3 +50,20 @@ def zip_sheet(names: list[str]) -> bool:
 def image_kind(head: bytes) -> str | None:
     """``image`` for a PNG or JPEG body."""
     return "image" if head.startswith((PNG_MAGIC, JPEG_MAGIC)) else None
+
+
+FIB_MAGIC = b"\xec\xa5"  # wIdent of a Word 97 File Information Block
+F_ENCRYPTED = 0x0100
+
+
+def word_encrypted(body: bytes, sector: int = 512) -> bool:
+    """True when the Word 97 FIB says fEncrypted (a password-protected .doc/.wps).
+
+    The WordDocument stream starts on a sector boundary with the FIB; the
+    first sector that starts with its magic is taken as the FIB.
+    """
+    for offset in range(sector, min(len(body), 8 * 1024 * 1024), sector):
+        if body[offset : offset + 2] == FIB_MAGIC:
+            flags = int.from_bytes(body[offset + 0x0A : offset + 0x0C], "little")
+            return bool(flags & F_ENCRYPTED)
+    return False

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -45,7 +46,7 @@ def convert(body: bytes, source_ext: str, target: str, *, timeout: float = TIMEO
     binary = soffice()
     if binary is None:
         raise AttachmentError(f"{source_ext} converter missing: LibreOffice (soffice) is not installed")
-    with tempfile.TemporaryDirectory(prefix="reports-soffice-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="reports-soffice-", ignore_cleanup_errors=True) as tmp:
         work = Path(tmp)
         source = work / f"in.{source_ext}"
         source.write_bytes(body)
@@ -65,16 +66,26 @@ def convert(body: bytes, source_ext: str, target: str, *, timeout: float = TIMEO
             str(source),
         ]
         env = {**os.environ, "HOME": tmp, "SAL_USE_VCLPLUGIN": "svp"}
+        # Its own session, so a timeout kills LibreOffice's whole process group
+        # (oosplash and soffice.bin), not just the launcher.
+        proc = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=tmp,
+            start_new_session=True,
+        )
         try:
-            done = subprocess.run(
-                command, capture_output=True, timeout=timeout, env=env, cwd=tmp, check=False, start_new_session=True
-            )
+            stdout, stderr = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired as exc:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
             raise AttachmentError(f"{source_ext} converter timed out after {timeout:g} s (LibreOffice)") from exc
         result = out_dir / f"in.{target.split(':')[0]}"
-        if done.returncode != 0 or not result.exists() or result.stat().st_size == 0:
-            detail = (done.stderr or done.stdout).decode("utf-8", "replace").strip().splitlines()
-            reason = detail[-1][:200] if detail else f"exit {done.returncode}, no output"
+        if proc.returncode != 0 or not result.exists() or result.stat().st_size == 0:
+            detail = (stderr or stdout).decode("utf-8", "replace").strip().splitlines()
+            reason = detail[-1][:200] if detail else f"exit {proc.returncode}, no output"
             raise AttachmentError(f"{source_ext} converter failed (LibreOffice): {reason}")
         logger.debug("LibreOffice converted %d bytes of %s to %s", len(body), source_ext, target)
         return result.read_bytes()
