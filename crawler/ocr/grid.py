@@ -82,7 +82,7 @@ def find_tables(gray: NDArray[np.uint8]) -> list[TableBox]:
     """Every ruled table in the image, top to bottom, with its cells."""
     horiz, vert = line_masks(gray)
     tables = []
-    rows_with_h = horiz.any(axis=1)
+    rows_with_h: NDArray[np.bool_] = np.asarray(horiz.any(axis=1))
     bands = _centres(rows_with_h)
     if len(bands) < 2:
         return []
@@ -105,7 +105,7 @@ def find_tables(gray: NDArray[np.uint8]) -> list[TableBox]:
 
 def _table(horiz: NDArray[np.bool_], vert: NDArray[np.bool_], hlines: list[tuple[int, int]]) -> TableBox | None:
     y0, y1 = hlines[0][0], hlines[-1][1]
-    cols_with_v = vert[y0:y1].any(axis=0)
+    cols_with_v: NDArray[np.bool_] = np.asarray(vert[y0:y1].any(axis=0))
     vlines = _centres(cols_with_v)
     if len(vlines) < 2:
         return None

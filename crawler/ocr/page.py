@@ -181,11 +181,11 @@ def read_text(gray: NDArray[np.uint8], tables: list[TableBox], tmp: Path) -> lis
     path = tmp / "text.png"
     Image.fromarray(page).save(path)
     words = recognise([path], psm=3)
-    paragraphs: dict[tuple[int, int], list[Word]] = {}
+    groups: dict[tuple[int, int], list[Word]] = {}
     for word in words:
-        paragraphs.setdefault((word.block, word.par), []).append(word)
+        groups.setdefault((word.block, word.par), []).append(word)
     out = []
-    for ws in paragraphs.values():
+    for ws in groups.values():
         for line in _lines(ws):
             text = join_lines([w.text for w in line])
             if text:

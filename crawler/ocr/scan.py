@@ -69,7 +69,7 @@ def scanned_pdf_blocks(
         if done.returncode != 0 or not images:
             reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
             raise ScanError(f"scanned PDF: pdftoppm failed: {reason[-1][:200] if reason else done.returncode}")
-        pages = []
+        pages: list[list[OcrBlock]] = []
         for image in images:
             if time.monotonic() > deadline:
                 raise ScanError(f"scanned PDF: OCR timed out after {total:g} s ({len(pages)} of {len(images)} pages)")

@@ -176,7 +176,7 @@ def xls_sheets(body: bytes, kind: str = "xls") -> Iterable[Sheet]:
                 else:
                     row.append(cell_text(cell.value))
             values.append(row)
-        yield Sheet(ws.name, values, [tuple(m) for m in ws.merged_cells])  # type: ignore[misc]
+        yield Sheet(ws.name, values, [(m[0], m[1], m[2], m[3]) for m in ws.merged_cells])
 
 
 def workbook_blocks(sheets: Iterable[Sheet]) -> list[Block]:
