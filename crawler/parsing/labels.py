@@ -18,13 +18,25 @@ import unicodedata
 _WHITESPACE = re.compile(r"\s+")
 
 
-def compact(text: str) -> str:
-    """Fold width, drop whitespace: the form every label is matched in.
+# Taiwan vocabulary that mirrors and big5 gateways print for mainland terms (OpenCC's
+# Traditional → Simplified keeps the words): matched as the mainland term.
+TAIWAN_WORDS = (("资讯", "信息"), ("檔案", "文件"), ("档案", "文件"), ("資訊", "信息"))
+_TAIWAN = re.compile("|".join(w for w, _ in TAIWAN_WORDS))
+_MAINLAND = dict(TAIWAN_WORDS)
 
-    >>> compact("（三） 商业 企业")
-    '(三)商业企业'
+
+def compact(text: str) -> str:
+    """Fold width, drop whitespace, read Taiwan vocabulary as mainland: the form labels are matched in.
+
+    >>> compact("（三） 商业 企业"), compact("行政规范性档案"), compact("政府资讯公开")
+    ('(三)商业企业', '行政规范性文件', '政府信息公开')
     """
-    return _WHITESPACE.sub("", unicodedata.normalize("NFKC", text or ""))
+    flat = _WHITESPACE.sub("", unicodedata.normalize("NFKC", text or ""))
+    return (
+        _TAIWAN.sub(lambda m: _MAINLAND[m.group(0)], flat)
+        if ("资" in flat or "档" in flat or "檔" in flat or "資" in flat)
+        else flat
+    )
 
 
 CN_DIGITS = "零〇一二三四五六七八九十"
