@@ -18,6 +18,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from crawler.attachments.formats.flipbook import flipbook_to_html, page_urls
 from crawler.core import parse_report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,7 +32,7 @@ CONTENT_TYPES = {
     "image": "image/png",
     "scan": "application/pdf",
 }
-PAGES = {"doc": 4, "wps": 4, "xls": 1, "xlsx": 1, "et": 1, "image": 1, "scan": 5}  # printed pages / sheets
+PAGES = {"doc": 4, "wps": 4, "xls": 1, "xlsx": 1, "et": 1, "image": 1, "scan": 5}  # printed pages; a workbook = 1
 
 
 def cpu() -> float:
@@ -57,6 +58,21 @@ def main() -> None:
             f"| {kind} | {reason} | {(c1 - c0) / PAGES[kind]:.2f} | {w1 - w0:.1f} | {right}/{len(want)} |"
             f" {right / len(want):.3f} |"
         )
+    book = ROOT / "fixtures" / "sites" / "formats_flipbook" / "books" / "2023ndbg" / "files" / "basic-html"
+    index = "http://127.0.0.1/books/2023ndbg/files/basic-html/index.html"
+    urls = page_urls((book / "index.html").read_text("utf-8"), index)
+    pages = [(book / u.rsplit("/", 1)[1]).read_bytes() for u in urls]
+    c0, w0 = cpu(), time.perf_counter()
+    report = parse_report(flipbook_to_html(pages).encode(), "text/html; charset=utf-8", index)
+    c1, w1 = cpu(), time.perf_counter()
+    e = expected["flipbook"]
+    want = {(t, r, c): v for t, rows in e["tables"].items() for r, cols in rows.items() for c, v in cols.items()}
+    got = {(x["table_code"], x["row_code"], x["col_code"]): x["value"] for x in report.cells or []}
+    right = sum(1 for k, v in want.items() if got.get(k) == v)
+    print(
+        f"| flipbook | {len(pages)} pageN.html (positioned divs) | {(c1 - c0) / len(pages):.2f} | {w1 - w0:.1f} |"
+        f" {right}/{len(want)} | {right / len(want):.3f} |"
+    )
     doc = SITE / expected["doc"]["path"].lstrip("/")
     for tool, args in (("antiword", ["-m", "UTF-8.txt"]), ("catdoc", ["-d", "utf-8"])):
         if shutil.which(tool) is None:
