@@ -20,6 +20,7 @@ from crawler.parsing.titles import is_report_title
 PART_HEADING = re.compile(r"^\s*(?:[一二三四五六七]\s*[、.．]|第[一二三四五六七]部分)")
 HANZI = re.compile(r"[\u4e00-\u9fff]")
 THIN_HANZI = 600  # a cover page's own text (chrome, metadata, one sentence) stays below this
+TITLED_ONLY = {"xls", "xlsx", "et", "image"}  # url_extension() kinds followed only when the link names a report
 LABEL = re.compile(r"附\s*件|下\s*[载載]|全文")
 DOWNLOAD_SCRIPT = re.compile(r"download|downfile|getfile|attach|fileid|file_id", re.I)
 OWN_TEXT = (
@@ -117,5 +118,9 @@ def attachment_to_follow(selector: Selector, base_url: str) -> str | None:
     links = attachment_links(selector, base_url)
     if not links or not page_is_thin(selector):
         return None
-    ranked = [x for x in links if x.report_title] or [x for x in links if x.labelled]
+    # A spreadsheet or an image only labelled 附件 is as often a budget table or a photo as the report:
+    # those are followed only when their link names a report.
+    ranked = [x for x in links if x.report_title] or [
+        x for x in links if x.labelled and url_extension(x.url) not in TITLED_ONLY
+    ]
     return ranked[0].url if ranked else None
