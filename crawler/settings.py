@@ -18,7 +18,10 @@ USER_AGENT = "gov-report-crawler/0.1 (+https://github.com/open-data/gov-annual-r
 
 # Politeness: obey robots.txt, few requests per site, adaptive delays.
 ROBOTSTXT_OBEY = True
-CONCURRENT_REQUESTS = 16
+# Politeness is per host (2 at a time, AutoThrottle, robots.txt); the global cap only has to let a
+# crawl of hundreds of hosts keep them all busy: with 16, requests waiting out per-host delays held
+# the slots and the other hosts idled (issue 17).
+CONCURRENT_REQUESTS = 128
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 0.5
 AUTOTHROTTLE_ENABLED = True
