@@ -1,14 +1,19 @@
 """Distributed crawl on a real redis-server: two workers and one drain equal one process.
 
-Starts redis-server on a free loopback port in a temporary directory, seeds
-the queue with `scrapy seed`, runs two `scrapy crawl` workers and `scrapy
-drain`, and compares the resulting database with a single-process crawl of
-the same fixture portals, table by table, ignoring only timestamps.
+Starts redis-server on a free loopback port in a temporary directory, with a
+password (as deploy/ runs it), seeds the queue with `scrapy seed`, runs two
+`scrapy crawl` workers and `scrapy drain`, and compares the resulting
+database with a single-process crawl of the same fixture portals, table by
+table, ignoring only timestamps.  A pickle pushed into the request queue
+beside the seeded requests is refused by the worker that takes it: logged,
+counted, never executed.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
+import secrets
 import shutil
 import socket
 import sqlite3
@@ -24,6 +29,7 @@ from conftest import FAST, ROOT, SCRAPY, Crawl
 
 from crawler.distributed.drain import Drain
 from crawler.distributed.keys import Keys, encode
+from crawler.distributed.scheduler import RedisScheduler
 from crawler.storage import open_db
 
 TIMESTAMPS = {"fetched_at", "first_seen", "last_seen", "completed_at"}
@@ -37,6 +43,16 @@ TABLES = {  # table: ORDER BY of a stable listing
 }
 
 
+class CreatesDir:
+    """Unpickling this creates `path`: the proof that a payload from Redis was executed."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (os.makedirs, (str(self.path),))
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -48,6 +64,7 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
     server = shutil.which("redis-server")
     assert server, "redis-server is not installed (scripts/setup.sh installs it)"
     port = free_port()
+    password = secrets.token_urlsafe(24)
     proc = subprocess.Popen(
         [
             server,
@@ -61,11 +78,13 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
             "no",
             "--dir",
             str(tmp_path),
+            "--requirepass",
+            password,
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    url = f"redis://127.0.0.1:{port}/0"
+    url = f"redis://:{password}@127.0.0.1:{port}/0"
     client = redis.Redis.from_url(url)
     for _ in range(100):
         try:
@@ -73,6 +92,8 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
             break
         except redis.ConnectionError:
             time.sleep(0.05)
+    with pytest.raises(redis.AuthenticationError):  # the password is asked for, not decoration
+        redis.Redis.from_url(f"redis://127.0.0.1:{port}/0").set("k", "v")
     yield url
     proc.terminate()
     proc.wait(10)
@@ -126,6 +147,9 @@ def test_two_workers_and_a_drain_store_what_one_process_stores(crawl: Crawl, red
     )
     assert seed.returncode == 0, seed.stderr[-3000:]
     assert "Seeded" in seed.stdout
+    # Someone with write access to Redis queues a pickle first in line (highest priority).
+    marker = crawl.tmp / "unpickled"
+    redis.Redis.from_url(redis_url).zadd("province_reports:requests", {pickle.dumps(CreatesDir(marker)): -1000})
 
     drain = scrapy("drain", "--db", str(db_path), "--until-idle", "--idle-seconds", "3", env=env)
     workers = []
@@ -157,6 +181,11 @@ def test_two_workers_and_a_drain_store_what_one_process_stores(crawl: Crawl, red
     client = redis.Redis.from_url(redis_url)
     assert client.llen("province_reports:store") == 0
     assert client.llen("province_reports:store:processing") == 0
+    # The pickle was taken by a worker, refused and counted, and never executed.
+    logs = "".join((crawl.tmp / f"worker{n}.log").read_text("utf-8", "replace") for n in (1, 2))
+    assert "refused a payload" in logs and "pickle" in logs
+    assert "'distributed/refused_payload_count': 1" in logs
+    assert not marker.exists()
 
 
 def test_drain_sets_aside_a_bad_message_and_stores_the_rest(tmp_path: Path, redis_url: str) -> None:
@@ -179,3 +208,43 @@ def test_drain_sets_aside_a_bad_message_and_stores_the_rest(tmp_path: Path, redi
     assert stored[0] == report["url"] and '"stage": "store"' in stored[1]
     assert client.lrange(keys.failed, 0, -1) == [b"{not json"]
     assert client.llen(keys.store) == client.llen(keys.processing) == 0
+
+
+def test_the_queue_refuses_a_pickle_and_hands_out_the_requests_around_it(tmp_path: Path, redis_url: str) -> None:
+    from scrapy.utils.test import get_crawler
+
+    from crawler.spiders.province_reports import ProvinceReportsSpider
+
+    settings = {"REDIS_URL": redis_url, "ADDONS": {"crawler.distributed.addon.DistributedAddon": 10}}
+    crawler = get_crawler(ProvinceReportsSpider, settings_dict=settings)
+    crawler._apply_settings()  # the add-ons: the distributed switch sets the JSON serializer
+    assert crawler.settings["SCHEDULER_SERIALIZER"] == "crawler.distributed.serializer"
+    spider = crawler.spidercls.from_crawler(crawler)
+    crawler.spider = spider
+    scheduler = RedisScheduler.from_crawler(crawler)
+    scheduler.open(spider)
+    scheduler.flush()
+    first, last = (
+        scrapy_request(f"http://127.0.0.1/r/{n}.html", spider, priority) for n, priority in ((1, 10), (2, 0))
+    )
+    assert scheduler.enqueue_request(first)
+    assert scheduler.enqueue_request(last)
+    marker = tmp_path / "unpickled"
+    client = redis.Redis.from_url(redis_url)
+    client.zadd(scheduler.queue.key, {pickle.dumps(CreatesDir(marker)): -5})  # between the two
+    taken = [scheduler.next_request() for _ in range(3)]
+    assert [r.url if r is not None else None for r in taken] == [first.url, None, last.url]
+    assert taken[0] is not None and taken[0].callback == spider.parse_report
+    assert crawler.stats.get_value("distributed/refused_payload_count") == 1
+    assert not marker.exists()
+    # What the queue holds is JSON text, readable by anyone inspecting Redis.
+    assert scheduler.enqueue_request(scrapy_request("http://127.0.0.1/r/3.html", spider, 0))
+    (raw,) = client.zrange(scheduler.queue.key, 0, -1)
+    assert raw.startswith(b'{"url":"http://127.0.0.1/r/3.html"')
+
+
+def scrapy_request(url: str, spider: Any, priority: int) -> Any:
+    from scrapy import Request
+
+    meta = {"page_kind": "report"}
+    return Request(url, callback=spider.parse_report, errback=spider.report_failed, meta=meta, priority=priority)

@@ -22,6 +22,8 @@ WORKER_SETTINGS = {
     "SCHEDULER": "crawler.distributed.scheduler.RedisScheduler",
     "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
     "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+    # JSON, not scrapy-redis' default pickle: nothing taken from Redis is unpickled.
+    "SCHEDULER_SERIALIZER": "crawler.distributed.serializer",
     "SCHEDULER_PERSIST": True,  # one worker finishing must not clear the others' queue
     "REPORTS_DB": "",  # workers never open SQLite: `scrapy drain` writes it
 }

@@ -9,7 +9,6 @@ closed cleanly it marks the listings they walked to the end complete.
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 import time
@@ -19,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import redis
 
-from crawler.distributed.keys import Keys, busy_workers, queue_length
+from crawler.distributed.keys import Keys, busy_workers, decode, queue_length
 from crawler.findings.store import recompute_findings
 from crawler.storage import log_page, mark_listings_complete, store_report
 
@@ -45,7 +44,7 @@ class Drain:
     closed: list[dict[str, Any]] = field(default_factory=list)
 
     def handle(self, raw: bytes | str) -> None:
-        message = json.loads(raw)
+        message = decode(raw)
         kind = message.get("kind")
         if kind == "report":
             self.counts["report"] += 1

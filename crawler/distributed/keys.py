@@ -1,4 +1,8 @@
-"""What the distributed parts share: Redis key names, messages, queue state."""
+"""What the distributed parts share: Redis key names, messages, queue state.
+
+Messages are JSON (:func:`encode` / :func:`decode`); requests in the queue are
+JSON too (:mod:`crawler.distributed.serializer`): nothing is unpickled.
+"""
 
 from __future__ import annotations
 
@@ -55,6 +59,16 @@ def encode(message: dict[str, Any]) -> str:
     """JSON with non-ASCII escaped: a lone surrogate (an undecodable byte a stage
     kept) survives the trip through Redis and reaches the store unchanged."""
     return json.dumps(message, ensure_ascii=True, default=str)
+
+
+def decode(raw: bytes | str) -> dict[str, Any]:
+    """A message from the store list: a JSON object, nothing else (a pickle is refused, never loaded)."""
+    if isinstance(raw, bytes) and raw[:1] == b"\x80":
+        raise ValueError(f"a pickle ({len(raw)} bytes), not a JSON message: not unpickled")
+    message = json.loads(raw)
+    if not isinstance(message, dict) or not isinstance(message.get("kind"), str):
+        raise ValueError("a JSON message must be an object with a kind")
+    return message
 
 
 def decoded(value: bytes | str) -> str:

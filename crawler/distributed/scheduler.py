@@ -1,11 +1,14 @@
 """The shared request queue: seeding a run, and de-duplicating across workers.
 
 ``scrapy seed`` calls :func:`seed`; workers use :class:`RedisScheduler` as
-their ``SCHEDULER`` (set by :mod:`crawler.distributed.addon`).
+their ``SCHEDULER`` (set by :mod:`crawler.distributed.addon`).  Requests are
+queued as JSON (:mod:`crawler.distributed.serializer`): a payload that is not
+one of ours (a pickle, say) is logged, counted and dropped, never executed.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -18,6 +21,8 @@ if TYPE_CHECKING:
     from scrapy import Request
 
     from crawler.spiders.province_reports import ProvinceReportsSpider
+
+logger = logging.getLogger(__name__)
 
 # Meta keys of a request that is not fresh: retries, redirects and challenge
 # retries of a request already let through are never filtered.
@@ -34,10 +39,26 @@ class RedisScheduler(Scheduler):
             if self.stats:
                 self.stats.inc_value("distributed/duplicate_request_count")
             return False
+        try:
+            self.queue.push(request)
+        except TypeError as exc:  # the JSON serializer: more than plain data in the request
+            logger.error("Distributed: %s cannot be queued in Redis: %s", request, exc)
+            if self.stats:
+                self.stats.inc_value("distributed/unqueueable_request_count")
+            return False
         if self.stats:
             self.stats.inc_value("scheduler/enqueued/redis")
-        self.queue.push(request)
         return True
+
+    def next_request(self) -> Request | None:
+        """The next queued request; a payload that is not a JSON request of ours is dropped, never executed."""
+        try:
+            return super().next_request()  # type: ignore[no-any-return]  # scrapy-redis is untyped
+        except (ValueError, TypeError, KeyError) as exc:  # RefusedPayload, or a dict request_from_dict refuses
+            logger.error("Distributed: refused a payload from %s (dropped, not executed): %s", self.queue.key, exc)
+            if self.stats:
+                self.stats.inc_value("distributed/refused_payload_count")
+            return None
 
 
 def seed(
