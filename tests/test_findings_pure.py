@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.findings.bodies import body_name, body_of
 from crawler.findings.outline import outline_checks
 from crawler.findings.rates import outcome_rates
 from crawler.findings.text_tables import text_vs_table
 from crawler.findings.timeliness import days_late
+from crawler.parsing.bodies import body_name, body_of
 
 
 def test_rates_carry_their_denominator_and_a_small_n_flag() -> None:

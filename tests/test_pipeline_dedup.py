@@ -45,3 +45,27 @@ def test_different_reports_get_different_ids(a: dict, b: dict) -> None:
 def test_report_without_index_or_publisher_is_identified_by_its_url() -> None:
     item = DedupPipeline().process_item(ReportItem(url="http://127.0.0.1/x.html", title="年报"))
     assert item["dedup_key"] == "url:http://127.0.0.1/x.html"
+
+
+def test_a_bare_serial_index_number_on_another_portal_replaces_nothing() -> None:
+    """TRS portals number pages from 1: 26114 recurs across counties (issue 18)."""
+    here = DedupPipeline().process_item(
+        ReportItem(url="http://www.a-county.gov.cn/1.html", index_no="26114", publisher="甲县人民政府办公室")
+    )["report_id"]
+    there = DedupPipeline().process_item(
+        ReportItem(url="http://www.b-county.gov.cn/9.html", index_no="26114", publisher="乙县教育局")
+    )["report_id"]
+    again = DedupPipeline().process_item(
+        ReportItem(url="http://www.a-county.gov.cn/2.html", index_no="26114", publisher="甲县人民政府办公室")
+    )["report_id"]
+    assert here != there and here == again
+
+
+def test_an_index_number_carrying_its_organisation_code_is_one_report_on_any_portal() -> None:
+    a = DedupPipeline().process_item(
+        ReportItem(url="http://www.zjzwfw.gov.cn/art/1.html", index_no="002590622/2022-79879")
+    )["report_id"]
+    b = DedupPipeline().process_item(
+        ReportItem(url="http://www.shangyu.gov.cn/art/7.html", index_no="002590622/2022-79879")
+    )["report_id"]
+    assert a == b

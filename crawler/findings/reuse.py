@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from datasketch import MinHash, MinHashLSH
 
-from crawler.findings.bodies import _regions, body_name
+from crawler.parsing.bodies import _regions, body_name
 from crawler.parsing.metadata import publisher_from_title, signature
 
 NUM_PERM = 64

@@ -26,13 +26,13 @@ from typing import Any
 
 import sqlite_utils
 
-from crawler.findings.bodies import Body, body_of
 from crawler.findings.cross_year import YearReport, cross_year_checks
 from crawler.findings.outline import outline_checks
 from crawler.findings.rates import Measure, outcome_rates
 from crawler.findings.reuse import foreign_names, lsh_index, minhash_from_bytes, reuse, sentence_keys, signature_bytes
 from crawler.findings.text_tables import text_vs_table
 from crawler.findings.timeliness import days_late, deadline
+from crawler.parsing.bodies import Body, body_of
 
 logger = logging.getLogger(__name__)
 

@@ -1,18 +1,27 @@
 """A report's identity, so the same report seen twice is one row.
 
-The key is the normalised 索引号 when the page prints one; else publisher +
-report year + title, compacted; else the URL.  ``report_id`` is a short hash
-of that key, stable across crawls and portals.
+The key is the normalised 索引号 when the page prints one — on its own when
+it starts with the issuing organisation's code (002590622/2022-79879), which
+makes it unique; a bare serial number (26114: TRS portals number their pages
+from 1, and the same numbers recur on every county's portal) only together
+with the portal's host and the body that printed it, so a page elsewhere that
+prints the same number replaces nothing.  Without a 索引号: publisher + report
+year + title, compacted; else the URL.  ``report_id`` is a short hash of that
+key, stable across crawls.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from urllib.parse import urlsplit
 
+from crawler.parsing.bodies import body_name
 from crawler.parsing.labels import compact
 from crawler.parsing.metadata import index_key as normalised_index
+from crawler.parsing.metadata import publisher_from_title
 
+ORGANISATION_CODED = re.compile(r"^[0-9A-Z]{6,}[/\-]")
 TITLE_NOISE = re.compile(r"[()\[\]【】《》“”\"'、,，.。:：·_\-—]+")
 
 
@@ -29,12 +38,17 @@ def dedup_key(
 
     >>> dedup_key(index_no=" ００２５９０６２２／2022-79879 ", url="http://a/1")
     'index:002590622/2022-79879'
+    >>> dedup_key(index_no="26114", publisher="抚宁区人民政府办公室", url="http://www.funing.gov.cn/a.html")
+    'index:www.funing.gov.cn|抚宁区人民政府|26114'
     >>> dedup_key(publisher="盖北镇", report_year=2021, title="2021年 盖北镇政府信息公开年度报告", url="u")
     'title:盖北镇|2021|2021年盖北镇政府信息公开年度报告'
     """
     key = index_key or normalised_index(index_no)
-    if key:
+    if key and ORGANISATION_CODED.match(key):
         return "index:" + key
+    if key:
+        issuer = body_name(publisher) or body_name(publisher_from_title(title)) or ""
+        return f"index:{urlsplit(url).netloc}|{issuer}|{key}"
     if publisher and report_year and title:
         return f"title:{compact(str(publisher))}|{report_year}|{TITLE_NOISE.sub('', compact(str(title)).lower())}"
     return "url:" + str(url)
