@@ -30,6 +30,22 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 60
 DOWNLOAD_FAIL_ON_DATALOSS = True  # a truncated body is an error (and retried), not a report
+# Body size, counted while a compressed body inflates too (Scrapy's HttpCompressionMiddleware):
+# a gzip bomb is cut at 64 MiB, not inflated to its end.  Warn above 16 MiB.
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
+
+# Per-report budgets (crawler/budgets.py): over one, that work stops and the report is
+# stored with a named error ("budget: PDF has 2000 pages, over PDF_MAX_PAGES=200").
+HTML_MAX_BYTES = 8 * 1024 * 1024  # page or converted attachment handed to the HTML parser
+GRID_MAX_CELLS = 100_000  # slots of one table once rowspan/colspan are expanded
+TABLES_MAX_PER_PAGE = 200  # data tables read from one page
+PDF_MAX_PAGES = 200
+PDF_MAX_SECONDS = 60.0  # pdfplumber's parse, checked between pages
+DOCX_MAX_XML_BYTES = 16 * 1024 * 1024  # word/document.xml, counted while it inflates
+DOCX_MAX_XML_DEPTH = 100  # element nesting in word/document.xml
+CONVERTER_MAX_SECONDS = 30.0  # the DOCX converter, checked between blocks and table rows
+MOJIBAKE_MAX_RUNS = 5_000  # damaged-looking runs examined for repair per page; the rest left as read
 
 # Retries with exponential backoff (crawler/middlewares/backoff.py).
 RETRY_ENABLED = True
