@@ -1,9 +1,9 @@
-"""Report attachments (PDF, DOCX, DOC) → an HTML document the pipeline reads unchanged.
+"""Report attachments (PDF, DOCX, DOC, WPS, XLS/XLSX/ET, images) → an HTML document the pipeline reads unchanged.
 
 Pure functions, no Scrapy imports::
 
-    kind = is_attachment(content_type, body, url)   # "pdf" | "docx" | "doc" | None
-    html = to_html(kind, body)                       # str, or None for legacy .doc
+    kind = is_attachment(content_type, body, url)   # one of KINDS, or None
+    html = to_html(kind, body)                       # str (a scanned PDF and an image are OCR'd)
 
 ``to_html`` raises :class:`AttachmentError` for a corrupt or unreadable file.
 """
@@ -36,7 +36,7 @@ def converter_name(kind: str, html: str | None = None) -> str:
 
 
 def to_html(kind: str, body: bytes) -> str | None:
-    """The attachment as an HTML document; None for a legacy binary .doc.
+    """The attachment as an HTML document (the formats beyond PDF/DOCX: crawler.attachments.formats).
 
     Paragraphs become ``<p>``, tables ``<table><tr><td>`` with ``rowspan`` /
     ``colspan``.  Raises :class:`AttachmentError` when the file is corrupt.
