@@ -47,7 +47,7 @@ def to_html(kind: str, body: bytes) -> str | None:
         try:
             return pdf_to_html(body)
         except AttachmentError as exc:
-            if b"/Encrypt" in body[-4096:] or b"/Encrypt" in body[:4096]:
+            if str(exc).startswith("corrupt PDF") and (b"/Encrypt" in body[-4096:] or b"/Encrypt" in body[:4096]):
                 raise AttachmentError("encrypted PDF: a password is needed to open it") from exc
             if "no text layer" not in str(exc):
                 raise
