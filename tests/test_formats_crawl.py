@@ -24,7 +24,7 @@ OCR_FORMATS = ("image", "scan")
 # The truncated .xls is left out: its directory (and so the "Workbook" stream name) is in the lost half,
 # and an OLE2 file at a .xls URL with no readable directory is not an attachment (test_attachments.py).
 BROKEN_ERRORS = {
-    "doc": "doc converter failed",
+    "doc": "doc corrupt",
     "xlsx": "xlsx corrupt",
     "image": "image corrupt",
     "scan": "corrupt PDF",

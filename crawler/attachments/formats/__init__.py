@@ -36,14 +36,16 @@ ENCRYPTED_OLE2 = "EncryptedPackage".encode("utf-16-le")
 
 def _office_to_docx_html(kind: str, body: bytes) -> str:
     from crawler.attachments.docx import docx_to_html
-    from crawler.attachments.formats.detect import word_encrypted
+    from crawler.attachments.formats.detect import WORD_STREAM, word_encrypted
     from crawler.attachments.formats.office import convert as soffice_convert
 
     if ENCRYPTED_OLE2 in body or word_encrypted(body):
         raise AttachmentError(f"{kind} encrypted: password-protected document")
     # .wps (WPS Writer) is read by LibreOffice's Word filter: name it .doc so the
     # type detection never picks the unrelated Microsoft Works importer.
-    docx = soffice_convert(body, "doc", "docx")
+    if WORD_STREAM not in body:
+        raise AttachmentError(f"{kind} corrupt: no Word document stream in the file")
+    docx = soffice_convert(body, "doc", "docx", infilter="MS Word 97")
     try:
         return docx_to_html(docx).replace("attachment-docx", f"attachment-{kind}", 1)
     except AttachmentError as exc:
@@ -64,7 +66,7 @@ def _sheet_html(kind: str, body: bytes) -> str:
 
         if ENCRYPTED_OLE2 in body:
             raise AttachmentError("et encrypted: password-protected workbook")
-        blocks = workbook_blocks(xlsx_sheets(soffice_convert(body, "xls", "xlsx")))
+        blocks = workbook_blocks(xlsx_sheets(soffice_convert(body, "xls", "xlsx", infilter="MS Excel 97")))
     if not blocks:
         raise AttachmentError(f"{kind} empty: no cells in any sheet")
     return render_document(kind, blocks)

@@ -35,9 +35,11 @@ def soffice() -> str | None:
     return None
 
 
-def convert(body: bytes, source_ext: str, target: str, *, timeout: float = TIMEOUT) -> bytes:
+def convert(body: bytes, source_ext: str, target: str, *, infilter: str, timeout: float = TIMEOUT) -> bytes:
     """`body` (a file of extension `source_ext`) converted by LibreOffice to `target` ("docx", "xlsx", …).
 
+    `infilter` names LibreOffice's import filter ("MS Word 97"): without it a
+    file no filter recognises is imported as plain text, garbage and all.
     Raises :class:`AttachmentError` with a named reason: ``too large``,
     ``converter missing``, ``converter timed out``, ``converter failed``.
     """
@@ -59,6 +61,7 @@ def convert(body: bytes, source_ext: str, target: str, *, timeout: float = TIMEO
             "--norestore",
             "--nologo",
             "--nolockcheck",
+            f"--infilter={infilter}",
             "--convert-to",
             target,
             "--outdir",
