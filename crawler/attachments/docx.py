@@ -141,31 +141,31 @@ def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> byt
     return bytes(out)
 
 
-def parse_part(xml: bytes, max_depth: int) -> etree._Element:
-    """An OOXML part parsed as untrusted XML: no entities, no network, no DTD, nesting within `max_depth`.
+# Untrusted XML: no entity expanded, no DTD loaded, nothing fetched, libxml2's size and depth limits kept.
+XML_OPTIONS = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
 
-    Raises :class:`AttachmentError` (a :class:`BudgetExceeded` for the depth).
+
+def parse_part(xml: bytes, max_depth: int) -> etree._Element:
+    """An OOXML part parsed as untrusted XML (:data:`XML_OPTIONS`), refused if it declares a DTD.
+
+    Nesting deeper than `max_depth` stops the parse (:class:`BudgetExceeded`);
+    a DTD is refused at the first element, before the rest is read
+    (:class:`AttachmentError`); libxml2 refuses entity bombs in the DTD itself
+    (``XMLSyntaxError``).
     """
-    events = etree.iterparse(
-        io.BytesIO(xml),
-        events=("start", "end"),
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-    )
+    events = etree.iterparse(io.BytesIO(xml), events=("start", "end"), **XML_OPTIONS)
     depth = 0
-    for event, _element in events:
-        if event == "start":
-            depth += 1
-            check(depth, max_depth, "DOCX_MAX_XML_DEPTH", f"DOCX {DOCUMENT} nests elements more than {max_depth} deep")
-        else:
+    for event, element in events:
+        if event == "end":
             depth -= 1
+            continue
+        if depth == 0 and element.getroottree().docinfo.internalDTD is not None:
+            raise AttachmentError(f"DOCX {DOCUMENT} declares a DTD (OOXML parts have none): refused")
+        depth += 1
+        check(depth, max_depth, "DOCX_MAX_XML_DEPTH", f"DOCX {DOCUMENT} nests elements more than {max_depth} deep")
     root = events.root
     if root is None:
         raise AttachmentError(f"corrupt DOCX: {DOCUMENT} is empty")
-    if root.getroottree().docinfo.internalDTD is not None:
-        raise AttachmentError(f"DOCX {DOCUMENT} declares a DTD (OOXML parts have none): refused")
     return root
 
 

@@ -53,7 +53,7 @@ class RedisScheduler(Scheduler):
     def next_request(self) -> Request | None:
         """The next queued request; a payload that is not a JSON request of ours is dropped, never executed."""
         try:
-            return super().next_request()  # type: ignore[no-any-return]  # scrapy-redis is untyped
+            return super().next_request()
         except (ValueError, TypeError, KeyError) as exc:  # RefusedPayload, or a dict request_from_dict refuses
             logger.error("Distributed: refused a payload from %s (dropped, not executed): %s", self.queue.key, exc)
             if self.stats:
