@@ -32,7 +32,7 @@ from crawler.distributed.keys import Keys, encode
 from crawler.distributed.scheduler import RedisScheduler
 from crawler.storage import open_db
 
-TIMESTAMPS = {"fetched_at", "first_seen", "last_seen", "completed_at"}
+TIMESTAMPS = {"fetched_at", "first_seen", "last_seen", "completed_at", "checked_at"}
 TABLES = {  # table: ORDER BY of a stable listing
     "reports": "report_id",
     "report_urls": "url",

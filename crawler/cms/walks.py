@@ -95,6 +95,10 @@ class ListingWalks:
     def walked(self, start_url: str) -> bool:
         return start_url in self._walks
 
+    def columns(self, start_url: str) -> dict[str | None, ColumnWalk]:
+        """The column walks recorded for `start_url` (empty when no page of it was parsed)."""
+        return dict(self._walks.get(start_url, {}))
+
     def shortfall(self, start_url: str) -> str | None:
         """Why the listing at `start_url` is incomplete, or None when every column was reached in full."""
         columns = self._walks.get(start_url)

@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 import redis
 
+from crawler.cms.walks import ColumnWalk
 from crawler.distributed.keys import Keys, busy_workers, decode, queue_length
 from crawler.findings.store import recompute_findings
-from crawler.storage import log_page, mark_listings_complete, store_report
+from crawler.storage import log_page, mark_listings_complete, mark_listings_incomplete, store_report
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -88,17 +89,26 @@ class Drain:
         self.server.lrem(self.keys.processing, 1, raw)  # type: ignore[arg-type]  # redis-py types values as str; bytes are fine
 
     def finish_run(self) -> None:
-        """Every worker has closed: mark listings complete, as the spider does alone."""
+        """Every worker has closed: mark listings complete or incomplete, as the spider does alone.
+
+        Incomplete ones are marked whatever the run's end (the next crawl walks
+        them again); complete ones only after a run every worker finished
+        without failures.
+        """
         closed, self.closed = self.closed, []
         if not closed:
             return
         done_findings = recompute_findings(self.db)  # the queued reports' bodies, as a single-process crawl does
         self.counts["findings_bodies"] = len(done_findings.bodies)
+        done, short = listings_walked(closed)
+        if short:
+            mark_listings_incomplete(self.db, short, now())
+            for url, pid, reason in short:
+                logger.warning("Drain: listing %s (%s) is incomplete: %s", url, pid, reason)
         if any(m["reason"] != "finished" or m["failures"] for m in closed):
             logger.info("Drain: run ended with failures or unfinished workers; listings not marked complete")
             return
-        done = {(pid, url) for m in closed for pid, url in m["done"]}
-        mark_listings_complete(self.db, [(url, pid) for pid, url in sorted(done)], now())
+        mark_listings_complete(self.db, done, now())
         logger.info("Drain: run finished by %d worker(s); %d listing(s) complete", len(closed), len(done))
 
     def idle(self) -> bool:
@@ -131,3 +141,48 @@ class Drain:
         if self.closed and not self.open_workers:
             self.finish_run()
         return self.counts
+
+
+def merged_walk(parts: list[dict[str, Any]]) -> ColumnWalk:
+    """One column's walk from the workers' shares: each listing page was parsed by one worker."""
+    walks = [ColumnWalk(**part) for part in parts]
+    merged = ColumnWalk(
+        pages=max(w.pages for w in walks),
+        records=sum(w.records for w in walks),
+        records_known=all(w.records_known for w in walks),
+        ended=any(w.ended for w in walks),
+        stopped_known=any(w.stopped_known for w in walks),
+        reasons=[r for w in walks for r in w.reasons],
+    )
+    for name in ("declared_pages", "declared_records"):
+        declared = [v for w in walks if (v := getattr(w, name)) is not None]
+        setattr(merged, name, max(declared) if declared else None)
+    return merged
+
+
+def listings_walked(closed: list[dict[str, Any]]) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
+    """The listings walked to their end ((start_url, portal_id)) and those short of it (with the reason).
+
+    The spider's rule for one process (crawler/cms/walks.py), on the walks of
+    all workers added up per column.
+    """
+    parts: dict[tuple[str, str], dict[str | None, list[dict[str, Any]]]] = {}
+    for message in closed:
+        for pid, url, column, walk in message.get("walks", []):
+            parts.setdefault((pid, url), {}).setdefault(column, []).append(walk)
+    done: set[tuple[str, str]] = set()
+    short: list[tuple[str, str, str]] = []
+    for (pid, url), columns in sorted(parts.items(), key=lambda item: item[0]):
+        problems = [
+            f"{column or 'listing'}: {problem}"
+            for column, shares in columns.items()
+            if (problem := merged_walk(shares).shortfall()) is not None
+        ]
+        if problems:
+            short.append((url, pid, "; ".join(problems)))
+        else:
+            done.add((url, pid))
+    walked = set(parts)
+    for message in closed:
+        done |= {(url, pid) for pid, url in message.get("known_complete", []) if (pid, url) not in walked}
+    return sorted(done), short

@@ -9,6 +9,7 @@ closed and which listings it walked to the end.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import socket
@@ -92,12 +93,27 @@ class WorkerExtension:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         stats = self.crawler.stats
         failures = (stats.get_value("report/failed_count", 0) or 0) + (stats.get_value("listing/failed_count", 0) or 0)
-        ended = getattr(spider, "ended_listings", set()) | getattr(spider, "complete", set())
-        done = [[p.id, url] for p in getattr(spider, "selected", []) for url in p.start_urls if url in ended]
-        self.server.lpush(
-            self.keys.store,
-            encode(
-                {"kind": "worker_closed", "worker": self.worker, "reason": reason, "failures": failures, "done": done}
-            ),
-        )
+        message = {"kind": "worker_closed", "worker": self.worker, "reason": reason, "failures": failures}
+        self.server.lpush(self.keys.store, encode({**message, **listing_walks(spider)}))
         self.server.delete(self.keys.busy(self.worker), self.keys.alive(self.worker))
+
+
+def listing_walks(spider: Spider) -> dict[str, list[list[Any]]]:
+    """What this worker reached of each listing, for the drain to add up with the other workers'.
+
+    Each worker parses only some pages of a listing, so none can tell alone
+    whether it was walked to its end: ``walks`` holds its column walks
+    (``[portal_id, start_url, column, ColumnWalk fields]``), ``known_complete``
+    the listings it was told are complete and walked none of.
+    """
+    walks = getattr(spider, "walks", None)
+    complete: set[str] = getattr(spider, "complete", set())
+    out: dict[str, list[list[Any]]] = {"walks": [], "known_complete": []}
+    for portal in getattr(spider, "selected", []):
+        for url in portal.start_urls:
+            columns = walks.columns(url) if walks is not None else {}
+            for column, walk in columns.items():
+                out["walks"].append([portal.id, url, column, dataclasses.asdict(walk)])
+            if not columns and url in complete:
+                out["known_complete"].append([portal.id, url])
+    return out
