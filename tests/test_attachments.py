@@ -11,7 +11,7 @@ import pytest
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
-from crawler.attachments import LEGACY_DOC_ERROR, AttachmentError, is_attachment, to_html
+from crawler.attachments import AttachmentError, is_attachment, to_html
 from crawler.attachments.docx import DOCUMENT, W_NS
 from crawler.attachments.links import attachment_to_follow, page_is_thin
 from crawler.items import ReportItem
@@ -246,10 +246,14 @@ def test_corrupt_docx_raises_a_named_error(body, message):
         to_html("docx", body)
 
 
-def test_legacy_doc_is_not_parsed():
-    assert to_html("doc", OLE2) is None
-    with pytest.raises(ValueError, match="unknown attachment kind"):
+def test_an_ole2_shell_that_holds_no_document_is_a_named_converter_error():
+    # issue 16: .doc and .xls are converted now (LibreOffice, xlrd); an empty compound file is no document
+    with pytest.raises(AttachmentError, match="doc corrupt: no Word document stream"):
+        to_html("doc", OLE2)
+    with pytest.raises(AttachmentError, match="xls corrupt"):
         to_html("xls", OLE2)
+    with pytest.raises(ValueError, match="unknown attachment kind"):
+        to_html("ppt", OLE2)
 
 
 # ---------------------------------------------------------------- the pipeline stage
@@ -287,7 +291,7 @@ def test_pipeline_leaves_html_pages_to_decode(pipeline):
 @pytest.mark.parametrize(
     ("body", "content_type", "error"),
     [
-        (OLE2, "application/msword", LEGACY_DOC_ERROR),
+        (OLE2, "application/msword", "doc corrupt"),  # issue 16: converted, and this shell fails by name
         (b"%PDF-1.4\nbroken", "application/pdf", "corrupt PDF"),
         (
             damaged_deflate_docx(),

@@ -123,3 +123,17 @@ def test_every_ocr_cell_carries_its_source_and_confidence() -> None:
     for td in tds:
         assert td.attrib["data-source"] == "ocr"
         assert 0.0 <= float(td.attrib["data-confidence"]) <= 1.0
+
+
+@pytest.mark.parametrize("kind", FORMATS)
+def test_ocr_cells_are_stored_with_source_ocr_and_their_confidence_and_printed_cells_without(
+    crawled: Crawl, kind: str
+) -> None:
+    rows = crawled.query(
+        "SELECT source, confidence FROM table_cells WHERE report_id = ?", report_id(crawled, EXPECTED[kind]["path"])
+    )
+    assert len(rows) == len(expected_cells(kind))
+    if kind in OCR_FORMATS:
+        assert all(source == "ocr" and 0.0 <= confidence <= 1.0 for source, confidence in rows)
+    else:
+        assert all(source is None and confidence is None for source, confidence in rows)

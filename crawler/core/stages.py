@@ -16,7 +16,7 @@ import parsel
 from lxml import etree
 from w3lib.encoding import html_to_unicode
 
-from crawler.attachments import LEGACY_DOC_ERROR, AttachmentError, converter_name, is_attachment, to_html
+from crawler.attachments import AttachmentError, converter_name, is_attachment, to_html
 from crawler.core.report import Report
 from crawler.parsing.checks import run_checks
 from crawler.parsing.identity import dedup_key, report_id
@@ -83,15 +83,15 @@ def attachment(report: Report) -> None:
         raise StageError(str(exc)) from exc
     except Exception as exc:
         raise StageError(f"{kind} converter failed: {type(exc).__name__}: {exc}") from exc
-    if html is None:
-        logger.info("attachment %s: %s", report.url, LEGACY_DOC_ERROR)
-        report.fail("attachment", LEGACY_DOC_ERROR)
-        report.count("attachment/unparsed_doc_count")
+    if html is None:  # no converter returns None any more; kept for a kind added without one
+        report.fail("attachment", f"{kind} attachment: no converter")
         return
     report.html = html
     report.tree = parsel.Selector(text=html, type="html")
     report.source_encoding = kind
-    report.encoding_reason = f"attachment: {kind} ({converter_name(kind)})"
+    report.encoding_reason = f"attachment: {kind} ({converter_name(kind, html)})"
+    if 'data-source="ocr"' in html:
+        report.count("attachment/ocr_count")
     report.repairs = []
     report.count("attachment/converted_count")
 

@@ -38,6 +38,7 @@ class GridCell:
 
     text: str
     origin: tuple[int, int]  # (row, column) of the <td> that fills this slot
+    confidence: float | None = None  # OCR confidence (data-confidence), None for printed text
 
 
 Grid = list[list[GridCell]]
@@ -62,6 +63,14 @@ _CELL_TEXT = etree.XPath(".//text()[not(ancestor::script) and not(ancestor::styl
 
 def _cell_text(cell: etree._Element) -> str:
     return clean_cell(" ".join(_CELL_TEXT(cell)))
+
+
+def _confidence(value: str | None) -> float | None:
+    """An OCR cell's ``data-confidence`` (0..1), None when absent or not a number."""
+    try:
+        return min(max(float(value), 0.0), 1.0) if value is not None else None
+    except ValueError:
+        return None
 
 
 def table_grid(table: Selector, normalise: Callable[[str], str] | None = None) -> Grid:
@@ -95,7 +104,7 @@ def table_grid(table: Selector, normalise: Callable[[str], str] | None = None) -
             colspan = _span(cell.get("colspan"))
             slots += rowspan * colspan
             check(slots, limit, "GRID_MAX_CELLS", f"table spans ask for more than {limit} cells (row {r + 1})")
-            slot = GridCell(text_of(cell), (r, c))
+            slot = GridCell(text_of(cell), (r, c), _confidence(cell.get("data-confidence")))
             for dr in range(rowspan):
                 for dc in range(colspan):
                     taken.setdefault((r + dr, c + dc), slot)

@@ -216,7 +216,15 @@ class _Mapper:
 
     # -- output -------------------------------------------------------------
 
-    def emit(self, table: str, row: str, row_label: str, values: list[tuple[str, str, str]]) -> None:
+    def emit(
+        self,
+        table: str,
+        row: str,
+        row_label: str,
+        values: list[tuple[str, str, str]],
+        confidences: list[float | None] | None = None,
+    ) -> None:
+        """Cells of one row; `confidences` (per value) marks OCR'd cells: source 'ocr' and their confidence."""
         key = (table, row)
         parsed = [parse_value(raw) for _, _, raw in values]
         if key in self.rows:
@@ -224,20 +232,24 @@ class _Mapper:
                 self.result.errors.append(f"{table}/{row}: printed twice with different values; first kept")
             return
         self.rows[key] = parsed
-        for (col, col_label, raw), value in zip(values, parsed, strict=False):
-            self.result.cells.append(
-                {
-                    "table_code": table,
-                    "row_code": row,
-                    "row_label": row_label,
-                    "col_code": col,
-                    "col_label": col_label,
-                    "raw": raw,
-                    "value": value,
-                }
-            )
+        confs = confidences or [None] * len(values)
+        for (col, col_label, raw), value, conf in zip(values, parsed, confs, strict=False):
+            cell: dict[str, object] = {
+                "table_code": table,
+                "row_code": row,
+                "row_label": row_label,
+                "col_code": col,
+                "col_label": col_label,
+                "raw": raw,
+                "value": value,
+            }
+            if conf is not None:
+                cell["source"], cell["confidence"] = "ocr", conf
+            self.result.cells.append(cell)
 
-    def emit_sequence(self, table: str, row: str, row_label: str, raws: list[str]) -> None:
+    def emit_sequence(
+        self, table: str, row: str, row_label: str, raws: list[str], confidences: list[float | None] | None = None
+    ) -> None:
         """Values in printed order onto the row's columns, reporting any mismatch."""
         if table == "review_litigation" and row == "all" and len(raws) < len(REVIEW_LEAVES):
             return
@@ -248,7 +260,11 @@ class _Mapper:
                 f"mapped the first {min(len(raws), len(columns))} in template order"
             )
         self.emit(
-            table, row, row_label, [(code, label, raw) for (code, label), raw in zip(columns, raws, strict=False)]
+            table,
+            row,
+            row_label,
+            [(code, label, raw) for (code, label), raw in zip(columns, raws, strict=False)],
+            confidences,
         )
 
     # -- text tables --------------------------------------------------------
@@ -389,6 +405,7 @@ class _Mapper:
             use = colmap if colmap and next(iter(colmap.values()))[0] == table else carried.get(table)
             if use and len(use) and max(use) < len(row):
                 values = []
+                confidences: list[float | None] = []
                 used: set[tuple[int, int]] = set()
                 for c in sorted(use):
                     _, col_code, col_label, span = use[c]
@@ -399,10 +416,18 @@ class _Mapper:
                     if pick:
                         used.add(pick.origin)
                     values.append((col_code, col_label, raw))
-                self.emit(table, code, row_label, values)
+                    confidences.append(pick.confidence if pick else None)
+                self.emit(table, code, row_label, values, confidences)
             else:
-                self.emit_sequence(table, code, row_label, loose_values)
+                self.emit_sequence(table, code, row_label, loose_values, self._confidences_after_labels(distinct))
             self.after_data = True
+
+    @staticmethod
+    def _confidences_after_labels(distinct: list[tuple[int, GridCell]]) -> list[float | None]:
+        last_label = max(
+            (i for i, (_, cell) in enumerate(distinct) if cell.text and not is_value_cell(cell.text)), default=-1
+        )
+        return [cell.confidence for _, cell in distinct[last_label + 1 :]]
 
     @staticmethod
     def _values_after_labels(distinct: list[tuple[int, GridCell]]) -> list[str]:
