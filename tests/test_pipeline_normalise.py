@@ -73,3 +73,12 @@ def test_no_tree_is_recorded_not_dropped() -> None:
 def test_switched_off() -> None:
     with pytest.raises(NotConfigured):
         build_from_crawler(NormalisePipeline, get_crawler(settings_dict={"NORMALISE_ENABLED": False}))
+
+
+def test_normalisation_never_creates_a_live_formula() -> None:
+    """Full-width ＝ and ＠ stay full-width: as ASCII they would start a formula in Excel (issue 18)."""
+    from crawler.text.normalise import normalise_fragment
+
+    assert normalise_fragment("＝HYPERLINK(1)", traditional=False) == "＝HYPERLINK(1)"
+    assert normalise_fragment("＠SUM(A1)", traditional=False) == "＠SUM(A1)"
+    assert normalise_fragment("＋２", traditional=False) == "+2"  # signed numbers still read as numbers

@@ -13,7 +13,8 @@ from crawler.text.pinyin import strip_pinyin
 from crawler.text.script import to_simplified
 
 CJK = r"\u3400-\u9fff\uf900-\ufaff"
-# Full-width digits and Latin letters → ASCII; symbols used in numbers too.
+# Full-width digits and Latin letters → ASCII; symbols used in numbers too.  Not ＝ or ＠:
+# as ASCII they would start a live formula in a spreadsheet cell (issue 18), and no number needs them.
 WIDTH_TABLE = str.maketrans(
     {
         **{chr(0xFF10 + i): chr(0x30 + i) for i in range(10)},
@@ -21,10 +22,8 @@ WIDTH_TABLE = str.maketrans(
         **{chr(0xFF41 + i): chr(0x61 + i) for i in range(26)},
         "％": "%",
         "＋": "+",
-        "＝": "=",
         "＜": "<",
         "＞": ">",
-        "＠": "@",
         "＃": "#",
         "＆": "&",
         "＊": "*",
