@@ -56,15 +56,17 @@ def _text(text: str) -> str:
     return "<br>".join(html.escape(line) for line in text.split("\n"))
 
 
+def span_attributes(rowspan: int, colspan: int) -> str:
+    """`` rowspan="2" colspan="3"`` for a merged cell, nothing for a single one."""
+    return (f' rowspan="{rowspan}"' if rowspan > 1 else "") + (f' colspan="{colspan}"' if colspan > 1 else "")
+
+
 def render_table(table: Table) -> str:
     rows = []
     for row in table.rows:
         cells = []
         for cell in row:
-            spans = (f' rowspan="{cell.rowspan}"' if cell.rowspan > 1 else "") + (
-                f' colspan="{cell.colspan}"' if cell.colspan > 1 else ""
-            )
-            cells.append(f"<td{spans}>{_text(cell.text)}</td>")
+            cells.append(f"<td{span_attributes(cell.rowspan, cell.colspan)}>{_text(cell.text)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return '<table border="1">\n' + "\n".join(rows) + "\n</table>"
 

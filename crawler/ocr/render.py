@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 
+from crawler.attachments.render import span_attributes
 from crawler.ocr.page import OcrBlock, OcrTable
 
 
@@ -17,9 +18,7 @@ def render_ocr_table(table: OcrTable) -> str:
     for row in table.rows:
         cells = []
         for cell in row:
-            spans = (f' rowspan="{cell.rowspan}"' if cell.rowspan > 1 else "") + (
-                f' colspan="{cell.colspan}"' if cell.colspan > 1 else ""
-            )
+            spans = span_attributes(cell.rowspan, cell.colspan)
             cells.append(
                 f'<td{spans} data-source="ocr" data-confidence="{cell.confidence:.2f}">{html.escape(cell.text)}</td>'
             )
