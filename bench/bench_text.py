@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from text_fixture_pages import ROOT as FIXTURES  # noqa: E402
-from text_fixture_pages import content_type
+from text_fixture_pages import content_type  # noqa: E402
 
 from crawler.text.encoding import decode_body  # noqa: E402
 from crawler.text.mojibake import repair_text  # noqa: E402
