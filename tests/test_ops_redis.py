@@ -233,7 +233,7 @@ def test_the_queue_refuses_a_pickle_and_hands_out_the_requests_around_it(tmp_pat
     client = redis.Redis.from_url(redis_url)
     client.zadd(scheduler.queue.key, {pickle.dumps(CreatesDir(marker)): -5})  # between the two
     taken = [scheduler.next_request() for _ in range(3)]
-    assert [r.url if r is not None else None for r in taken] == [first.url, None, last.url]
+    assert [r.url if r is not None else None for r in taken] == [first.url, last.url, None]
     assert taken[0] is not None and taken[0].callback == spider.parse_report
     assert crawler.stats.get_value("distributed/refused_payload_count") == 1
     assert not marker.exists()

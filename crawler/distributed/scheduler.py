@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 # Meta keys of a request that is not fresh: retries, redirects and challenge
 # retries of a request already let through are never filtered.
 NOT_FRESH = ("retry_times", "redirect_times", "challenge")
+REFUSED_IN_A_ROW = 100  # refused payloads skipped in one call before the engine is given a turn
 
 
 class RedisScheduler(Scheduler):
@@ -51,14 +52,19 @@ class RedisScheduler(Scheduler):
         return True
 
     def next_request(self) -> Request | None:
-        """The next queued request; a payload that is not a JSON request of ours is dropped, never executed."""
-        try:
-            return super().next_request()
-        except (ValueError, TypeError, KeyError) as exc:  # RefusedPayload, or a dict request_from_dict refuses
-            logger.error("Distributed: refused a payload from %s (dropped, not executed): %s", self.queue.key, exc)
-            if self.stats:
-                self.stats.inc_value("distributed/refused_payload_count")
-            return None
+        """The next queued request; a payload that is not a JSON request of ours is dropped, never executed.
+
+        After a refused payload the next one is taken at once (up to
+        :data:`REFUSED_IN_A_ROW`), so a worker does not idle on it.
+        """
+        for _ in range(REFUSED_IN_A_ROW):
+            try:
+                return super().next_request()
+            except (ValueError, TypeError, KeyError) as exc:  # RefusedPayload, or a dict request_from_dict refuses
+                logger.error("Distributed: refused a payload from %s (dropped, not executed): %s", self.queue.key, exc)
+                if self.stats:
+                    self.stats.inc_value("distributed/refused_payload_count")
+        return None
 
 
 def seed(
