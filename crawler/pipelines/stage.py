@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from scrapy.exceptions import NotConfigured
 
+from crawler import budgets
 from crawler.core import Report, Stage, run_stage, stage
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ class StagePipeline:
         switch = stage(cls.stage_name).switch
         if switch is not None and not crawler.settings.getbool(switch, True):
             raise NotConfigured(f"{switch} is off")
+        budgets.configure(budgets.from_settings(crawler.settings.get))  # the crawl's per-report limits (-s)
         return cls(crawler.stats)
 
     def process_item(self, item: ReportItem) -> ReportItem:
