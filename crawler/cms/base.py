@@ -6,7 +6,7 @@ import logging
 import math
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from parsel import Selector
 from w3lib.url import canonicalize_url
@@ -176,16 +176,25 @@ def declared_in_text(text: str, url: str) -> tuple[int | None, int | None]:
     )
 
 
-def link_date(anchor: Selector) -> str | None:
-    """The date printed beside a link: in its title/text, or its row's text."""
-    for text in (
-        " ".join(anchor.xpath(".//text()").getall()),
-        " ".join(anchor.xpath("./ancestor::*[self::li or self::tr or self::dd or self::div][1]//text()").getall()),
-    ):
-        found = parse_date(text)
-        if found:
-            return found
-    return None
+def link_date(anchor: Selector, rows: dict[Any, str | None] | None = None) -> str | None:
+    """The date printed beside a link: in its title/text, or its row's text.
+
+    ``rows`` caches each enclosing row's date, so a listing of N links in one
+    element reads that element's text once, not N times.
+    """
+    found = parse_date(" ".join(anchor.xpath(".//text()").getall()))
+    if found:
+        return found
+    enclosing = anchor.xpath("./ancestor::*[self::li or self::tr or self::dd or self::div][1]")
+    if not enclosing:
+        return None
+    key = enclosing[0].root
+    if rows is not None and key in rows:
+        return rows[key]
+    date = parse_date(" ".join(enclosing[0].xpath(".//text()").getall()))
+    if rows is not None:
+        rows[key] = date
+    return date
 
 
 def harvest_links(selector: Selector, base_url: str, link_pattern: str | None = None) -> list[Link]:
@@ -195,6 +204,7 @@ def harvest_links(selector: Selector, base_url: str, link_pattern: str | None = 
     pattern = re.compile(link_pattern) if link_pattern else None
     links: list[Link] = []
     seen: set[str] = set()
+    rows: dict[Any, str | None] = {}
     for anchor in selector.css("a[href]"):
         href = (anchor.attrib.get("href") or "").strip()
         if not href or href.lower().startswith(SKIP_SCHEMES):
@@ -204,7 +214,7 @@ def harvest_links(selector: Selector, base_url: str, link_pattern: str | None = 
             continue
         seen.add(url)
         title = (anchor.attrib.get("title") or " ".join(anchor.xpath(".//text()").getall())).strip()
-        links.append(Link(url=url, title=re.sub(r"\s+", " ", title), date=link_date(anchor)))
+        links.append(Link(url=url, title=re.sub(r"\s+", " ", title), date=link_date(anchor, rows)))
     return links
 
 
