@@ -61,7 +61,6 @@ class _Row:
     title: str | None
     publisher: str | None
     completeness: int
-    link_date: str | None = None
     tables: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     sections: list[dict[str, Any]] = field(default_factory=list)
 
@@ -204,7 +203,7 @@ def _recompute_body(db: sqlite_utils.Database, body_id: str) -> int:
         found += _foreign_name_checks(row, name)
         checks += [_check_row(row.report_id, c) for c in found]
         measures = outcome_rates(row.tables)
-        late = days_late(row.report_year, body_level or row.level, row.publish_date, row.link_date)
+        late = days_late(row.report_year, body_level or row.level, row.publish_date)  # listing dates are not stored
         if late is not None:
             measures.append(late)
         reused = _reuse_prev_year(row, kept, name)
