@@ -88,7 +88,8 @@ LISTING_MAX_PAGES = 200
 
 # Findings (crawler/findings/): recomputed when a crawl closes, for the bodies whose
 # reports changed (cross-year, text vs tables, outline, reuse, timeliness, rates).
-EXTENSIONS = {"crawler.findings.extension.FindingsExtension": 600}
+EXTENSIONS = {"crawler.findings.extension.FindingsExtension": 600, "crawler.progress.PortalProgress": 500}
+PROGRESS_INTERVAL = 60.0  # seconds between per-portal progress lines in the log (0: none)
 FINDINGS_ENABLED = True
 
 # Switches for the text stages (on by default; off leaves the raw page to later stages).

@@ -60,3 +60,10 @@ def test_a_portal_that_fails_entirely_is_named_and_the_exit_status_says_so(crawl
     assert status == INCOMPLETE_EXIT and json.loads(summary)["failed_portals"] == ["fx-dead"]
     assert crawl.query("SELECT COUNT(*) FROM reports")[0][0] > 0  # the other portals' reports are stored
     assert "Portal fx-dead failed entirely" in crawl.log()
+
+
+def test_a_long_crawl_logs_progress_per_portal(crawl: Crawl) -> None:
+    crawl.run(PROGRESS_INTERVAL="0.2", DOWNLOAD_DELAY="0.05")
+    lines = [line for line in crawl.log().splitlines() if "Progress fx-" in line]
+    assert lines, "no progress line"
+    assert any("listing pages" in line and "new links" in line for line in lines)
