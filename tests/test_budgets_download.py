@@ -66,7 +66,8 @@ def bomb_url() -> Iterator[str]:
 def fetch(url: str, *settings_args: str) -> tuple[str, int]:
     """`scrapy fetch` of `url`: its log and its own peak RSS in KiB."""
     proc = subprocess.Popen(
-        [SCRAPY, "fetch", "-s", "LOG_LEVEL=WARNING", *settings_args, url],
+        # REPORTS_DB empty: a fetch must not log its pages into the checkout's data/reports.db
+        [SCRAPY, "fetch", "-s", "LOG_LEVEL=WARNING", "-s", "REPORTS_DB=", *settings_args, url],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
