@@ -35,8 +35,13 @@ TABLE_QUERIES = {
     "sections.csv": "SELECT report_id, seq, code, heading, text FROM sections ORDER BY report_id, seq",
     "table_cells.csv": "SELECT report_id, table_code, row_code, row_label, col_code, col_label, raw, value "
     "FROM table_cells ORDER BY report_id, table_code, rowid",
-    "checks.csv": "SELECT report_id, check_code, scope, expected, actual, status FROM checks "
+    "checks.csv": "SELECT report_id, check_code, scope, expected, actual, status, evidence FROM checks "
     "ORDER BY report_id, check_code, scope",
+    # the findings (crawler/findings/): per-report measures, bodies, years without a report
+    "measures.csv": "SELECT report_id, code, value, denominator, evidence FROM measures ORDER BY report_id, code",
+    "bodies.csv": "SELECT body_id, name, province, level, portal_id, names, first_year, last_year, reports FROM bodies "
+    "ORDER BY province, name",
+    "missing_reports.csv": "SELECT body_id, year, reason FROM missing_reports ORDER BY body_id, year",
 }
 # Every applications cell of either template, in printed order.
 APPLICATION_ROWS = tuple(

@@ -55,6 +55,9 @@ def test_export_writes_every_csv_with_bom_and_wide_applications(tmp_path: Path) 
         "sections.csv": 0,
         "table_cells.csv": 2,
         "checks.csv": 1,
+        "measures.csv": 0,  # findings are computed by a crawl's end or `scrapy findings`, not by the store
+        "bodies.csv": 0,
+        "missing_reports.csv": 0,
         "applications_wide.csv": 1,
         "codebook.csv": len(codebook_rows()),
     }
@@ -94,8 +97,11 @@ def test_export_command_writes_csvs_from_a_database(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in (tmp_path / "csv").iterdir()) == [
         "applications_wide.csv",
+        "bodies.csv",
         "checks.csv",
         "codebook.csv",
+        "measures.csv",
+        "missing_reports.csv",
         "reports.csv",
         "sections.csv",
         "table_cells.csv",
@@ -284,3 +290,40 @@ def test_export_command_writes_the_workbook(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "o" / "reports.xlsx").is_file() and (tmp_path / "o" / "codebook.csv").is_file()
     assert f"{tmp_path / 'o' / 'reports.xlsx'} [表二 依申请 applications]: 1 rows" in proc.stdout
+
+
+def test_findings_are_exported_with_their_evidence(tmp_path: Path) -> None:
+    import csv
+
+    from crawler.findings.store import recompute_findings
+    from crawler.storage import open_db, save_report
+
+    db = open_db(tmp_path / "r.db")
+    cells = [
+        {"table_code": "applications", "row_code": r, "col_code": "total", "raw": str(v), "value": v}
+        for r, v in (("3.1", 3), ("3.2", 1), ("3.7", 8))
+    ]
+    save_report(
+        db,
+        {
+            "report_id": "a",
+            "url": "http://127.0.0.1/a.html",
+            "title": "甲县2023年政府信息公开工作年度报告",
+            "report_year": 2023,
+            "publish_date": "2024-04-10",
+            "province": "zhejiang",
+            "level": "county",
+            "portal_id": "p",
+            "text": "正文",
+            "cells": cells,
+        },
+        "t",
+    )
+    recompute_findings(db)
+    export_all(db, tmp_path / "out")
+    with (tmp_path / "out" / "measures.csv").open(encoding="utf-8-sig") as fh:
+        measures = {row["code"]: row for row in csv.DictReader(fh)}
+    assert measures["disclosure_rate"]["value"] == "0.5" and measures["disclosure_rate"]["denominator"] == "8.0"
+    assert measures["days_late"]["value"] == "10.0" and "2024-03-31" in measures["days_late"]["evidence"]
+    with (tmp_path / "out" / "bodies.csv").open(encoding="utf-8-sig") as fh:
+        assert [row["name"] for row in csv.DictReader(fh)] == ["甲县人民政府"]
