@@ -33,6 +33,7 @@ class Report:
     content_type: str | None = None  # raw Content-Type header, None when absent
     link_title: str | None = None  # link text on the listing
     link_date: str | None = None  # date printed next to the link
+    portal_id: str | None = None  # the registry column it was found in (part of a bare 索引号's key)
     # attachment / decode
     html: str | None = None  # decoded (and repaired) page
     tree: Selector | None = None  # parsed once, passed along; never stored

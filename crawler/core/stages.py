@@ -240,6 +240,7 @@ def identity(report: Report) -> None:
     try:
         key = dedup_key(
             url=report.url,
+            portal_id=report.portal_id,
             index_key=report.index_key,
             index_no=report.index_no,
             publisher=report.publisher,

@@ -4,7 +4,7 @@ The key is the normalised 索引号 when the page prints one — on its own when
 it starts with the issuing organisation's code (002590622/2022-79879), which
 makes it unique; a bare serial number (26114: TRS portals number their pages
 from 1, and the same numbers recur on every county's portal) only together
-with the portal's host and the body that printed it, so a page elsewhere that
+with the portal (its registry id, else its host) and the body that printed it, so a page elsewhere that
 prints the same number replaces nothing.  Without a 索引号: publisher + report
 year + title, compacted; else the URL.  ``report_id`` is a short hash of that
 key, stable across crawls.
@@ -28,6 +28,7 @@ TITLE_NOISE = re.compile(r"[()\[\]【】《》“”\"'、,，.。:：·_\-—]+
 def dedup_key(
     *,
     url: str,
+    portal_id: str | None = None,
     index_key: str | None = None,
     index_no: str | None = None,
     publisher: str | None = None,
@@ -40,6 +41,8 @@ def dedup_key(
     'index:002590622/2022-79879'
     >>> dedup_key(index_no="26114", publisher="抚宁区人民政府办公室", url="http://www.funing.gov.cn/a.html")
     'index:www.funing.gov.cn|抚宁区人民政府|26114'
+    >>> dedup_key(index_no="26114", publisher="抚宁区人民政府办公室", url="http://x/a.html", portal_id="hebei-funing")
+    'index:hebei-funing|抚宁区人民政府|26114'
     >>> dedup_key(publisher="盖北镇", report_year=2021, title="2021年 盖北镇政府信息公开年度报告", url="u")
     'title:盖北镇|2021|2021年盖北镇政府信息公开年度报告'
     """
@@ -48,7 +51,7 @@ def dedup_key(
         return "index:" + key
     if key:
         issuer = body_name(publisher) or body_name(publisher_from_title(title)) or ""
-        return f"index:{urlsplit(url).netloc}|{issuer}|{key}"
+        return f"index:{portal_id or urlsplit(url).netloc}|{issuer}|{key}"
     if publisher and report_year and title:
         return f"title:{compact(str(publisher))}|{report_year}|{TITLE_NOISE.sub('', compact(str(title)).lower())}"
     return "url:" + str(url)
