@@ -13,35 +13,19 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from crawler.parsing.sections import numbering_value
+
 PARTS = {
     "2021": ("overview", "active", "applications", "review_litigation", "problems", "other"),
     "2019": ("overview", "active", "applications", "review_litigation", "problems", "other"),
     "legacy": ("overview", "active", "applications", "fees", "review_litigation", "problems", "other"),
 }
-CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 # A top-level number: 一、 / 第一部分 / 1. / 1、 at the start of the heading (not （一）, a sub-part).
 TOP_NUMBER = re.compile(
     r"^\s*(?:第\s*([一二三四五六七八九十]+)\s*(?:部分|章|节)|([一二三四五六七八九十]+)\s*[、.．]|(\d{1,2})\s*[、.．](?!\d))"
 )
 
 Check = dict[str, Any]
-
-
-def chinese_number(text: str) -> int | None:
-    """一 → 1, 十 → 10, 十二 → 12 (the numbers part headings use).
-
-    >>> chinese_number("七"), chinese_number("十二")
-    (7, 12)
-    """
-    if not text:
-        return None
-    if text.startswith("十"):
-        return 10 + (CN_DIGITS.get(text[1:], 0) if len(text) > 1 else 0)
-    if len(text) == 1:
-        return CN_DIGITS.get(text)
-    if len(text) == 2 and text[1] == "十":
-        return CN_DIGITS.get(text[0], 0) * 10
-    return None
 
 
 def heading_number(heading: str) -> int | None:
@@ -53,8 +37,7 @@ def heading_number(heading: str) -> int | None:
     match = TOP_NUMBER.match(heading or "")
     if not match:
         return None
-    cn, cn_plain, arabic = match.groups()
-    return int(arabic) if arabic else chinese_number(cn or cn_plain or "")
+    return numbering_value(match.group(0))
 
 
 def _check(scope: str, status: str, expected: object, actual: object, headings: list[str]) -> Check:

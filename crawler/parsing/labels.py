@@ -32,11 +32,7 @@ def compact(text: str) -> str:
     ('(三)商业企业', '行政规范性文件', '政府信息公开')
     """
     flat = _WHITESPACE.sub("", unicodedata.normalize("NFKC", text or ""))
-    return (
-        _TAIWAN.sub(lambda m: _MAINLAND[m.group(0)], flat)
-        if ("资" in flat or "档" in flat or "檔" in flat or "資" in flat)
-        else flat
-    )
+    return _TAIWAN.sub(lambda m: _MAINLAND[m.group(0)], flat)
 
 
 CN_DIGITS = "零〇一二三四五六七八九十"
