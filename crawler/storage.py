@@ -337,6 +337,17 @@ def _v5(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE table_cells ADD COLUMN confidence REAL")
 
 
+@MIGRATIONS(name="v6_portal_checks")
+def _v6(db: sqlite_utils.Database) -> None:
+    """Liveness (`scrapy portals --check`): one row per registry column per check, so a scheduled
+    run shows which columns moved, died or changed CMS (status alive|moved|dead|wrong_cms)."""
+    db.execute(
+        "CREATE TABLE portal_checks (id INTEGER PRIMARY KEY, portal_id TEXT NOT NULL, url TEXT NOT NULL,"
+        " status TEXT NOT NULL, detail TEXT, http_status INTEGER, final_url TEXT, checked_at TEXT NOT NULL)"
+    )
+    db.execute("CREATE INDEX idx_portal_checks_portal_id ON portal_checks (portal_id, checked_at)")
+
+
 def known_migrations() -> list[str]:
     """The names of the migrations this code knows, in order."""
     return [m.name for m in MIGRATIONS.pending(sqlite_utils.Database(memory=True))]

@@ -185,8 +185,9 @@ def test_new_database_records_its_migrations_in_the_sqlite_utils_table(tmp_path:
         "v3_reading_room",
         "v4_listing_status",
         "v5_cell_source",
+        "v6_portal_checks",
     ]
-    assert schema_version(db) == 5
+    assert schema_version(db) == 6
 
 
 # The schema as the code before sqlite-utils' migrations created it, at PRAGMA
@@ -264,6 +265,7 @@ def test_database_made_before_the_migration_table_is_adopted_keeping_schema_and_
         "v3_reading_room",
         "v4_listing_status",
         "v5_cell_source",
+        "v6_portal_checks",
     ]
     after = schema_sql(path)
     for table in ("reports", "report_urls", "sections", "table_cells", "checks", "pages", "listing_runs"):
@@ -287,9 +289,9 @@ def test_database_migrated_by_newer_code_is_refused_and_left_untouched(tmp_path:
         conn.execute(
             "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES ('reports', 'v9_later', 't')"
         )
-        conn.execute("PRAGMA user_version = 6")
-    with pytest.raises(StoreError, match=r"v6 is newer than this code \(v5\) \(migrations v9_later\)"):
+        conn.execute("PRAGMA user_version = 7")
+    with pytest.raises(StoreError, match=r"v7 is newer than this code \(v6\) \(migrations v9_later\)"):
         open_db(path)
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 6
-        assert conn.execute("SELECT COUNT(*) FROM _sqlite_migrations").fetchone()[0] == 6
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 7
+        assert conn.execute("SELECT COUNT(*) FROM _sqlite_migrations").fetchone()[0] == 7
