@@ -545,3 +545,53 @@ def test_tables_printed_as_images_are_a_recorded_error_not_missing_tables():
     result = extract_tables(main=Selector(text=html), text="二、主动公开政府信息情况", fmt="2019")
     assert result.cells == []
     assert result.errors == ["tables printed as images (3 <img> in the report body): no table data"]
+
+
+def _active_table(rows: str) -> str:
+    return (
+        "<table><tr><td colspan='4'>第二十条第（一）项</td></tr>"
+        "<tr><td>信息内容</td><td>本年新制作数量</td><td>本年新公开数量</td><td>对外公开总数量</td></tr>"
+        "<tr><td>规章</td><td>0</td><td>0</td><td>0</td></tr>"
+        f"{rows}"
+        "<tr><td colspan='4'>第二十条第（五）项</td></tr>"
+        "<tr><td>信息内容</td><td>上一年项目数量</td><td>本年增/减</td><td>处理决定数量</td></tr>"
+        "<tr><td>行政许可（本机关不承担行政许可职能，下同）</td><td>5</td><td>+1</td><td>9</td></tr>"
+        "</table>"
+    )
+
+
+def _cells(html: str) -> dict[tuple[str, str], object]:
+    result = extract_tables(main=Selector(text=html), fmt="2019")
+    return {(str(c["row_code"]), str(c["col_code"])): c["value"] for c in result.cells}
+
+
+def test_regional_extra_row_is_kept_as_an_extra_cell_with_the_blocks_columns():
+    cells = _cells(
+        _active_table(
+            "<tr><td>规范性文件</td><td>4</td><td>4</td><td>27</td></tr>"
+            "<tr><td>其他主动公开文件</td><td>118</td><td>118</td><td>640</td></tr>"
+        )
+    )
+    assert cells[("extra:其他主动公开文件", "new_made")] == 118
+    assert cells[("extra:其他主动公开文件", "total_published")] == 640
+    assert cells[("normative", "total_published")] == 27
+
+
+def test_row_label_with_a_parenthetical_note_is_the_template_row():
+    cells = _cells(
+        _active_table(
+            "<tr><td>规范性文件（含以区政府名义印发的文件，不含部门文件）</td><td>3</td><td>1</td><td>17</td></tr>"
+        )
+    )
+    assert cells[("normative", "new_made")] == 3
+    assert cells[("licensing", "decisions")] == 9
+    assert not any(row.startswith("extra:") for row, _ in cells)
+
+
+def test_unknown_label_outside_the_active_table_is_not_an_extra_row():
+    html = (
+        "<table><tr><td>申请人情况</td><td>自然人</td><td>总计</td></tr>"
+        "<tr><td>本年度收到的快递件数</td><td>3</td><td>3</td></tr></table>"
+    )
+    result = extract_tables(main=Selector(text=html), fmt="2021")
+    assert not any(str(c["row_code"]).startswith("extra:") for c in result.cells)

@@ -91,6 +91,16 @@ _PROSE = Label("prose")
 _Facts = tuple[str, bool, tuple[str, str] | None, tuple[str, str] | None, tuple[tuple[str, str], ...], bool]
 
 
+# A parenthetical note printed after a row label (folded to ASCII brackets by compact()).
+_NOTE = re.compile(r"\([^()]*\)")
+# A label a region adds to a statutory table (其他主动公开文件): Chinese words, no digits.
+_EXTRA_LABEL = re.compile(r"^[\u4e00-\u9fff()、]{2,30}$")
+
+
+def _row_of(words: str) -> tuple[str, str] | None:
+    return next(((table, code) for table, code, pattern in ROW_PATTERNS if pattern.search(words)), None)
+
+
 @functools.lru_cache(maxsize=8192)
 def _label_facts(text: str) -> Label | _Facts | None:
     """What a printed label could be, independent of where it is read.
@@ -105,7 +115,9 @@ def _label_facts(text: str) -> Label | _Facts | None:
         return _PROSE
     words = strip_numbering(flat)
     numbered = words != flat
-    row = next(((table, code) for table, code, pattern in ROW_PATTERNS if pattern.search(words)), None)
+    row = _row_of(words)
+    if row is None and "(" in words:  # 行政许可（本机关不承担行政许可职能，下同）: the note is not the label
+        row = _row_of(_NOTE.sub("", words))
     group = next(((table, code) for table, code, pattern in GROUP_PATTERNS if pattern.search(words)), None)
     heading = bool(numbered and classify_heading(words))
     return words, numbered, row, group, tuple(_column_matches(words)), heading
@@ -123,6 +135,7 @@ class _Mapper:
         self.active_format: str | None = None
         self.header: dict[str, dict[str, str]] = {t: {} for t in TABLE_CODES}
         self.after_data = False
+        self.last_active_columns: list[str] = []
 
     # -- labels -------------------------------------------------------------
 
@@ -173,6 +186,10 @@ class _Mapper:
     def resolve_row(self, labels: list[str], has_values: bool) -> tuple[str, str, str] | None:
         """(table, row_code, printed label) of a row from its label cells."""
         row = None
+        if has_values and len(labels) == 1:
+            extra = self._extra_row(labels[0])
+            if extra:
+                return extra
         for i, text in enumerate(labels):
             last = i == len(labels) - 1
             label = self.classify(text, last=last)
@@ -187,6 +204,24 @@ class _Mapper:
                 row = None
         return row
 
+    def _extra_row(self, text: str) -> tuple[str, str, str] | None:
+        """A row the national template does not have, printed among the active rows.
+
+        Regions add rows such as 其他主动公开文件 under 第二十条第（一）项; they are
+        kept as ``extra:<label>`` (never summed into a national total) instead
+        of being dropped with their numbers.
+        """
+        if self.table != "active" or "active" not in {t for t, _ in self.rows}:
+            return None
+        facts = _label_facts(text)
+        if not isinstance(facts, tuple) or facts[2] is not None or facts[3] is not None:
+            return None  # prose, a template row or a group label
+        words = facts[0]
+        if not _EXTRA_LABEL.match(words) or re.match(r"^(合计|总计|小计|信息内容)$", words):
+            return None
+        label = clean_label(text)
+        return ("active", f"extra:{label}", label)
+
     # -- columns ------------------------------------------------------------
 
     def columns_for(self, table: str, row: str, n_values: int) -> list[tuple[str, str]]:
@@ -196,6 +231,8 @@ class _Mapper:
             codes: Iterable[str] = APPLICATION_COLUMNS
         elif table == "review_litigation":
             codes = REVIEW_COLUMNS
+        elif row.startswith("extra:"):  # no template columns: the header's, else the row above's
+            codes = list(header) if len(header) == n_values else self.last_active_columns
         else:
             options = [(fmt, ACTIVE_COLUMNS[fmt][row]) for fmt in ("2021", "2019") if row in ACTIVE_COLUMNS[fmt]]
             fmt, codes = max(
@@ -226,6 +263,8 @@ class _Mapper:
     ) -> None:
         """Cells of one row; `confidences` (per value) marks OCR'd cells: source 'ocr' and their confidence."""
         key = (table, row)
+        if table == "active":
+            self.last_active_columns = [code for code, _, _ in values]
         parsed = [parse_value(raw) for _, _, raw in values]
         if key in self.rows:
             if self.rows[key] != parsed:
