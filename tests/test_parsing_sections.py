@@ -209,3 +209,25 @@ def test_a_table_of_contents_before_the_report_is_not_read_as_its_parts() -> Non
     parts = split_sections("\n".join(["目录", *toc, *body]))
     assert [p["code"] for p in parts] == ["overview", "active", "applications", "problems"]
     assert all(p["text"] for p in parts)
+
+
+def test_themed_heading_keeps_its_whole_line_and_reads_zongti_as_the_overview():
+    text = (
+        "一、坚持以公开促落实，总体工作扎实推进\n本年度……\n"
+        "二、聚焦法定内容，主动公开全面规范\n全年……\n"
+        "三、依法规范办理，依申请公开有序开展\n收到申请……\n"
+    )
+    parts = split_sections(text)
+    assert [p["code"] for p in parts] == ["overview", "active", "applications"]
+    assert parts[0]["heading"] == "一、坚持以公开促落实，总体工作扎实推进"
+    assert parts[0]["text"] == "本年度……"
+
+
+def test_unnumbered_lines_echoing_the_numbered_parts_are_a_contents_list_not_parts():
+    text = (
+        "目录\n加强组织领导\n主动公开情况\n行政复议和行政诉讼情况\n"
+        "现将本局2010年度政府信息公开工作情况报告如下，本报告统计期限为2010年1月1日至2010年12月31日。\n"
+        "一、加强组织领导\n成立领导小组。\n二、主动公开情况\n全年主动公开312条。\n"
+        "三、行政复议和行政诉讼情况\n本年度未发生。\n"
+    )
+    assert [p["code"] for p in split_sections(text)] == ["other_part", "active", "review_litigation"]

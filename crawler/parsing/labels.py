@@ -215,7 +215,7 @@ SECTION_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("fees", r"收费|减免"),
         ("applications", r"依申请|收到和处理|政府信息公开申请(的)?(情况|办理)|申请公开"),
         ("active", r"主动公开"),
-        ("overview", r"总体情况|概述|概况|基本情况|工作情况$|^总体|工作开展情况"),
+        ("overview", r"总体情况|概述|概况|基本情况|工作情况$|^总体|总体工作|工作开展情况"),
     )
 )
 

@@ -82,17 +82,21 @@ def _candidates(text: str, style: str, *, uncoded: bool = False) -> list[_Headin
         if not at_line_start and len(heading_words) > _MAX_INLINE:
             continue
         code = classify_heading(heading_words)
+        end = match.end()
         if not code and at_line_start:  # a themed heading: 二、聚焦法定内容，主动公开…
             line_end = text.find("\n", match.start())
-            line = text[match.end("num") : len(text) if line_end < 0 else line_end]
+            line_end = len(text) if line_end < 0 else line_end
+            line = text[match.end("num") : line_end]
             if len(line) <= 60 and not re.search(r"[。；;]", line):
                 code = classify_heading(line)
+                if code:  # the whole line is the heading, as printed
+                    heading_words, end = line.strip(), line_end
         heading = re.sub(r"\s+", "", match["num"]) + heading_words
         number = numbering_value(match["num"])
         if code:
-            found.append(_Heading(match.start(), match.end(), heading, code, number))
+            found.append(_Heading(match.start(), end, heading, code, number))
         elif uncoded and at_line_start and len(heading_words) <= _MAX_INLINE and not _table_row(text, match.end()):
-            found.append(_Heading(match.start(), match.end(), heading, "", number))
+            found.append(_Heading(match.start(), end, heading, "", number))
     return found
 
 
@@ -204,12 +208,21 @@ def find_headings(text: str) -> list[_Heading]:
         best = sorted(best + _misnumbered_parts(text, best), key=lambda h: h.start)
     best = _drop_table_of_contents(best, text)
     taken = {h.start for h in best}
+    numbered_words = {_words(b.heading) for b in best}
     merged = best + [
         h
         for h in unnumbered
-        if not any(b.start <= h.start < b.end or h.start <= b.start < h.end for b in best) and h.start not in taken
+        if not any(b.start <= h.start < b.end or h.start <= b.start < h.end for b in best)
+        and h.start not in taken
+        and not _echoed(h, best, numbered_words)
     ]
     return sorted(merged, key=lambda h: h.start)
+
+
+def _echoed(head: _Heading, numbered: list[_Heading], numbered_words: set[str]) -> bool:
+    """An unnumbered line before the numbered parts that a numbered heading repeats
+    (a 目录 or summary listing the parts: 行政复议和行政诉讼情况 … 五、行政复议和行政诉讼情况)."""
+    return bool(numbered) and head.start < numbered[0].start and _words(head.heading) in numbered_words
 
 
 def _words(heading: str) -> str:
