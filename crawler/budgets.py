@@ -59,6 +59,8 @@ class Budgets:
     docx_max_xml_depth: int = 100  # element nesting in word/document.xml
     converter_max_seconds: float = 30.0  # the DOCX converter, checked between blocks and table rows
     mojibake_max_runs: int = 5_000  # runs with traces of damage examined for repair per page
+    ocr_max_seconds: float = 120.0  # tesseract on one image or scanned page (its subprocesses are killed)
+    ocr_report_max_seconds: float = 600.0  # all OCR of one report: its table images, or a scan's pages
 
     @staticmethod
     def setting(name: str) -> str:

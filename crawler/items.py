@@ -48,6 +48,7 @@ class ReportItem(scrapy.Item):
     status = scrapy.Field()
     content_type = scrapy.Field()  # raw Content-Type header, None when absent
     body = scrapy.Field()  # raw bytes exactly as served
+    images = scrapy.Field()  # {url: bytes} of the body's table images (crawler/spiders/table_images.py); never stored
     fetched_at = scrapy.Field()  # ISO 8601 UTC
     # decode
     html = scrapy.Field()  # decoded (and repaired) page as str

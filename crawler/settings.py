@@ -46,6 +46,13 @@ DOCX_MAX_XML_BYTES = 16 * 1024 * 1024  # word/document.xml, counted while it inf
 DOCX_MAX_XML_DEPTH = 100  # element nesting in word/document.xml
 CONVERTER_MAX_SECONDS = 30.0  # the DOCX converter, checked between blocks and table rows
 MOJIBAKE_MAX_RUNS = 5_000  # damaged-looking runs examined for repair per page; the rest left as read
+OCR_MAX_SECONDS = 120.0  # tesseract on one table image or scanned page (killed when over)
+OCR_REPORT_MAX_SECONDS = 600.0  # all OCR of one report (its table images, or a scan's pages)
+
+# Formats the spider assembles before the core (crawler/spiders/flipbook.py, table_images.py).
+FLIPBOOK_MAX_PAGES = 200  # pageN.html fetched per flipbook; more are left out, named on the report
+TABLE_IMAGES_MAX_PER_REPORT = 6  # table-looking <img>s fetched per HTML report for OCR (0: none)
+TABLE_IMAGE_MAX_BYTES = 10 * 1024 * 1024  # one table image's download; larger ones are cancelled
 
 # Retries with exponential backoff (crawler/middlewares/backoff.py).
 RETRY_ENABLED = True
@@ -74,6 +81,7 @@ SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleLifoSQLiteQueue"
 ITEM_PIPELINES = {
     "crawler.pipelines.attachment.AttachmentPipeline": 90,
     "crawler.pipelines.decode.DecodePipeline": 100,
+    "crawler.pipelines.images.TableImagesPipeline": 150,
     "crawler.pipelines.normalise.NormalisePipeline": 200,
     "crawler.pipelines.metadata.MetadataPipeline": 300,
     "crawler.pipelines.sections.SectionsPipeline": 400,
@@ -85,6 +93,9 @@ ITEM_PIPELINES = {
 
 # Listing budget: the most pages walked per column per crawl (an entry's `max_pages` wins).
 LISTING_MAX_PAGES = 200
+# ... and the most links kept from one listing page (an entry's `max_links` wins); a page cut there,
+# or one repeating an earlier page of its column by content, leaves the column incomplete.
+LISTING_MAX_LINKS = 5_000
 
 # Findings (crawler/findings/): recomputed when a crawl closes, for the bodies whose
 # reports changed (cross-year, text vs tables, outline, reuse, timeliness, rates).

@@ -40,7 +40,17 @@ def test_parse_report_reads_a_fixture_page_as_its_hand_checked_json() -> None:
 
 
 def test_every_stage_runs_in_order_and_counts_what_it_saw() -> None:
-    assert STAGE_NAMES == ("attachment", "decode", "normalise", "metadata", "sections", "tables", "checks", "dedup")
+    assert STAGE_NAMES == (
+        "attachment",
+        "decode",
+        "images",
+        "normalise",
+        "metadata",
+        "sections",
+        "tables",
+        "checks",
+        "dedup",
+    )
     report = parse_report(PAGE.read_bytes(), "text/html; charset=UTF-8", URL)
     assert report.counts["decode/encoding/utf-8"] == 1
     assert report.counts["normalise/script/simplified"] == 1

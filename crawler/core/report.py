@@ -34,6 +34,7 @@ class Report:
     link_title: str | None = None  # link text on the listing
     link_date: str | None = None  # date printed next to the link
     portal_id: str | None = None  # the registry column it was found in (part of a bare 索引号's key)
+    images: dict[str, bytes] | None = None  # table images in the page body, fetched by the spider: {url: bytes}
     # attachment / decode
     html: str | None = None  # decoded (and repaired) page
     tree: Selector | None = None  # parsed once, passed along; never stored

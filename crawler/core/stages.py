@@ -19,6 +19,7 @@ from w3lib.encoding import html_to_unicode
 from crawler.attachments import AttachmentError, converter_name, is_attachment, to_html
 from crawler.budgets import BudgetExceeded
 from crawler.core.report import Report
+from crawler.core.table_images import table_images
 from crawler.parsing.checks import run_checks
 from crawler.parsing.identity import dedup_key, report_id
 from crawler.parsing.metadata import extract_metadata
@@ -258,6 +259,7 @@ def identity(report: Report) -> None:
 STAGES: tuple[Stage, ...] = (
     Stage("attachment", attachment, switch="ATTACHMENTS_ENABLED"),
     Stage("decode", decode, switch="DECODE_ENABLED"),
+    Stage("images", table_images),  # table images the spider fetched, OCR'd into the page (before main content)
     Stage("normalise", normalise, switch="NORMALISE_ENABLED"),
     Stage("metadata", metadata),
     Stage("sections", sections),

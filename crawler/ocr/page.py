@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from crawler.attachments.render import join_lines
+from crawler.budgets import Deadline
 from crawler.ocr.grid import TableBox, find_tables
 from crawler.ocr.tesseract import Word, recognise
 
@@ -97,7 +98,9 @@ def _crop(gray: NDArray[np.uint8], box: tuple[int, int, int, int]) -> NDArray[np
     return np.pad(crop, PAD, constant_values=255)
 
 
-def read_tables(gray: NDArray[np.uint8], tables: list[TableBox], tmp: Path) -> list[OcrTable]:
+def read_tables(
+    gray: NDArray[np.uint8], tables: list[TableBox], tmp: Path, deadline: Deadline | None = None
+) -> list[OcrTable]:
     """OCR every cell of `tables` in one batch."""
     crops: list[Path] = []
     where: list[tuple[int, int]] = []  # (table, cell) per crop
@@ -110,7 +113,7 @@ def read_tables(gray: NDArray[np.uint8], tables: list[TableBox], tmp: Path) -> l
             Image.fromarray(crop).save(path)
             crops.append(path)
             where.append((t, c))
-    words = recognise(crops, psm=6)
+    words = recognise(crops, psm=6, deadline=deadline)
     by_crop: dict[int, list[Word]] = {}
     for word in words:
         by_crop.setdefault(word.page, []).append(word)
@@ -124,7 +127,7 @@ def read_tables(gray: NDArray[np.uint8], tables: list[TableBox], tmp: Path) -> l
             numeric.append(i)
     numeric += _numeric_columns(tables, where, read, set(numeric))
     if numeric:
-        again = recognise([crops[i] for i in numeric], psm=7, lang="eng", whitelist=DIGITS)
+        again = recognise([crops[i] for i in numeric], psm=7, lang="eng", whitelist=DIGITS, deadline=deadline)
         by_digit: dict[int, list[Word]] = {}
         for word in again:
             by_digit.setdefault(numeric[word.page], []).append(word)
@@ -170,7 +173,9 @@ def _numeric_columns(
     return sorted(out)
 
 
-def read_text(gray: NDArray[np.uint8], tables: list[TableBox], tmp: Path) -> list[tuple[int, str]]:
+def read_text(
+    gray: NDArray[np.uint8], tables: list[TableBox], tmp: Path, deadline: Deadline | None = None
+) -> list[tuple[int, str]]:
     """(top y, paragraph) of the text outside the tables."""
     page = gray.copy()
     for table in tables:
@@ -180,7 +185,7 @@ def read_text(gray: NDArray[np.uint8], tables: list[TableBox], tmp: Path) -> lis
         return []
     path = tmp / "text.png"
     Image.fromarray(page).save(path)
-    words = recognise([path], psm=3)
+    words = recognise([path], psm=3, deadline=deadline)
     groups: dict[tuple[int, int], list[Word]] = {}
     for word in words:
         groups.setdefault((word.block, word.par), []).append(word)
@@ -212,12 +217,15 @@ def paragraphs(lines: list[tuple[int, str, int]]) -> list[tuple[int, str]]:
     return [(top, join_lines(texts)) for top, texts in out]
 
 
-def page_blocks(gray: NDArray[np.uint8]) -> list[OcrBlock]:
-    """Paragraphs and tables of one page image in reading order."""
+def page_blocks(gray: NDArray[np.uint8], deadline: Deadline | None = None) -> list[OcrBlock]:
+    """Paragraphs and tables of one page image in reading order.
+
+    `deadline` bounds every tesseract run of the page together (``OCR_MAX_SECONDS``).
+    """
     tables = find_tables(gray)
     with tempfile.TemporaryDirectory(prefix="reports-ocr-") as tmp:
-        grids = read_tables(gray, tables, Path(tmp))
-        text = read_text(gray, tables, Path(tmp))
+        grids = read_tables(gray, tables, Path(tmp), deadline)
+        text = read_text(gray, tables, Path(tmp), deadline)
     items: list[tuple[int, OcrBlock]] = [(t.box[1], g) for t, g in zip(tables, grids, strict=True)]
     items += text
     logger.debug("OCR page: %d tables, %d paragraphs", len(tables), len(text))

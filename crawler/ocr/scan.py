@@ -13,6 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from crawler.budgets import BudgetExceeded, Deadline, current
 from crawler.ocr.page import OcrBlock, OcrTable, load_gray, page_blocks
 
 logger = logging.getLogger(__name__)
@@ -20,7 +21,8 @@ logger = logging.getLogger(__name__)
 DPI = 200  # enough for 10.5 pt Chinese text; 300 doubles the time for no gain on clean scans
 MAX_PAGES = 60  # an annual report has 5–20 pages
 TIMEOUT = 120.0  # seconds for pdftoppm on the whole document
-TOTAL_TIMEOUT = 600.0  # seconds for the whole scan: ~4 s a page here, so 60 pages fit on a loaded machine
+# The whole scan's time is OCR_REPORT_MAX_SECONDS (crawler/budgets.py, 600 s: ~4 s a page here, so
+# 60 pages fit on a loaded machine), each page's OCR_MAX_SECONDS.
 
 
 class ScanError(ValueError):
@@ -45,16 +47,27 @@ def join_pages(pages: list[list[OcrBlock]]) -> list[OcrBlock]:
     return out
 
 
-def image_blocks(body: bytes) -> list[OcrBlock]:
-    """One image (PNG/JPEG) of a report page or of a table."""
-    return page_blocks(load_gray(body))
+def image_deadline(what: str = "OCR of one image") -> Deadline:
+    """The ``OCR_MAX_SECONDS`` budget of one image or page, starting now."""
+    return Deadline(current().ocr_max_seconds, "OCR_MAX_SECONDS", what)
+
+
+def image_blocks(body: bytes, deadline: Deadline | None = None) -> list[OcrBlock]:
+    """One image (PNG/JPEG) of a report page or of a table, within `deadline` (default ``OCR_MAX_SECONDS``)."""
+    gray = load_gray(body)
+    return page_blocks(gray, deadline or image_deadline())
 
 
 def scanned_pdf_blocks(
-    body: bytes, *, dpi: int = DPI, timeout: float = TIMEOUT, total: float = TOTAL_TIMEOUT
+    body: bytes, *, dpi: int = DPI, timeout: float = TIMEOUT, total: float | None = None
 ) -> list[OcrBlock]:
-    """Every page of an image-only PDF rasterised and read, within `total` seconds for the document."""
-    deadline = time.monotonic() + total
+    """Every page of an image-only PDF rasterised and read, within `total` seconds for the document.
+
+    Without `total` the document has ``OCR_REPORT_MAX_SECONDS`` and each page
+    ``OCR_MAX_SECONDS``; running out is a named ``budget:`` error.
+    """
+    limit = current().ocr_report_max_seconds if total is None else total
+    deadline = time.monotonic() + limit
     if shutil.which("pdftoppm") is None:
         raise ScanError("scanned PDF: pdftoppm (poppler-utils) is not installed")
     with tempfile.TemporaryDirectory(prefix="reports-scan-") as tmp:
@@ -70,9 +83,12 @@ def scanned_pdf_blocks(
             reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
             raise ScanError(f"scanned PDF: pdftoppm failed: {reason[-1][:200] if reason else done.returncode}")
         pages: list[list[OcrBlock]] = []
-        for image in images:
+        for n, image in enumerate(images, 1):
             if time.monotonic() > deadline:
-                raise ScanError(f"scanned PDF: OCR timed out after {total:g} s ({len(pages)} of {len(images)} pages)")
-            pages.append(page_blocks(load_gray(image.read_bytes())))
+                progress = f"{len(pages)} of {len(images)} pages"
+                if total is None:
+                    raise BudgetExceeded(f"scanned PDF OCR ran out ({progress})", "OCR_REPORT_MAX_SECONDS", limit)
+                raise ScanError(f"scanned PDF: OCR timed out after {total:g} s ({progress})")
+            pages.append(page_blocks(load_gray(image.read_bytes()), image_deadline(f"OCR of scanned page {n}")))
     logger.debug("scanned PDF: %d pages OCR'd", len(pages))
     return join_pages(pages)

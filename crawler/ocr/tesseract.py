@@ -15,10 +15,12 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from crawler.budgets import BudgetExceeded, Deadline
+
 logger = logging.getLogger(__name__)
 
 LANG = "chi_sim"
-TIMEOUT = 120.0  # seconds for one batch (a page's cells, or one page of text)
+TIMEOUT = 120.0  # seconds for one batch when no deadline is given (a page's cells, or one page of text)
 TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata")
 
 
@@ -73,11 +75,25 @@ def parse_tsv(text: str) -> list[Word]:
 
 
 def recognise(
-    images: list[Path], *, psm: int = 6, lang: str = LANG, timeout: float = TIMEOUT, whitelist: str = ""
+    images: list[Path],
+    *,
+    psm: int = 6,
+    lang: str = LANG,
+    timeout: float = TIMEOUT,
+    whitelist: str = "",
+    deadline: Deadline | None = None,
 ) -> list[Word]:
-    """OCR every image in one tesseract run; ``Word.page`` is the image's index in `images`."""
+    """OCR every image in one tesseract run; ``Word.page`` is the image's index in `images`.
+
+    With a `deadline` (the image's or page's OCR budget) the run gets what
+    is left of it, and running out is a :class:`~crawler.budgets.BudgetExceeded`
+    naming the budget's setting; tesseract is killed either way.
+    """
     if not images:
         return []
+    if deadline is not None:
+        deadline.check("before tesseract started")
+        timeout = max(deadline.seconds - deadline.elapsed(), 0.001)
     if not available(lang):
         raise OcrError(f"tesseract or its {lang} model is not installed")
     listing = images[0].parent / f"batch-{psm}-{lang}.txt"
@@ -89,6 +105,12 @@ def recognise(
     try:
         done = subprocess.run(command, capture_output=True, timeout=timeout, check=False, env=env)
     except subprocess.TimeoutExpired as exc:
+        if deadline is not None:
+            raise BudgetExceeded(
+                f"{deadline.what} took over {deadline.seconds:g} s (tesseract killed)",
+                deadline.setting,
+                deadline.seconds,
+            ) from exc
         raise OcrError(f"tesseract timed out after {timeout:g} s") from exc
     if done.returncode != 0:
         raise OcrError(f"tesseract failed: {done.stderr.decode('utf-8', 'replace').strip()[-200:]}")

@@ -5,6 +5,9 @@ For the spider and the core (the fetching stays in the spider)::
     urls = table_image_urls(response.selector, response.url)     # ≤ MAX_IMAGES, in page order
     html, errors = splice_table_images(html, base_url, {url: png_bytes, ...})
 
+The spider's side is crawler/spiders/table_images.py (fetch, caps, stats),
+the core's the ``images`` stage (crawler/core/table_images.py).
+
 An image is a table candidate when it sits in the page body outside
 navigation chrome and either its printed size looks like a table (wide,
 not a banner or an icon), or its alt/title names a table (表, 统计,
@@ -19,8 +22,10 @@ from urllib.parse import urljoin
 
 from lxml import etree, html
 from parsel import Selector
+from w3lib.url import canonicalize_url
 
 from crawler.attachments.render import AttachmentError
+from crawler.budgets import BudgetExceeded, Deadline, current
 
 logger = logging.getLogger(__name__)
 
@@ -78,37 +83,52 @@ def looks_like_table(img: Selector) -> bool:
     return True
 
 
-def table_image_urls(selector: Selector, base_url: str) -> list[str]:
-    """Absolute URLs of the body images that may be tables, in page order, at most :data:`MAX_IMAGES`."""
+def table_image_urls(selector: Selector, base_url: str, limit: int | None = MAX_IMAGES) -> list[str]:
+    """Absolute URLs of the body images that may be tables, in page order, at most `limit` (None: all)."""
     out: list[str] = []
     for img in selector.xpath(f"//body//img[not({CHROME})]"):
         if looks_like_table(img):
             url = urljoin(base_url, (img.attrib.get("src") or "").strip())
             if url not in out:
                 out.append(url)
-        if len(out) >= MAX_IMAGES:
+        if limit is not None and len(out) >= limit:
             break
     return out
+
+
+def _key(url: str) -> str:
+    return canonicalize_url(url)
 
 
 def splice_table_images(page_html: str, base_url: str, images: dict[str, bytes]) -> tuple[str, list[str]]:
     """`page_html` with each fetched table image replaced by its OCR'd tables (cells with data-confidence).
 
     An image that is no table (no ruled grid found) stays as it was; one
-    that cannot be read stays too, and its named error is returned.
+    that cannot be read stays too, and its named error is returned.  Each
+    image has ``OCR_MAX_SECONDS``, all of them together
+    ``OCR_REPORT_MAX_SECONDS``: past that the rest stay images, and the
+    ``budget:`` error says how many were read.
     """
     from crawler.ocr import ImageError, OcrError, OcrTable, image_blocks
     from crawler.ocr.render import render_ocr_table
 
     tree = html.fromstring(page_html)
     errors: list[str] = []
-    for img in tree.iter("img"):
-        url = urljoin(base_url, (img.get("src") or "").strip())
-        body = images.get(url)
-        if body is None:
-            continue
+    wanted = {_key(url): body for url, body in images.items()}
+    found = [(img, _key(urljoin(base_url, (img.get("src") or "").strip()))) for img in tree.iter("img")]
+    found = [(img, key) for img, key in found if key in wanted]
+    deadline = Deadline(current().ocr_report_max_seconds, "OCR_REPORT_MAX_SECONDS", "OCR of the table images")
+    for n, (img, url) in enumerate(found):
         try:
-            tables = [b for b in image_blocks(body) if isinstance(b, OcrTable) and b.rows]
+            deadline.check(f"{n} of {len(found)} images read")
+        except BudgetExceeded as exc:
+            errors.append(str(exc))
+            break
+        try:
+            tables = [b for b in image_blocks(wanted[url]) if isinstance(b, OcrTable) and b.rows]
+        except BudgetExceeded as exc:
+            errors.append(f"{exc} (table image {url})")
+            continue
         except (ImageError, OcrError, AttachmentError) as exc:
             errors.append(f"table image {url}: {exc}")
             continue
