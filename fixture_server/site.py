@@ -149,6 +149,7 @@ class Site:
         and ``{{name+1}}`` the value plus one (an API that never ends).
         """
         values = {k: v[0] for k, v in query.items() if v}
+        values["request_path"] = path  # {{request_path}}: a page that differs by URL alone
         if body and "json" in (content_type or ""):
             try:
                 data = json.loads(body)

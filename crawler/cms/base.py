@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import re
@@ -13,6 +14,7 @@ from w3lib.url import canonicalize_url
 
 from crawler.cms.links import is_index_page, is_next_page
 from crawler.parsing.metadata import parse_date
+from crawler.parsing.titles import is_report_title
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -29,10 +31,19 @@ SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "#")
 # pager that never ends (a next link to ever-new pages, an API that always
 # answers) stops here, with a logged reason.
 DEFAULT_MAX_PAGES = 200
+# Links kept from one listing page unless the entry's ``max_links`` option (else
+# the request's ``listing_max_links`` meta, the LISTING_MAX_LINKS setting) says
+# otherwise: a page of 10,000 links keeps the first ones and the column is
+# incomplete, saying so.
+DEFAULT_MAX_LINKS = 5_000
 # A page-supplied count above this is not believed (no 年报 column holds it).
 ABSURD_COUNT = 1_000_000
 PAGE_META = "listing_page"  # 1-based number of the listing page a request asks for
 COLUMN_META = "listing_column"  # the sub-column (a year column) a request belongs to
+# Fingerprints of the pages walked so far in this column (plain strings, so the
+# request still travels as JSON through Redis): a page whose body, or whose set of
+# report links, is one of them repeats an earlier page, and the walk stops there.
+SEEN_META = "listing_seen"
 
 
 @dataclass(frozen=True)
@@ -134,11 +145,75 @@ def page_cap(response: TextResponse, portal: Portal) -> int:
     return DEFAULT_MAX_PAGES
 
 
+def links_cap(response: TextResponse, portal: Portal) -> int:
+    """Links kept per page at most: the entry's option, else request meta (the spider's setting), else the default."""
+    sources = (
+        ("option max_links", portal.option("max_links")),
+        ("meta listing_max_links", response.meta.get("listing_max_links")),
+    )
+    for source, value in sources:
+        if value is not None:
+            cap = page_count(value, source, response.url)
+            if cap is not None:
+                return cap
+    return DEFAULT_MAX_LINKS
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=8).hexdigest()
+
+
+def page_fingerprints(response: TextResponse, page: ListingPage) -> tuple[str, str | None]:
+    """("b:<hash of the body>", "l:<hash of its report links>" or None when it has none)."""
+    next_urls = {r.url for r in page.next_requests}
+    reports = sorted({link.url for link in page.links if link.url not in next_urls and is_report_title(link.title)})
+    links = "l:" + _digest("\n".join(reports).encode("utf-8")) if reports else None
+    return "b:" + _digest(response.body), links
+
+
+def _cap_links(response: TextResponse, portal: Portal, page: ListingPage) -> None:
+    cap = links_cap(response, portal)
+    if len(page.links) <= cap:
+        return
+    reason = f"links cap reached: kept the first {cap} links of the page, it has more (LISTING_MAX_LINKS)"
+    logger.warning("Listing %s: %s", response.url, reason)
+    page.links = page.links[:cap]
+    add_stop_reason(page, reason)
+
+
+def add_stop_reason(page: ListingPage, reason: str) -> None:
+    """Add `reason` to the page's ``stop_reason`` (a page may be cut for more than one)."""
+    page.stop_reason = f"{page.stop_reason}; {reason}" if page.stop_reason else reason
+
+
+def _repeated(response: TextResponse, page: ListingPage) -> list[str]:
+    """This column's fingerprints with this page's; stops the walk (saying why) when it repeats one.
+
+    Next requests that open a column of their own (a year index's year
+    columns) start with no fingerprints.
+    """
+    seen_before = response.meta.get(SEEN_META)
+    seen = [str(s) for s in seen_before] if isinstance(seen_before, list) else []
+    body, links = page_fingerprints(response, page)
+    again = next((what for key, what in ((body, "body"), (links, "set of report links")) if key in seen), None)
+    if again is not None and page.next_requests:
+        walk_ahead = [r for r in page.next_requests if r.meta.get(COLUMN_META) == page.column]
+        if walk_ahead:
+            reason = f"repeated listing page: its {again} is that of a page already walked in this column"
+            logger.warning("Listing %s: %s; not paging further", response.url, reason)
+            add_stop_reason(page, reason)
+            page.next_requests = [r for r in page.next_requests if r not in walk_ahead]
+    return [*seen, body, *([links] if links else [])]
+
+
 def capped(response: TextResponse, portal: Portal, page: ListingPage, number: int | None = None) -> ListingPage:
-    """Number `page` and its next requests; drop them past the page cap, saying so.
+    """Number `page` and its next requests; cut links and pages over their budgets, saying so.
 
     Next requests inherit the column they walk (``COLUMN_META``) unless they
-    name one of their own (a year index page's year columns).
+    name one of their own (a year index page's year columns).  Budgets:
+    links per page (:func:`links_cap`), a page repeating an earlier one of
+    the column by content (:func:`_repeated`), pages per column
+    (:func:`page_cap`); each over-budget cut is the page's ``stop_reason``.
     """
     number = number or current_page(response)
     page.page_number = number
@@ -148,13 +223,20 @@ def capped(response: TextResponse, portal: Portal, page: ListingPage, number: in
             r if COLUMN_META in r.meta else r.replace(meta={**r.meta, COLUMN_META: page.column})
             for r in page.next_requests
         ]
+    _cap_links(response, portal, page)
+    seen = _repeated(response, page)
+    page.next_requests = [
+        r.replace(meta={**r.meta, SEEN_META: seen}) if r.meta.get(COLUMN_META) == page.column else r
+        for r in page.next_requests
+    ]
     if not page.next_requests:
         return page
     cap = page_cap(response, portal)
     further = [r for r in page.next_requests if r.meta.get(PAGE_META, number + 1) > 1]
     if number >= cap and further:
-        page.stop_reason = f"page cap reached ({cap} pages); the pager offered more"
-        logger.warning("Listing %s: %s", response.url, page.stop_reason)
+        reason = f"page cap reached ({cap} pages); the pager offered more"
+        logger.warning("Listing %s: %s", response.url, reason)
+        add_stop_reason(page, reason)
         page.next_requests = [r for r in page.next_requests if r not in further]
     page.next_requests = [
         r if PAGE_META in r.meta else r.replace(meta={**r.meta, PAGE_META: number + 1}) for r in page.next_requests
@@ -197,8 +279,14 @@ def link_date(anchor: Selector, rows: dict[Any, str | None] | None = None) -> st
     return date
 
 
-def harvest_links(selector: Selector, base_url: str, link_pattern: str | None = None) -> list[Link]:
-    """Every usable <a href> under `selector`, absolute, with title and date."""
+def harvest_links(
+    selector: Selector, base_url: str, link_pattern: str | None = None, limit: int | None = None
+) -> list[Link]:
+    """Every usable <a href> under `selector`, absolute, with title and date.
+
+    With `limit`, reading stops one link past it (enough for :func:`capped`
+    to see the page is over its links budget, without reading 10,000 rows).
+    """
     from urllib.parse import urljoin
 
     pattern = re.compile(link_pattern) if link_pattern else None
@@ -213,6 +301,8 @@ def harvest_links(selector: Selector, base_url: str, link_pattern: str | None = 
         if url in seen or (pattern and not pattern.search(url)):
             continue
         seen.add(url)
+        if limit is not None and len(links) > limit:
+            break
         title = (anchor.attrib.get("title") or " ".join(anchor.xpath(".//text()").getall())).strip()
         links.append(Link(url=url, title=re.sub(r"\s+", " ", title), date=link_date(anchor, rows)))
     return links

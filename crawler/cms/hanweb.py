@@ -19,7 +19,7 @@ from urllib.parse import urljoin
 from parsel import Selector
 from scrapy import FormRequest, Request
 
-from crawler.cms.base import PAGE_META, ListingPage, capped, harvest_links, page_count, pages_for
+from crawler.cms.base import PAGE_META, ListingPage, capped, harvest_links, links_cap, page_count, pages_for
 
 if TYPE_CHECKING:
     from scrapy.http import TextResponse
@@ -74,7 +74,9 @@ class HanwebAdapter:
     def parse(self, response: TextResponse, portal: Portal) -> ListingPage:
         text = response.text
         found = RECORD.findall(text)
-        links = harvest_links(records(text), response.url, portal.option("link_pattern"))
+        links = harvest_links(
+            records(text), response.url, portal.option("link_pattern"), limit=links_cap(response, portal)
+        )
         state: dict[str, Any] = response.meta.get("hanweb") or {}
         total = self._total(text, response.url)
         page = ListingPage(links=links, declared_records=total, record_count=len(found))
@@ -86,6 +88,16 @@ class HanwebAdapter:
             if perpage is None:
                 perpage = len(found) or int(DEFAULTS["perpage"])
                 logger.warning("Listing %s: paging by %d records a request instead", response.url, perpage)
+            cap = links_cap(response, portal)
+            if perpage > cap:  # one request must not ask for more records than a page may keep
+                logger.warning(
+                    "Listing %s: jpage perPage %d is over the links budget (LISTING_MAX_LINKS=%d); paging by %d",
+                    response.url,
+                    perpage,
+                    cap,
+                    cap,
+                )
+                perpage = cap
             params["perpage"] = str(perpage)
             state = {"params": params, "next": len(found) + 1, "page": 1, "proxy": proxy_path(text, portal)}
         else:

@@ -38,6 +38,7 @@ from crawler.cms.base import (
     current_page,
     declared_in_text,
     harvest_links,
+    links_cap,
     listing_area,
     next_page_urls,
     page_count,
@@ -91,7 +92,8 @@ class StaticAdapter:
         return [Request(url, dont_filter=True)]
 
     def parse(self, response: TextResponse, portal: Portal) -> ListingPage:
-        links = harvest_links(listing_area(response, portal), response.url, portal.option("link_pattern"))
+        area, pattern = listing_area(response, portal), portal.option("link_pattern")
+        links = harvest_links(area, response.url, pattern, limit=links_cap(response, portal))
         records, pages = declared_in_text(pager_text(response.selector), response.url)
         page = ListingPage(links=links, declared_records=records, declared_pages=pages)
         number = current_page(response)

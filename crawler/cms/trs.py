@@ -32,6 +32,7 @@ from crawler.cms.base import (
     capped,
     declared_in_text,
     harvest_links,
+    links_cap,
     listing_area,
     next_page_urls,
     page_count,
@@ -118,7 +119,8 @@ class TrsAdapter:
         return [Request(url, dont_filter=True)]
 
     def parse(self, response: TextResponse, portal: Portal) -> ListingPage:
-        links = harvest_links(listing_area(response, portal), response.url, portal.option("link_pattern"))
+        area, pattern = listing_area(response, portal), portal.option("link_pattern")
+        links = harvest_links(area, response.url, pattern, limit=links_cap(response, portal))
         scripts = " ".join(response.xpath("//script/text()").getall())
         page = ListingPage(links=links)
         if LIST2.search(scripts):

@@ -141,6 +141,7 @@ class ProvinceReportsSpider(scrapy.Spider):
     def _listing_request(self, request: Request, portal: Portal, start_url: str) -> Request:
         meta = {**request.meta, "portal_id": portal.id, "start_url": start_url, "page_kind": "listing"}
         meta.setdefault("listing_max_pages", self.crawler.settings.getint("LISTING_MAX_PAGES", 200))
+        meta.setdefault("listing_max_links", self.crawler.settings.getint("LISTING_MAX_LINKS", 5_000))
         if portal.cms == "browser" or portal.option("render"):
             meta["render"] = True  # rendered in headless Chromium (scrapy-playwright)
         return request.replace(callback=self.parse, errback=self.listing_failed, meta=meta, dont_filter=True)
