@@ -1,0 +1,201 @@
+"""Bytes per report of the report database, by table and index (issue 17).
+
+    .venv/bin/python bench/bench_dbsize.py [--bodies 200] [--years 5] [--demo] [--db PATH]
+                                           [--keep PATH] [--commit-every N ...]
+
+Builds, in a temporary directory, the fixture mix: every fixture report page
+parsed once by the core (as bench_pipeline does) and stored, then
+``bodies × years`` reports varied from the parsed fixture reports (as
+bench_findings does: each body its own name and a shuffled two-thirds of a
+report's lines), findings recomputed, the search index brought up to date.
+``--demo`` measures a real ``scrapy demo`` crawl of the fixture portals
+instead; ``--db`` measures an existing database (read only).
+
+Sizes come from SQLite's ``dbstat`` virtual table (pages in use, b-tree by
+b-tree) after a VACUUM of a copy, so free pages and WAL do not count; each
+index and each FTS5 shadow table is named with the table it belongs to.
+``--commit-every`` also times storing the same reports with that many reports
+per transaction (1 = today's per-report transactions), as CPU and wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fixture_pages import ROOT, report_pages
+
+from crawler.core import parse_report
+from crawler.findings.store import recompute_findings
+from crawler.search import index_pending
+from crawler.storage import open_db, save_report, stored_record
+
+NOW = "2026-01-01T00:00:00"
+
+
+def fixture_records() -> list[dict[str, Any]]:
+    """Every fixture report page, parsed once, as the store receives it."""
+    out = []
+    for page in report_pages():
+        url = f"http://127.0.0.1/{page.site}{page.path}"
+        report = parse_report(page.body, page.content_type, url)
+        fetch = {"portal_id": page.site, "province": "fixture", "fetched_at": NOW}
+        out.append({**fetch, **stored_record(dict(report.filled()))})
+    return out
+
+
+def varied_records(base: list[dict[str, Any]], bodies: int, years: int) -> Iterator[dict[str, Any]]:
+    """bench_findings' generator: per body and year, a fixture report with its own name and shuffled lines."""
+    rng = random.Random(7)
+    rich = [r for r in base if r.get("cells") and r.get("text")]
+    for b in range(bodies):
+        name = f"测试{b:04d}县"
+        for y in range(years):
+            year = 2019 + y
+            record = dict(rng.choice(rich))
+            lines = str(record["text"]).splitlines()
+            rng.shuffle(lines)
+            record.update(
+                report_id=f"r{b:04d}-{year}",
+                url=f"http://127.0.0.1/b{b}/{year}.html",
+                report_year=year,
+                title=f"{name}{year}年政府信息公开工作年度报告",
+                publisher=f"{name}人民政府",
+                publish_date=f"{year + 1}-0{rng.randint(1, 5)}-15",
+                province="bench",
+                level="county",
+                portal_id="bench",
+                text="\n".join(lines[: max(5, len(lines) * 2 // 3)]),
+            )
+            yield record
+
+
+def mix(bodies: int, years: int) -> list[dict[str, Any]]:
+    base = fixture_records()
+    return [*base, *varied_records(base, bodies, years)]
+
+
+def build(path: Path, records: list[dict[str, Any]], commit_every: int = 1) -> tuple[float, float]:
+    """Store `records` (`commit_every` reports per transaction), findings and search index; (CPU s, wall s)."""
+    db = open_db(path)
+    cpu, wall = time.process_time(), time.perf_counter()
+    if commit_every <= 1:
+        for record in records:
+            save_report(db, record, NOW)
+    else:
+        for start in range(0, len(records), commit_every):
+            with db.atomic():  # save_report's own atomic() nests as a savepoint
+                for record in records[start : start + commit_every]:
+                    save_report(db, record, NOW)
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    recompute_findings(db)
+    index_pending(db)
+    db.close()
+    return cpu, wall
+
+
+def demo_db(path: Path) -> None:
+    """A real crawl of the fixture portals (``scrapy demo``)."""
+    scrapy = str(Path(sys.executable).parent / "scrapy")
+    subprocess.run([scrapy, "demo", "--db", str(path)], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+
+
+def sizes(path: Path) -> tuple[int, int, list[tuple[str, str, int]]]:
+    """(reports, file bytes after VACUUM, [(table, b-tree name, bytes)]) of a vacuumed copy of `path`."""
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "copy.db"
+        src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        dst = sqlite3.connect(copy)
+        src.backup(dst)
+        src.close()
+        dst.execute("PRAGMA journal_mode=DELETE")
+        dst.execute("VACUUM")
+        owner = {name: table for name, table in dst.execute("SELECT name, tbl_name FROM sqlite_master")}
+        fts = [n for (n,) in dst.execute("SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%'")]
+        rows = []
+        for name, size in dst.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name"):
+            table = owner.get(name, name)
+            for virtual in fts:  # FTS5 shadow tables: <fts>_data, _idx, _docsize, _config, _content
+                if name.startswith(virtual + "_"):
+                    table = virtual
+            rows.append((table, name, int(size)))
+        (reports,) = dst.execute("SELECT COUNT(*) FROM reports").fetchone()
+        dst.close()
+        return reports, copy.stat().st_size, sorted(rows, key=lambda r: -r[2])
+
+
+def report(path: Path) -> float:
+    """Print bytes per report by table and b-tree; return KB per report of the whole file."""
+    reports, total, rows = sizes(path)
+    per = max(reports, 1)
+    print(f"reports: {reports}; file after VACUUM: {total / 1e6:.2f} MB, {total / per / 1024:.1f} KB per report")
+    by_table: dict[str, int] = {}
+    for table, _, size in rows:
+        by_table[table] = by_table.get(table, 0) + size
+    print(f"{'table':24} {'b-tree (table, index, FTS shadow)':44} {'B/report':>9} {'share':>6}")
+    for table, _ in sorted(by_table.items(), key=lambda kv: -kv[1]):
+        print(f"{table:24} {'(all)':44} {by_table[table] / per:9.0f} {by_table[table] / total:6.1%}")
+        for owner, name, size in rows:
+            if owner == table and (name != table or len([r for r in rows if r[0] == table]) > 1):
+                print(f"{'':24} {name:44} {size / per:9.0f} {size / total:6.1%}")
+    return total / per / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bodies", type=int, default=200)
+    parser.add_argument("--years", type=int, default=5)
+    parser.add_argument("--demo", action="store_true", help="measure a scrapy demo crawl of the fixture portals")
+    parser.add_argument("--db", type=Path, help="measure this existing database instead")
+    parser.add_argument("--keep", type=Path, help="also copy the built database here")
+    parser.add_argument("--commit-every", type=int, nargs="*", default=[], help="time N reports per transaction")
+    args = parser.parse_args()
+    if args.db:
+        report(args.db)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.db"
+        if args.demo:
+            demo_db(path)
+            print("fixture mix: scrapy demo (the fixture portals, crawled)")
+        else:
+            records = mix(args.bodies, args.years)
+            cpu, wall = build(path, records)
+            print(f"fixture mix: {len(records)} reports (fixture pages + {args.bodies} bodies × {args.years} years)")
+            print(f"store, one transaction per report: {cpu / len(records) * 1e3:.2f} ms CPU per report")
+        report(path)
+        if args.keep:  # through SQLite, so what is still in the WAL is copied too
+            with sqlite3.connect(path) as src, sqlite3.connect(args.keep) as dst:
+                src.backup(dst)
+        if args.commit_every and not args.demo:
+            timings = []
+            for n in [1, *args.commit_every]:  # interleaved rounds, each a fresh file
+                for _ in range(3):
+                    fresh = Path(tmp) / f"commit{n}.db"
+                    cpu, wall = build(fresh, records, n)
+                    for suffix in ("", "-wal", "-shm"):
+                        Path(f"{fresh}{suffix}").unlink(missing_ok=True)
+                    timings.append((n, cpu, wall))
+            base_cpu = min(c for n, c, _ in timings if n == 1)
+            base_wall = min(w for n, _, w in timings if n == 1)
+            for n in [1, *args.commit_every]:
+                cpu = min(c for m, c, _ in timings if m == n)
+                wall = min(w for m, _, w in timings if m == n)
+                print(
+                    f"{n:5d} report(s) per transaction: {cpu / len(records) * 1e3:.2f} ms CPU, "
+                    f"{wall / len(records) * 1e3:.2f} ms wall per report ({cpu / base_cpu:.2f}× / "
+                    f"{wall / base_wall:.2f}× of one per transaction)"
+                )
+
+
+if __name__ == "__main__":
+    main()
