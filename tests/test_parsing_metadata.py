@@ -8,6 +8,7 @@ from parsel import Selector
 from crawler.parsing.metadata import (
     detect_format,
     extract_metadata,
+    find_title,
     index_key,
     meta_fields,
     parse_date,
@@ -195,3 +196,40 @@ def test_report_titles_in_real_shapes(title: str, is_report: bool) -> None:
     from crawler.parsing.titles import is_report_title
 
     assert is_report_title(title) is is_report
+
+
+def test_the_documents_own_centred_heading_wins_over_the_cms_page_title():
+    html = (
+        "<html><head><title>2019年柘源县政府信息公开工作年度报告</title></head><body>"
+        "<h1>2019年柘源县政府信息公开工作年度报告</h1>"
+        "<p style='text-align: center'><b>柘源县人民政府2019年政府信息公开工作年度报告</b></p>"
+        "<p>根据条例规定……</p></body></html>"
+    )
+    tree = Selector(text=html)
+    assert find_title("", tree, None) == "柘源县人民政府2019年政府信息公开工作年度报告"
+
+
+def test_a_quanwen_tail_is_not_part_of_the_title():
+    tree = Selector(text="<h1>鹤泉市人民政府2020年政府信息公开工作报告（全文）</h1>")
+    assert find_title("", tree, None) == "鹤泉市人民政府2020年政府信息公开工作报告"
+
+
+def test_a_title_printed_over_two_lines_is_joined():
+    text = "云杉县自然资源局\n2021 年政府信息公开工作年度报告\n根据……"
+    assert find_title(text, None, None) == "云杉县自然资源局2021年政府信息公开工作年度报告"
+
+
+def test_a_label_alone_on_its_line_takes_the_next_line_as_its_value():
+    found = meta_fields("基本介绍\n中文名\n某县2010年度年报\n发布单位\n某县林业局\n目录")
+    assert found == {"publisher": "某县林业局"}
+
+
+def test_a_pdf_title_line_repeated_by_the_signature_is_not_dropped_as_a_running_header():
+    from pathlib import Path
+
+    from crawler.core import parse_report
+
+    pdf = Path(__file__).parent.parent / "fixtures/sites/shape_static_yunshan/xxgk/ndbg/2022/0121/P020220121563318.pdf"
+    report = parse_report(pdf.read_bytes(), "application/pdf", "http://127.0.0.1/a.pdf")
+    assert report.text.splitlines()[0] == "云杉县自然资源局"
+    assert report.title == "云杉县自然资源局2021年政府信息公开工作年度报告"

@@ -192,7 +192,14 @@ def pdf_blocks(body: bytes) -> list[Block]:
     if not pages:
         raise AttachmentError("corrupt PDF: no pages")
     # Running headers/footers: margin lines repeated on several pages, and page numbers.
-    repeated = Counter(item.text for _, blocks in pages for _, item in blocks if isinstance(item, Line))
+    # Counted among margin lines only: a title line at the top of page 1 that the
+    # signature repeats on the last page (云杉县自然资源局) is not a running header.
+    repeated = Counter(
+        item.text
+        for height, blocks in pages
+        for _, item in blocks
+        if isinstance(item, Line) and _in_margin(item, height)
+    )
     lines_all = [item for _, blocks in pages for _, item in blocks if isinstance(item, Line)]
     if not lines_all and not any(isinstance(i, Table) for _, b in pages for _, i in b):
         raise AttachmentError("PDF has no text layer (scanned image?): not parsed")

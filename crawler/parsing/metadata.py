@@ -43,9 +43,11 @@ def meta_fields(meta_text: str) -> dict[str, str]:
     {'index_no': '002590622/2022-79879', 'publish_date': '2022-01-21'}
     >>> meta_fields("索引号 | 014133461/2025-00008 | 分类 | 年报\\n发布机构 | 某镇人民政府 | 发布日期 | 2025-01-21\\n文号 | | 时效 | 有效")
     {'index_no': '014133461/2025-00008', 'publisher': '某镇人民政府', 'publish_date': '2025-01-21'}
+    >>> meta_fields("中文名\\n某县年报\\n发布单位\\n某县林业局\\n发布时间\\n2022年1月28日")
+    {'publisher': '某县林业局', 'publish_date': '2022年1月28日'}
     """
     found: dict[str, str] = {}
-    for line in (meta_text or "").splitlines():
+    for line in _label_lines_joined((meta_text or "").splitlines()):
         if "|" in line:
             cells = [c.strip() for c in line.split("|")]
             for label_cell, value_cell in itertools.pairwise(cells):
@@ -62,6 +64,24 @@ def meta_fields(meta_text: str) -> dict[str, str]:
                 end = _value_end(rest)
                 _keep(found, field, rest[:end])
     return found
+
+
+def _label_lines_joined(lines: list[str]) -> list[str]:
+    """A label printed alone on its line with its value on the next (``<dt>发布单位</dt><dd>…</dd>``,
+    ``来源：`` then ``东湖镇``) read as one ``label：value`` line."""
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        label = re.sub(r"[\s:：]+", "", line)
+        nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
+        if label in _FIELD_OF_LABEL and nxt and re.sub(r"[\s:：]+", "", nxt) not in _FIELD_OF_LABEL:
+            out.append(f"{label}：{nxt}")
+            i += 2
+            continue
+        out.append(line)
+        i += 1
+    return out
 
 
 def _value_end(rest: str) -> int:
@@ -184,11 +204,17 @@ def find_title(
     cleaner) so a Traditional page gives its Simplified title.
     """
     clean = normalise or (lambda s: s)
-    from_tree = [_meta_tag(tree, META_TAGS["title"])]
+    # The heading the document prints on itself (a centred or bold line) wins over
+    # the CMS's page title: 柘源县人民政府2019年… under an <h1> 2019年柘源县….
+    from_tree = [h.xpath("normalize-space(.)").get() for h in tree.xpath(_DOCUMENT_HEADING)[:3]] if tree else []
+    from_tree.append(_meta_tag(tree, META_TAGS["title"]))
     if tree is not None:
         from_tree += [" ".join(h.xpath("normalize-space(.)").getall()) for h in tree.xpath("//h1|//h2|//h3")]
     candidates = [clean(c) if c else c for c in from_tree]
-    candidates += [line.strip() for line in (text or "").splitlines()[:12]]
+    lines = [line.strip() for line in (text or "").splitlines()[:12]]
+    candidates += lines
+    # A title printed over two lines (a PDF): 云杉县自然资源局 / 2021年政府信息公开工作年度报告
+    candidates += [a + b for a, b in itertools.pairwise(lines) if is_body_name(a) and not _is_report_title(a)]
     candidates.append(link_title)
     if tree is not None:
         page_title = clean(tree.xpath("normalize-space(//title)").get() or "")
@@ -208,10 +234,18 @@ def find_title(
     return first
 
 
+_DOCUMENT_HEADING = (
+    "//p[contains(translate(@style, ' ', ''), 'text-align:center') or @align='center']"
+    "[normalize-space(.) = normalize-space(strong) or normalize-space(.) = normalize-space(b)]"
+)
+# What a portal prints after a title that is not part of it: （全文）, （正文）.
+_TITLE_SUFFIX = re.compile(r"\s*[(（]\s*(?:全文|正文)\s*[)）]\s*$")
+
+
 def _tidy_title(candidate: str) -> str:
-    """One space at most, none inside the year (a PDF prints 2021 年)."""
+    """One space at most, none inside the year (a PDF prints 2021 年), no （全文） tail."""
     text = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", candidate)).strip()
-    return re.sub(r"(\d)\s+(?=年)", r"\1", text)
+    return _TITLE_SUFFIX.sub("", re.sub(r"(\d)\s+(?=年)", r"\1", text))
 
 
 _YEAR_IN_TEXT = re.compile(
