@@ -43,6 +43,7 @@ from crawler.items import ReportItem
 from crawler.parsing.titles import is_report_title, title_year
 from crawler.registry import Portal, Registry, RegistryError, load_registry
 from crawler.security.offsite import policy_for, refusal_of
+from crawler.spiders import flipbook, table_images
 from crawler.storage import (
     completed_listings,
     known_report_urls,
@@ -210,16 +211,26 @@ class ProvinceReportsSpider(scrapy.Spider):
         return year is None or self.years is None or self.years[0] <= year <= self.years[1]
 
     def parse_report(self, response: Response) -> Iterable[ReportItem | Request]:
+        if flipbook.META in response.meta:  # a page of a flipbook being read (crawler/spiders/flipbook.py)
+            yield from flipbook.page_arrived(self, response)
+            return
+        if table_images.META in response.meta:  # a report's table image (crawler/spiders/table_images.py)
+            yield from table_images.image_arrived(self, response)
+            return
         portal = self._portal(response.meta["portal_id"])
         if isinstance(response, TextResponse) and "attachment_of" not in response.meta:
             attachment = attachment_to_follow(response.selector, response.url)
             if attachment is not None:
                 yield from self._follow_attachment(response, attachment)
                 return
+            book = flipbook.follow(self, response)
+            if book is not None:
+                yield from book
+                return
         link_url = response.meta.get("attachment_of") or canonicalize_url(
             response.meta.get("redirect_urls", [response.url])[0]
         )
-        yield self._report_item(portal, response.meta, fetched(response), link_url)
+        yield from table_images.with_images(self, response, portal, fetched(response), link_url)
 
     def _report_item(
         self,
@@ -286,8 +297,14 @@ class ProvinceReportsSpider(scrapy.Spider):
         self.crawler.stats.inc_value("listing/failed_count")
         self._count(request.meta.get("portal_id"), "listing_failed")
 
-    def report_failed(self, failure: Any) -> Iterable[ReportItem]:
+    def report_failed(self, failure: Any) -> Iterable[ReportItem | Request]:
         request = failure.request
+        if flipbook.META in request.meta:
+            yield from flipbook.page_failed(self, failure)
+            return
+        if table_images.META in request.meta:
+            yield from table_images.image_failed(self, failure)
+            return
         refusal = refusal_of(failure)
         if refusal is not None:
             # Refused by the host policy (logged and in pages already): not a failure to retry

@@ -49,8 +49,8 @@ class Piece:
         return self.left + self.width / 2, self.top + self.height / 2
 
 
-def page_urls(index_html: str, base_url: str) -> list[str]:
-    """The pageN.html links of a book's ``files/basic-html/index.html``, in page order (for the spider).
+def page_urls(index_html: str, base_url: str, limit: int | None = MAX_PAGES) -> list[str]:
+    """The pageN.html links of a book's ``files/basic-html/index.html``, in page order, at most `limit` (None: all).
 
     >>> page_urls('<a href="page2.html">2</a><a href="page1.html">1</a>', "http://x/files/basic-html/index.html")
     ['http://x/files/basic-html/page1.html', 'http://x/files/basic-html/page2.html']
@@ -63,7 +63,8 @@ def page_urls(index_html: str, base_url: str) -> list[str]:
         match = PAGE_LINK.search(str(href).split("?")[0])
         if match:
             found.setdefault(int(match.group(1)), urljoin(base_url, str(href)))
-    return [found[n] for n in sorted(found)][:MAX_PAGES]
+    urls = [found[n] for n in sorted(found)]
+    return urls if limit is None else urls[:limit]
 
 
 def _style(element: etree._Element) -> dict[str, float]:
