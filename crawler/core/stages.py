@@ -27,7 +27,7 @@ from crawler.parsing.sections import split_sections
 from crawler.parsing.tables import extract_tables
 from crawler.text.encoding import decode_body
 from crawler.text.extract import iter_lines
-from crawler.text.page import page_text
+from crawler.text.page import page_text, parse_html
 from crawler.text.script import TRADITIONAL, detect_script
 
 logger = logging.getLogger(__name__)
@@ -89,7 +89,7 @@ def attachment(report: Report) -> None:
         report.fail("attachment", f"{kind} attachment: no converter")
         return
     report.html = html
-    report.tree = parsel.Selector(text=html, type="html")
+    report.tree = parse_html(html)
     report.source_encoding = kind
     report.encoding_reason = f"attachment: {kind} ({converter_name(kind, html)})"
     if 'data-source="ocr"' in html:
@@ -109,7 +109,7 @@ def decode(report: Report) -> None:
         report.count("decode/missing_body_count")
         return
     decoded = decode_body(body, report.content_type)
-    report.tree = parsel.Selector(text=decoded.html, type="html")
+    report.tree = parse_html(decoded.html)
     report.html = decoded.html
     report.source_encoding = decoded.encoding
     report.encoding_reason = decoded.reason
@@ -135,7 +135,7 @@ def plain_tree(report: Report) -> None:
     encoding, html = html_to_unicode(report.content_type, report.body)
     report.source_encoding = report.source_encoding or encoding
     report.html = html
-    report.tree = parsel.Selector(text=html, type="html")
+    report.tree = parse_html(html)
 
 
 # ---------------------------------------------------------------- tree → text
