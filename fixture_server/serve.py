@@ -57,6 +57,9 @@ class FixtureHandler(BaseHTTPRequestHandler):
         if fault is not None and self._inject(fault):
             return
         site = self.server.site
+        query, ctype = parse_qs(split.query), self.headers.get("Content-Type") or ""
+        if site.behind_site is not None and not site.answers(self.command, split.path, query, body, ctype):
+            site = site.behind_site
         if site.challenged(split.path, self.headers.get("Cookie") or ""):
             conf = site.challenge or {}
             return self._send(
@@ -109,6 +112,19 @@ class FixtureHandler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
+        elif fault.kind == "trickle":  # slow loris: headers at once, then one byte every `delay` s
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", "1000000")
+            self.end_headers()
+            try:
+                for _ in range(1_000_000):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(fault.delay)
+            except OSError:  # the client gave up: what a slow loris wants to see
+                pass
+            self.close_connection = True
         else:
             raise ValueError(f"unknown fault kind {fault.kind!r}")
         return True
@@ -167,6 +183,9 @@ def serve(root: Path, faults: list[Fault], log_path: Path | None) -> dict[str, S
         server = SiteServer(Site.load(site_dir), faults, log_path, lock)
         threading.Thread(target=server.serve_forever, daemon=True, name=site_dir.name).start()
         servers[site_dir.name] = server
+    for server in servers.values():
+        if server.site.behind:
+            server.site.behind_site = servers[server.site.behind].site
     return servers
 
 

@@ -40,7 +40,7 @@ class Fault:
     """Misbehave on requests matching `path`, `times` times per path (0 = always)."""
 
     path: str  # fnmatch glob on the URL path
-    kind: str  # status | reset | truncate | slow
+    kind: str  # status | reset | truncate | slow | trickle (a byte every `delay` seconds)
     times: int = 1
     status: int = 503
     delay: float = 5.0
@@ -68,6 +68,10 @@ class Site:
     dataproxy: dict[str, Path] = field(default_factory=dict)
     challenge: dict[str, Any] | None = None  # anti-bot JS challenge (ops fixtures)
     routes: list[dict[str, Any]] = field(default_factory=list)  # answers chosen by method and parameters
+    # ``behind: <site>``: this site is a portal's home in front of another fixture site's
+    # column, on the same host: what this site does not answer itself, that site answers.
+    behind: str | None = None
+    behind_site: Site | None = None  # set by the server once every site is loaded
 
     @classmethod
     def load(cls, root: Path) -> Site:
@@ -85,7 +89,16 @@ class Site:
             dataproxy={str(col): root / rel for col, rel in (conf.get("hanweb_dataproxy") or {}).items()},
             challenge=conf.get("challenge"),
             routes=list(conf.get("routes") or []),
+            behind=conf.get("behind"),
         )
+
+    def answers(self, method: str, path: str, query: dict[str, list[str]], body: bytes, content_type: str) -> bool:
+        """True when this site itself has an answer for the request (else the site behind it may)."""
+        if path in self.redirects or self.resolve(path) is not None:
+            return True
+        if method == "POST" and path == DATAPROXY_PATH and self.dataproxy:
+            return True
+        return self.route_for(method, path, query, body, content_type) is not None
 
     def headers_for(self, path: str, file: Path) -> dict[str, str]:
         for glob, hdrs in self.headers:
