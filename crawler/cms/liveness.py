@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 from parsel import Selector
+from scrapy.exceptions import CannotResolveHostError, DownloadConnectionRefusedError, DownloadTimeoutError
 from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.response import get_meta_refresh
@@ -92,7 +93,8 @@ def response_check(response: Response, portal: Portal, url: str, hop: int) -> tu
             if result.reports
             else ""
         )
-        return Check(portal.id, url, "moved", f"{how} to {final}{found}", response.status, final), []
+        first = reasons[0] if reasons and isinstance(reasons[0], int) else response.status
+        return Check(portal.id, url, "moved", f"{how} to {final}{found}", first, final), []
     if result.reports:
         pager = f", pager declares {result.declared_pages} page(s)" if result.declared_pages else ""
         detail = f"{len(result.reports)} report link(s){pager}, e.g. {result.titles[0]}"
@@ -174,14 +176,14 @@ def failure_check(failure: Any, portal_id: str, url: str) -> Check:
         return Check(portal_id, url, "dead", f"HTTP {status} after retries{via}", status, response.url)
     if "robots.txt" in str(value):
         return Check(portal_id, url, "blocked", "robots.txt forbids fetching it", None, request.url)
-    kinds = (
-        (DNSLookupError, "DNS lookup failed"),
-        (ConnectionRefusedError, "connection refused"),
-        ((TimeoutError, TCPTimedOutError), "timed out"),
+    kinds: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (
+        ((CannotResolveHostError, DNSLookupError), "DNS lookup failed"),
+        ((DownloadConnectionRefusedError, ConnectionRefusedError), "connection refused"),
+        ((DownloadTimeoutError, TimeoutError, TCPTimedOutError), "timed out"),
     )
     for kind, words in kinds:
         if isinstance(value, kind):
-            return Check(portal_id, url, "dead", f"{words} after retries: {value}".strip(), None, None)
+            return Check(portal_id, url, "dead", f"{words} after retries", None, None)
     return Check(portal_id, url, "dead", f"{type(value).__name__} after retries: {value}", None, None)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import scrapy
@@ -263,9 +263,14 @@ class CheckSpider(scrapy.Spider):
         portal_id, url, hop = response.meta["check"]
         portal = self._portal(portal_id)
         check, follow = response_check(response, portal, url, hop)
+        first = response.meta.get("check_first") or (response.status, response.url)
         if follow and hop < MAX_PROBES - 1:
-            yield self._request(follow[0], portal, url, hop + 1)
+            request = self._request(follow[0], portal, url, hop + 1)
+            request.meta["check_first"] = first
+            yield request
             return
+        if hop:  # the verdict came from the adapter's API page: the table shows the listing page's answer
+            check = replace(check, http_status=first[0], final_url=first[1])
         self.checks[(portal_id, url)] = check
 
     def failed(self, failure: Any) -> None:

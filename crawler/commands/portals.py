@@ -1,8 +1,18 @@
-"""`scrapy portals`: list the registry's portal columns, filtered.
+"""`scrapy portals`: list the registry's portal columns, filtered; their coverage; their liveness.
 
     scrapy portals [--province X] [--level L] [--cms C] [--registry PATH]
+    scrapy portals --stats [filters]
+    scrapy portals --check [filters]
 
 Prints an aligned table (id, province, level, cms, start_url) and a count.
+``--stats`` prints coverage per province and level (entries, distinct
+prefecture-level cities, observed vs derived start URLs:
+crawler/registry/coverage.py).  ``--check`` fetches each selected entry's
+first listing page through the Scrapy engine with the project's settings
+(robots.txt, politeness, retries, host policy), classifies it alive /
+moved / dead / wrong_cms / blocked / empty (crawler/cms/liveness.py),
+prints a table and appends one row per start URL to ``portal_checks`` in
+``REPORTS_DB``; it exits 0 when every column is alive, 1 otherwise.
 The work is in `portal_rows` and `format_table`; the command parses options,
 calls them and turns registry problems into a one-line error.
 """
@@ -11,12 +21,14 @@ from __future__ import annotations
 
 import logging
 import sys
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.registry import LEVELS, RegistryError, load_registry
+from crawler.registry.coverage import format_coverage
 from crawler.registry.provinces import province_slug
 from crawler.registry.schema import CMS_NAMES
 
@@ -80,16 +92,19 @@ class Command(ScrapyCommand):
     default_settings: ClassVar[dict[str, Any]] = {"LOG_ENABLED": False}
 
     def syntax(self) -> str:
-        return "[--province X] [--level L] [--cms C] [--registry PATH]"
+        return "[--stats | --check] [--province X] [--level L] [--cms C] [--registry PATH]"
 
     def short_desc(self) -> str:
-        return "List the portal columns in the registry"
+        return "List the portal columns in the registry (--stats: coverage, --check: liveness)"
 
     def long_desc(self) -> str:
         return (
             "List the registry's portal columns (id, province, level, cms, start URL), "
             "optionally filtered by province (slug or Chinese name), level or CMS family. "
-            "--registry reads another YAML registry instead of the bundled one."
+            "--registry reads another YAML registry instead of the bundled one. "
+            "--stats prints coverage per province and level; --check fetches each entry's first listing "
+            "page (robots, politeness, retries), says alive/moved/dead/wrong_cms/blocked/empty and stores "
+            "the result in REPORTS_DB (table portal_checks); exit 1 when any column is not alive."
         )
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
@@ -99,6 +114,11 @@ class Command(ScrapyCommand):
         parser.add_argument("--cms", metavar="C", help=f"one of: {', '.join(CMS_NAMES)}")
         parser.add_argument(
             "--registry", metavar="PATH", help="a YAML registry file to read instead of the bundled one"
+        )
+        mode = parser.add_mutually_exclusive_group()
+        mode.add_argument("--stats", action="store_true", help="coverage per province and level")
+        mode.add_argument(
+            "--check", action="store_true", help="fetch each entry's first listing page and store its liveness"
         )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
@@ -110,4 +130,45 @@ class Command(ScrapyCommand):
             print(f"error: {exc}", file=sys.stderr)
             self.exitcode = 2
             return
-        print(format_table(portals))
+        if opts.stats:
+            print(format_coverage(portals))
+        elif opts.check:
+            self.exitcode = self._check(portals)
+        else:
+            print(format_table(portals))
+
+    def _check(self, portals: list[Portal]) -> int:
+        """Run the check spider over `portals`, print the table, store the rows; 0 when all are alive."""
+        from scrapy.crawler import CrawlerProcess
+
+        from crawler.cms.liveness import format_checks, store_checks
+        from crawler.cms.probes import CheckSpider
+        from crawler.storage import StoreError, open_db
+
+        assert self.settings is not None
+        if not portals:
+            print("error: no entry matches the filters: nothing to check", file=sys.stderr)
+            return 2
+        settings = self.settings.copy()
+        settings.set("LOG_ENABLED", True, priority="command")  # to LOG_FILE, or WARNING on stderr
+        settings.set("LOG_LEVEL", "WARNING", priority="command")
+        process = CrawlerProcess(settings)
+        crawler = process.create_crawler(CheckSpider)
+        process.crawl(crawler, portals=portals)
+        process.start()
+        spider = crawler.spider
+        assert isinstance(spider, CheckSpider)
+        checks = spider.results()
+        print(format_checks(checks))
+        db_path = settings.get("REPORTS_DB")
+        if db_path:
+            try:
+                db = open_db(db_path)
+                try:
+                    store_checks(db, checks, datetime.now(UTC).isoformat(timespec="seconds"))
+                finally:
+                    db.close()
+            except (StoreError, OSError) as exc:
+                print(f"error: the checks could not be stored in {db_path}: {exc}", file=sys.stderr)
+                return 2
+        return 0 if all(c.status == "alive" for c in checks) else 1
