@@ -16,6 +16,7 @@ named on the report; the page is stored all the same.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 META = "table_images"  # request meta key holding the report whose images are being fetched
+SIZE = re.compile(r"(?:receive|Received) (\d+) bytes")  # Scrapy's get_maxsize_msg
 PAGE_META = ("portal_id", "listing_url", "link_title", "link_date")
 
 
@@ -112,9 +114,11 @@ def image_failed(spider: ProvinceReportsSpider, failure: Any) -> Iterable[Report
     request = failure.request
     state = request.meta[META]
     url = state["urls"][state["done"]]
-    if isinstance(failure.value, DownloadCancelledError):
+    if isinstance(failure.value, DownloadCancelledError):  # Scrapy cut it at download_maxsize
         limit = request.meta.get("download_maxsize", 0)
-        error = f"{BudgetExceeded(f'table image {url} is larger', 'TABLE_IMAGE_MAX_BYTES', limit)}: not fetched"
+        size = SIZE.search(str(failure.value))
+        what = f"table image {url} is {size.group(1)} bytes" if size else f"table image {url} is larger"
+        error = f"{BudgetExceeded(what, 'TABLE_IMAGE_MAX_BYTES', limit)}; not fetched"
     elif refusal_of(failure) is not None:
         error = f"table image {url} refused by the host policy"
     elif getattr(failure.value, "response", None) is not None:  # HttpError
