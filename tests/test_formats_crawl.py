@@ -13,9 +13,10 @@ from collections.abc import Iterator
 
 import pytest
 from conftest import FIXTURES, Crawl
+from formats_fixtures import portal_registry
 
 from crawler.ocr import available
-from fixture_server import FixtureServer, render_registry
+from fixture_server import FixtureServer
 
 SITE = FIXTURES / "sites" / "formats_qingxi"
 EXPECTED = json.loads((SITE / "expected.json").read_text("utf-8"))
@@ -44,7 +45,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawl]:
     tmp = tmp_path_factory.mktemp("formats")
     with FixtureServer(FIXTURES, log_path=tmp / "requests.jsonl", workdir=tmp) as server:
         crawl = Crawl(server, tmp)
-        crawl.registry = render_registry(FIXTURES / "portals-formats.yaml", server.sites, tmp / "portals-formats.yaml")
+        crawl.registry = portal_registry(server.sites, "fx-formats-qingxi", tmp / "portals-formats.yaml")
         crawl.run()
         yield crawl
 

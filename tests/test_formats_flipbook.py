@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import json
 import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, Crawl
+from formats_fixtures import crawl_stats, expected, portal_registry, typed_cells
 from parsel import Selector
 
 from crawler.attachments import AttachmentError
@@ -86,3 +89,89 @@ def test_the_pages_fetched_from_the_fixture_server_give_the_same_report(tmp_path
 def test_an_empty_or_oversized_book_raises_a_named_error(book: list[bytes], error: str) -> None:
     with pytest.raises(AttachmentError, match=error):
         flipbook_to_html(book)
+
+
+# ---------------------------------------------------------------- through the real engine (fixtures/sites/formats_flipbook)
+
+BOOKS = expected("formats_flipbook")
+
+
+@pytest.fixture(scope="module")
+def book_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawl]:
+    tmp = tmp_path_factory.mktemp("books")
+    with FixtureServer(FIXTURES, log_path=tmp / "requests.jsonl", workdir=tmp) as server:
+        crawl = Crawl(server, tmp)
+        crawl.registry = portal_registry(server.sites, "fx-formats-flipbook", tmp / "portals.yaml")
+        crawl.run()
+        yield crawl
+
+
+def stored_book(crawl: Crawl, path: str) -> tuple[str, str, list[dict[str, str]]]:
+    rows = crawl.query(
+        "SELECT r.report_id, r.url, r.errors FROM reports r JOIN report_urls u USING (report_id) WHERE u.url = ?",
+        crawl.url("formats_flipbook", path),
+    )
+    assert rows, f"{path} not stored"
+    report_id, url, errors = rows[0]
+    return str(report_id), str(url), json.loads(errors or "[]")
+
+
+def book_cells(crawl: Crawl, report_id: str) -> dict[tuple[str, str, str], object]:
+    rows = crawl.query("SELECT table_code, row_code, col_code, value FROM table_cells WHERE report_id = ?", report_id)
+    return {(t, r, c): v for t, r, c, v in rows}
+
+
+def test_a_flipbook_linked_from_a_listing_is_stored_once_with_every_cell_of_its_pages(book_crawl: Crawl) -> None:
+    report_id, url, errors = stored_book(book_crawl, EXPECTED["path"])
+    assert errors == []
+    assert url == book_crawl.url("formats_flipbook", EXPECTED["path"])
+    cells = book_cells(book_crawl, report_id)
+    assert len(cells) == 200
+    assert cells == typed_cells(EXPECTED["tables"])
+    assert book_crawl.query("SELECT count(*) FROM reports WHERE title = ?", EXPECTED["title"]) == [(1,)]
+    paths = [r["path"] for r in book_crawl.server.requests()]
+    assert [p for p in paths if p.startswith("/books/2023ndbg/")] == [
+        "/books/2023ndbg/files/basic-html/index.html",
+        *(f"/books/2023ndbg/files/basic-html/page{n}.html" for n in range(1, 5)),
+    ]
+
+
+def test_a_flipbook_behind_its_viewer_page_is_read_from_the_basic_html_copy(book_crawl: Crawl) -> None:
+    book = BOOKS["book2022"]
+    report_id, url, errors = stored_book(book_crawl, book["path"])  # the listing's link: the viewer page
+    assert errors == []
+    assert url == book_crawl.url("formats_flipbook", "/books/2022ndbg/files/basic-html/index.html")
+    assert book_cells(book_crawl, report_id) == typed_cells(book["tables"])
+
+
+def test_a_flipbook_with_a_missing_page_is_stored_with_the_page_named_and_what_the_others_print(
+    book_crawl: Crawl,
+) -> None:
+    book = BOOKS["book2021"]
+    report_id, _, errors = stored_book(book_crawl, book["path"])
+    page3 = book_crawl.url("formats_flipbook", book["path"].replace("index.html", "page3.html"))
+    assert [e for e in errors if e["stage"] == "flipbook"] == [
+        {"stage": "flipbook", "error": f"flipbook page 3 of 4 missing: {page3} (HTTP 404); the other pages are kept"}
+    ]
+    got, typed = book_cells(book_crawl, report_id), typed_cells(book["tables"])
+    assert {k: v for k, v in got.items() if k[0] == "active"} == {k: v for k, v in typed.items() if k[0] == "active"}
+    applications = {k: v for k, v in got.items() if k[0] == "applications"}
+    assert applications and all(typed[k] == v for k, v in applications.items())  # page 2's rows, as printed
+    assert not [k for k in got if k[0] == "review_litigation"]  # it was on page 3
+    assert crawl_stats(book_crawl.log())["flipbook/missing_pages_count"] == 1
+
+
+def test_a_book_over_flipbook_max_pages_is_read_to_the_cap_and_says_so(tmp_path: Path) -> None:
+    with FixtureServer(FIXTURES, log_path=tmp_path / "requests.jsonl", workdir=tmp_path) as server:
+        crawl = Crawl(server, tmp_path)
+        crawl.registry = portal_registry(server.sites, "fx-formats-flipbook", tmp_path / "portals.yaml")
+        crawl.run(FLIPBOOK_MAX_PAGES="2")
+        report_id, _, errors = stored_book(crawl, EXPECTED["path"])
+        got = book_cells(crawl, report_id)
+        paths = [r["path"] for r in server.requests()]
+    assert [e["error"] for e in errors if e["stage"] == "flipbook"] == [
+        "budget: flipbook lists 4 pages, over FLIPBOOK_MAX_PAGES=2; the first 2 were read"
+    ]
+    assert "/books/2023ndbg/files/basic-html/page3.html" not in paths
+    typed = typed_cells(EXPECTED["tables"])
+    assert {k: v for k, v in got.items() if k[0] == "active"} == {k: v for k, v in typed.items() if k[0] == "active"}
