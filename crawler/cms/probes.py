@@ -12,7 +12,7 @@ crawler/cms/fingerprint.py (CMS signals), crawler/cms/liveness.py (verdicts).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -39,7 +39,7 @@ from crawler.cms.discover import (
 from crawler.cms.fingerprint import Fingerprint, annual_tree_nodes, fingerprints
 from crawler.cms.liveness import Check, failure_check, response_check
 from crawler.registry import Portal
-from crawler.security.hosts import host_of
+from crawler.security.hosts import HostPolicy, PortalHosts, host_of
 from crawler.security.offsite import policy_for
 
 logger = logging.getLogger(__name__)
@@ -64,27 +64,47 @@ class Discovery:
     candidates_seen: list[str] = field(default_factory=list)
 
 
-class DiscoverSpider(scrapy.Spider):
-    """From each start URL, follow 信息公开 → 年报 links and prove each column with its own adapter."""
+class ColumnDiscovery:
+    """From each start URL, follow 信息公开 → 年报 links and prove each column with its own adapter.
 
-    name = "discover_columns"
+    Not a spider itself: the spider that owns it (DiscoverSpider for
+    `scrapy discover`, province_reports with ``-a discover=URL``) yields its
+    requests; ``on_column`` is called once per column proved and may return
+    requests of its own (province_reports crawls the column at once).
+    """
 
-    def __init__(self, urls: Iterable[str] = (), allowed_hosts: Iterable[str] = (), **kwargs: Any):
-        super().__init__(**kwargs)
+    def __init__(
+        self,
+        urls: Iterable[str],
+        allowed_hosts: Iterable[str] = (),
+        province: str | None = None,
+        level: str | None = None,
+        on_column: Callable[[Discovery, Column], Iterable[Request]] | None = None,
+    ):
         self.allowed = tuple(allowed_hosts)
-        self.province = kwargs.get("province")
-        self.level = kwargs.get("level")
+        self.province = province
+        self.level = level
+        self.on_column = on_column
         self.discoveries: list[Discovery] = []
-        self.selected: list[Portal] = []
         for n, url in enumerate(urls, 1):
             portal = Portal(
                 id=f"discover-{n}", name=url, province="beijing", start_urls=(url,), allowed_hosts=self.allowed
             )
-            self.selected.append(portal)
             self.discoveries.append(Discovery(portal))
-        self.host_policy = policy_for(self)
+        self.host_policy = HostPolicy.of(PortalHosts.of(p.id, p.start_urls, p.allowed_hosts) for p in self.portals)
 
-    async def start(self) -> Any:
+    @property
+    def portals(self) -> list[Portal]:
+        """The start URLs as pseudo-portals: their hosts (and --allow-host ones) are what discovery may fetch."""
+        return [d.portal for d in self.discoveries]
+
+    def attach(self, policy: HostPolicy) -> None:
+        """Use the spider's host policy (the one the offsite middleware enforces), adding the start URLs' hosts."""
+        for portal in self.portals:
+            policy.portals.setdefault(portal.id, PortalHosts.of(portal.id, portal.start_urls, portal.allowed_hosts))
+        self.host_policy = policy
+
+    def start_requests(self) -> Iterator[Request]:
         for discovery in self.discoveries:
             url = discovery.portal.start_urls[0]
             discovery.visited.add(url)
@@ -116,7 +136,8 @@ class DiscoverSpider(scrapy.Spider):
         """A start, 信息公开 or candidate column page: prove it if it may be a column, then follow its links."""
         discovery = self._discovery(response)
         if not isinstance(response, TextResponse):
-            discovery.problems.append(f"{response.url}: not a text page ({response.headers.get('Content-Type')})")
+            ctype = (response.headers.get("Content-Type") or b"").decode("latin-1")
+            discovery.problems.append(f"{response.url}: not a text page ({ctype or 'no Content-Type'})")
             return
         depth = int(response.meta.get("hops", 0))
         trail: list[str] = list(response.meta.get("trail") or [])
@@ -216,8 +237,11 @@ class DiscoverSpider(scrapy.Spider):
         start = portal.start_urls[0]
         if result.reports:
             if start not in discovery.columns:
-                discovery.columns[start] = Column(start, fp, label, trail, len(result.reports), result.titles[0])
+                column = Column(start, fp, label, trail, len(result.reports), result.titles[0])
+                discovery.columns[start] = column
                 logger.info("Discovery: %s is a %s column (%s)", start, fp.cms, "; ".join(fp.signals))
+                if self.on_column is not None:
+                    yield from self.on_column(discovery, column)
             return
         if n < MAX_PROBES and discovery.fetched < MAX_PAGES:
             for request in result.next_requests[:3]:
@@ -229,10 +253,32 @@ class DiscoverSpider(scrapy.Spider):
         discovery.problems.append(f"{start}: looked like a {fp.cms} column ({'; '.join(fp.signals)}) but {reason}")
 
 
-@dataclass
-class CheckTarget:
-    portal: Portal
-    url: str
+class DiscoverSpider(scrapy.Spider):
+    """`scrapy discover`: the column discovery alone; the command prints what it found."""
+
+    name = "discover_columns"
+
+    def __init__(
+        self,
+        urls: Iterable[str] = (),
+        allowed_hosts: Iterable[str] = (),
+        province: str | None = None,
+        level: str | None = None,
+        **kwargs: Any,
+    ):
+        super().__init__(**kwargs)
+        self.discovery = ColumnDiscovery(urls, allowed_hosts, province, level)
+        self.selected: list[Portal] = self.discovery.portals
+        self.host_policy = policy_for(self)
+        self.discovery.attach(self.host_policy)
+
+    @property
+    def discoveries(self) -> list[Discovery]:
+        return self.discovery.discoveries
+
+    async def start(self) -> Any:
+        for request in self.discovery.start_requests():
+            yield request
 
 
 class CheckSpider(scrapy.Spider):
