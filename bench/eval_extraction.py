@@ -96,8 +96,16 @@ def page_of(expected: dict[str, Any], rel: Path) -> tuple[Path, str | None, str]
     return file, site.headers_for(path, file).get("Content-Type"), f"http://127.0.0.1{path}"
 
 
-def score(expected: dict[str, Any], report: dict[str, Any]) -> Tally:
+# The typist typed `publisher` as a labelled field prints it (发布机构, 来源, 發佈單位) and null
+# where none is printed; the parser also names the body from the signature or the title,
+# marked by `publisher_source`. Scored like with like: the printed publisher only.
+PRINTED_PUBLISHER = ("field", "meta", "byline")
+
+
+def score(expected: dict[str, Any], report: dict[str, Any], set_name: str = "typed") -> Tally:
     tally = Tally(pages=1)
+    if set_name == "typed" and report.get("publisher_source") not in PRINTED_PUBLISHER:
+        report = {**report, "publisher": None}
     want, got = flatten(expected.get("tables") or {}), flatten(report.get("tables") or {})
     tally.expected, tally.extracted = len(want), len(got)
     tally.correct = sum(1 for k, v in got.items() if k in want and want[k] == v)
@@ -129,7 +137,7 @@ def main() -> int:
             rel = expected_path.relative_to(directory).with_suffix("")
             file, content_type, url = page_of(expected, rel)
             report = extract_report(file.read_bytes(), url=url, content_type=content_type)
-            tally = score(expected, report)
+            tally = score(expected, report, set_name)
             overall.add(tally)
             key = (expected.get("site") or rel.parts[0], expected.get("path") or "")
             for shape in classes.get(key, []):

@@ -19,6 +19,7 @@ REPORT_FIELDS = [
     "title",
     "report_year",
     "publisher",
+    "publisher_source",
     "publish_date",
     "doc_no",
     "format",
@@ -66,6 +67,7 @@ class ReportItem(scrapy.Item):
     index_no = scrapy.Field()
     index_key = scrapy.Field()
     publisher = scrapy.Field()
+    publisher_source = scrapy.Field()  # field | meta | signature | title: where the publisher was read
     publish_date = scrapy.Field()
     report_year = scrapy.Field()
     doc_no = scrapy.Field()

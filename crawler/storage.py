@@ -33,6 +33,7 @@ REPORT_COLUMNS: dict[str, type] = {
     "title": str,
     "report_year": int,
     "publisher": str,
+    "publisher_source": str,
     "publish_date": str,
     "doc_no": str,
     "format": str,
@@ -346,6 +347,14 @@ def _v6(db: sqlite_utils.Database) -> None:
         " status TEXT NOT NULL, detail TEXT, http_status INTEGER, final_url TEXT, checked_at TEXT NOT NULL)"
     )
     db.execute("CREATE INDEX idx_portal_checks_portal_id ON portal_checks (portal_id, checked_at)")
+
+
+@MIGRATIONS(name="v7_publisher_source")
+def _v7(db: sqlite_utils.Database) -> None:
+    """Where each report's publisher was read (field, meta, signature, title): the printed
+    发布机构 and a name taken from the signature are not the same evidence."""
+    if "publisher_source" not in db["reports"].columns_dict:  # v1 builds reports from REPORT_COLUMNS
+        db.execute("ALTER TABLE reports ADD COLUMN publisher_source TEXT")
 
 
 def known_migrations() -> list[str]:

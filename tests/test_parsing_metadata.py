@@ -28,7 +28,14 @@ SEED_002_META = "发布时间: 2021-01-07      发布机构:茶棚乡人民政�
             SEED_000_META,
             {"index_no": "002590622/2022-79879", "publish_date": "2022-01-21 15:41", "publisher": "盖北镇"},
         ),
-        (SEED_002_META, {"publish_date": "2021-01-07", "publisher": "茶棚乡人民政府", "index_no": "18685"}),
+        (
+            SEED_002_META,
+            {
+                "publish_date": "2021-01-07",
+                "publisher": "茶棚乡人民政府",
+                "index_no": "18685",
+            },
+        ),
         (
             "索 引 号：11330000/2021-00123\n发文字号：浙政办发〔2021〕3号\n成文日期：2021年3月1日",
             {"index_no": "11330000/2021-00123", "doc_no": "浙政办发〔2021〕3号", "publish_date": "2021年3月1日"},
@@ -125,6 +132,7 @@ def test_extract_metadata_from_seed_002_page_shape():
         "index_no": "18685",
         "index_key": "18685",
         "publisher": "茶棚乡人民政府",
+        "publisher_source": "field",
         "publish_date": "2021-01-07",
         "report_year": 2020,
         "doc_no": None,
@@ -233,3 +241,28 @@ def test_a_pdf_title_line_repeated_by_the_signature_is_not_dropped_as_a_running_
     report = parse_report(pdf.read_bytes(), "application/pdf", "http://127.0.0.1/a.pdf")
     assert report.text.splitlines()[0] == "云杉县自然资源局"
     assert report.title == "云杉县自然资源局2021年政府信息公开工作年度报告"
+
+
+def test_a_bracketed_label_reads_like_a_label_with_a_colon():
+    found = meta_fields("【发布机构】青衡县卫生健康局   【发布日期】2023-01-17   【字体：大 中 小】")
+    assert found == {"publisher": "青衡县卫生健康局", "publish_date": "2023-01-17"}
+
+
+@pytest.mark.parametrize(
+    ("page", "publisher", "source"),
+    [
+        ("<div class='info'>发布机构：某县审计局</div><p>一、总体情况</p>", "某县审计局", "field"),
+        (
+            "<div class='info'>某市人民政府 www.moushi.gov.cn 2021-01-29</div><p>一、总体情况</p>",
+            "某市人民政府",
+            "byline",
+        ),
+        ("<p>一、总体情况</p><p>全年……</p><p>某镇人民政府</p><p>2022年1月20日</p>", "某镇人民政府", "signature"),
+        ("<h1>某县林业局2021年政府信息公开工作年度报告</h1><p>一、总体情况</p>", "某县林业局", "title"),
+    ],
+)
+def test_publisher_says_where_it_was_read(page, publisher, source):
+    from crawler.core import parse_report
+
+    report = parse_report(page.encode("utf-8"), "text/html; charset=utf-8", "http://127.0.0.1/a.html")
+    assert (report.publisher, report.publisher_source) == (publisher, source)

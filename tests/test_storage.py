@@ -186,8 +186,9 @@ def test_new_database_records_its_migrations_in_the_sqlite_utils_table(tmp_path:
         "v4_listing_status",
         "v5_cell_source",
         "v6_portal_checks",
+        "v7_publisher_source",
     ]
-    assert schema_version(db) == 6
+    assert schema_version(db) == 7
 
 
 # The schema as the code before sqlite-utils' migrations created it, at PRAGMA
@@ -266,6 +267,7 @@ def test_database_made_before_the_migration_table_is_adopted_keeping_schema_and_
         "v4_listing_status",
         "v5_cell_source",
         "v6_portal_checks",
+        "v7_publisher_source",
     ]
     after = schema_sql(path)
     for table in ("reports", "report_urls", "sections", "table_cells", "checks", "pages", "listing_runs"):

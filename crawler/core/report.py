@@ -54,6 +54,7 @@ class Report:
     index_no: str | None = None
     index_key: str | None = None
     publisher: str | None = None
+    publisher_source: str | None = None  # where `publisher` was printed: field, meta, signature, title
     publish_date: str | None = None
     report_year: int | None = None
     doc_no: str | None = None

@@ -47,7 +47,8 @@ def meta_fields(meta_text: str) -> dict[str, str]:
     {'publisher': '某县林业局', 'publish_date': '2022年1月28日'}
     """
     found: dict[str, str] = {}
-    for line in _label_lines_joined((meta_text or "").splitlines()):
+    meta_text = _BRACKETED_LABEL.sub(r"\1：", meta_text or "")
+    for line in _label_lines_joined(meta_text.splitlines()):
         if "|" in line:
             cells = [c.strip() for c in line.split("|")]
             for label_cell, value_cell in itertools.pairwise(cells):
@@ -64,6 +65,33 @@ def meta_fields(meta_text: str) -> dict[str, str]:
                 end = _value_end(rest)
                 _keep(found, field, rest[:end])
     return found
+
+
+# 【发布机构】青衡县卫生健康局: a label in brackets instead of before a colon.
+_BRACKETED_LABEL = re.compile(
+    r"[【\[〖]\s*("
+    + "|".join(
+        re.escape(lab) for lab in sorted({lab for labs in META_LABELS.values() for lab in labs}, key=len, reverse=True)
+    )
+    + r")\s*[】\]〗]\s*"
+)
+# A byline with no labels: 鹤泉市人民政府 www.hequan.gov.cn 2021-01-29
+_BYLINE = re.compile(
+    r"^\s*(?P<body>\S{2,40}?)\s+(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)+\S*\s+(?P<date>\d{4}[-年/.]\d{1,2}[-月/.]\d{1,2}日?)"
+)
+
+
+def byline(lines: Iterable[str]) -> tuple[str | None, str | None]:
+    """(body, date) from an unlabelled ``body site date`` line above the report.
+
+    >>> byline(["首页 > 年报", "鹤泉市人民政府 www.hequan.gov.cn 2021-01-29"])
+    ('鹤泉市人民政府', '2021-01-29')
+    """
+    for line in lines:
+        match = _BYLINE.match(line)
+        if match and is_body_name(match["body"]):
+            return match["body"], match["date"]
+    return None, None
 
 
 def _label_lines_joined(lines: list[str]) -> list[str]:
@@ -119,8 +147,10 @@ def _keep(found: dict[str, str], field: str, value: str) -> None:
         value = value.split()[0] if value.split() else ""
     elif field != "publish_date":
         value = re.split(r"\s{2,}|\t", value)[0].strip()
-    if field == "publish_date" and parse_date(value) is None:
-        return
+    if field == "publish_date":
+        value = _CHROME_TAIL.split(value, maxsplit=1)[0].strip()
+        if parse_date(value) is None:
+            return
     if field == "publisher":
         value = _CHROME_TAIL.split(value, maxsplit=1)[0].strip()
         if len(value) > 40 or _ANY_LABEL_RE.match(value) or not is_body_name(value):
@@ -380,6 +410,9 @@ def extract_metadata(
             fields.setdefault(key, value)
     title = find_title(text, tree, link_title, normalise) or fields.get("title")
     sig_body, sig_date = signature(text)
+    by_body, by_date = byline([clean(line) for line in header])
+    if by_date:
+        fields.setdefault("publish_date", by_date)
     publish_date = (
         parse_date(fields.get("publish_date", ""))
         or parse_date(_meta_tag(tree, META_TAGS["publish_date"]) or "")
@@ -387,11 +420,19 @@ def extract_metadata(
         or parse_date(link_date or "")
     )
     tag_publisher = _meta_tag(tree, META_TAGS["publisher"])
-    publisher = (
-        fields.get("publisher")
-        or (clean(tag_publisher) if tag_publisher and is_body_name(clean(tag_publisher)) else None)
-        or sig_body
-        or publisher_from_title(title)
+    publisher, publisher_source = next(
+        (
+            (value, source)
+            for value, source in (
+                (fields.get("publisher"), "field"),
+                (clean(tag_publisher) if tag_publisher and is_body_name(clean(tag_publisher)) else None, "meta"),
+                (by_body, "byline"),
+                (sig_body, "signature"),
+                (publisher_from_title(title), "title"),
+            )
+            if value
+        ),
+        (None, None),
     )
     index_no = fields.get("index_no")
     year = report_year(title, text, publish_date)
@@ -400,6 +441,7 @@ def extract_metadata(
         "index_no": index_no,
         "index_key": index_key(index_no),
         "publisher": publisher,
+        "publisher_source": publisher_source,
         "publish_date": publish_date,
         "report_year": year,
         "doc_no": _clean_doc_no(fields.get("doc_no")),
