@@ -1,7 +1,7 @@
 """The crawl's arguments, checked before anything starts, each mistake in one line.
 
-``scrapy crawl province_reports`` takes ``province``, ``portals``, ``years``
-and ``refresh`` (docs/data.md) and the ``REPORTS_DB`` setting.  A typo in
+``scrapy crawl province_reports`` takes ``province``, ``portals``, ``years``,
+``refresh`` and ``discover`` (docs/data.md) and the ``REPORTS_DB`` setting.  A typo in
 any of them should cost the user one line naming the fix, not a traceback
 from inside the engine: :func:`check_crawl_arguments` raises
 :class:`ArgumentError` with that line, and the ``crawl`` command prints it
@@ -23,7 +23,7 @@ from crawler.registry.provinces import province_slug
 
 YEARS = re.compile(r"^\s*(\d{4})\s*(?:-\s*(\d{4}))?\s*$")
 FIRST_YEAR, LAST_YEAR = 2007, 2100  # the 条例 took effect in 2008: its first reports cover 2008
-SPIDER_ARGUMENTS = ("province", "portals", "years", "refresh")
+SPIDER_ARGUMENTS = ("province", "portals", "years", "refresh", "discover")
 
 
 class ArgumentError(ValueError):
@@ -107,6 +107,23 @@ def check_database(path: str) -> None:
         raise ArgumentError(f"REPORTS_DB={path} cannot be created ({exc.strerror}): give a writable path") from None
 
 
+def parse_discover(value: str) -> list[str]:
+    """``discover=URL[,URL…]``: the http(s) home or 政府信息公开 pages to discover columns from.
+
+    >>> parse_discover("https://www.a.gov.cn/, https://www.b.gov.cn/zwgk/")
+    ['https://www.a.gov.cn/', 'https://www.b.gov.cn/zwgk/']
+    """
+    urls = [u.strip() for u in str(value).split(",") if u.strip()]
+    if not urls:
+        raise ArgumentError("discover= names no URL: write e.g. -a discover=https://www.example.gov.cn/")
+    for url in urls:
+        if not re.match(r"^https?://[^\s/]+", url):
+            raise ArgumentError(
+                f"discover={url} is not an http(s) URL: write e.g. -a discover=https://www.example.gov.cn/"
+            )
+    return urls
+
+
 @dataclass(frozen=True)
 class CrawlArguments:
     """What the spider runs on, every value checked."""
@@ -126,6 +143,12 @@ def check_crawl_arguments(spargs: Mapping[str, Any], reports_db: str = "") -> Cr
     slug = province_or_error(str(province)) if province else None
     years = parse_years(spargs.get("years"))
     refresh = parse_refresh(spargs.get("refresh"))
+    if spargs.get("discover"):  # the columns come from discovery, not from a registry
+        if spargs.get("portals"):
+            raise ArgumentError("give either -a discover=URL or -a portals=FILE, not both")
+        parse_discover(str(spargs["discover"]))
+        check_database(reports_db)
+        return CrawlArguments((), years, refresh, "discover")
     try:
         registry = load_registry(spargs.get("portals"))
     except RegistryError as exc:

@@ -61,10 +61,16 @@ class OffsiteRefused(IgnoreRequest):
 def policy_for(spider: Spider) -> HostPolicy:
     """The host sets of the spider's selected portals.
 
+    A spider that keeps a policy of its own (``host_policy``) shares it.
     A spider without a portal registry (``scrapy shell``/``scrapy fetch`` use
     Scrapy's default spider) fetches what its user asks for, so only the
     scheme rule applies to it.
     """
+    shared = getattr(spider, "host_policy", None)
+    if isinstance(shared, HostPolicy):
+        # The spider's own policy object, so portals it adds mid-crawl (columns found by
+        # ``-a discover=URL``) are enforced here as soon as it adds them.
+        return shared
     portals = getattr(spider, "selected", None)
     if portals is None:
         logger.info("Spider %s has no portal registry: only http(s) is enforced, not hosts", spider.name)

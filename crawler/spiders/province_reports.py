@@ -3,7 +3,10 @@
 Arguments (the contract in DESIGN.md): ``province`` (slug or Chinese name;
 all when omitted), ``portals`` (path of a YAML registry replacing the bundled
 one), ``years`` (``2021-2024`` or ``2023``), ``refresh`` (``1`` re-fetches
-known reports and walks every listing page).  The store is ``REPORTS_DB``.
+known reports and walks every listing page), ``discover`` (``URL[,URL…]``:
+no registry; the 年报 columns are found from these home pages, as `scrapy
+discover` finds them, and crawled at once; ``province`` then names their
+province).  The store is ``REPORTS_DB``.
 
 Requests bypass Scrapy's persisted dupefilter (``dont_filter``) and are
 de-duplicated here, per run: after a SIGKILL the JOBDIR's ``requests.seen``
@@ -35,13 +38,16 @@ from scrapy import Request, signals
 from scrapy.http import Response, TextResponse
 from w3lib.url import canonicalize_url
 
-from crawler.arguments import parse_refresh, parse_years
+from crawler.arguments import parse_discover, parse_refresh, parse_years
 from crawler.attachments.links import attachment_to_follow
 from crawler.cms import get_adapter
+from crawler.cms.discover import Column, column_entry
+from crawler.cms.probes import ColumnDiscovery, Discovery
 from crawler.cms.walks import ListingWalks
 from crawler.items import ReportItem
 from crawler.parsing.titles import is_report_title, title_year
 from crawler.registry import Portal, Registry, RegistryError, load_registry
+from crawler.security.hosts import PortalHosts
 from crawler.security.offsite import policy_for, refusal_of
 from crawler.spiders import flipbook, table_images
 from crawler.storage import (
@@ -75,6 +81,7 @@ class ProvinceReportsSpider(scrapy.Spider):
         portals: str | None = None,
         years: str | None = None,
         refresh: str | int | None = None,
+        discover: str | None = None,
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
@@ -82,9 +89,15 @@ class ProvinceReportsSpider(scrapy.Spider):
         self.portals_path = portals
         self.years = parse_years(years)
         self.refresh = parse_refresh(refresh)
-        self.registry: Registry = load_registry(portals)
-        self.selected: list[Portal] = self.registry.select(province=province)
-        if not self.selected:
+        self.discovery: ColumnDiscovery | None = None
+        if discover:  # no registry: the columns found from these pages are the portals (added as found)
+            self.registry: Registry = Registry((), source="discover")
+            self.selected: list[Portal] = []
+            self.discovery = ColumnDiscovery(parse_discover(discover), (), province, None, self._discovered)
+        else:
+            self.registry = load_registry(portals)
+            self.selected = self.registry.select(province=province)
+        if not self.selected and self.discovery is None:
             raise RegistryError(f"no portal in {self.registry.source} for province={province!r}")
         for portal in self.selected:
             get_adapter(portal.cms)  # fail now, not mid-crawl, on an unknown cms
@@ -94,6 +107,8 @@ class ProvinceReportsSpider(scrapy.Spider):
         self.incomplete_listings: list[tuple[str, str, str]] = []  # (start_url, portal_id, reason), at close
         self.requested: set[bytes] = set()
         self.host_policy = policy_for(self)
+        if self.discovery is not None:
+            self.discovery.attach(self.host_policy)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ProvinceReportsSpider:
@@ -124,12 +139,36 @@ class ProvinceReportsSpider(scrapy.Spider):
             yield request
 
     def start_requests(self) -> Iterable[Request]:
+        if self.discovery is not None:
+            yield from self.discovery.start_requests()
         for portal in self.selected:
             adapter = get_adapter(portal.cms)
             for url in portal.start_urls:
                 for request in adapter.first_requests(portal, url):
                     if self._first_time(request):
                         yield self._listing_request(request, portal, url)
+
+    def _discovered(self, discovery: Discovery, column: Column) -> Iterable[Request]:
+        """A column proved by ``-a discover``: made a portal of this crawl (hosts included) and walked now."""
+        assert self.discovery is not None and discovery.site is not None
+        entry = column_entry(column, discovery.site, {p.id for p in self.selected})
+        portal = Portal(
+            id=entry["id"],
+            name=entry["name"],
+            province=entry["province"],
+            start_urls=tuple(entry["start_urls"]),
+            cms=entry["cms"],
+            level=entry.get("level"),
+            options=entry["options"],
+            evidence=entry["evidence"],
+        )
+        self.selected.append(portal)
+        self.host_policy.portals[portal.id] = PortalHosts.of(portal.id, portal.start_urls, portal.allowed_hosts)
+        logger.info("Discovered column %s (%s) at %s: crawling it", portal.id, portal.cms, portal.start_urls[0])
+        for url in portal.start_urls:
+            for request in get_adapter(portal.cms).first_requests(portal, url):
+                if self._first_time(request):
+                    yield self._listing_request(request, portal, url)
 
     def _first_time(self, request: Request) -> bool:
         """True the first time this run asks for `request` (see module docstring)."""
