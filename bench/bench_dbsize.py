@@ -1,6 +1,6 @@
 """Bytes per report of the report database, by table and index (issue 17).
 
-    .venv/bin/python bench/bench_dbsize.py [--bodies 200] [--years 5] [--demo] [--db PATH]
+    .venv/bin/python bench/bench_dbsize.py [--bodies 200] [--years 5] [--resplit] [--demo] [--db PATH]
                                            [--keep PATH] [--commit-every N ...]
 
 Builds, in a temporary directory, the fixture mix: every fixture report page
@@ -11,9 +11,10 @@ report's lines), findings recomputed, the search index brought up to date.
 ``--demo`` measures a real ``scrapy demo`` crawl of the fixture portals
 instead; ``--db`` measures an existing database (read only).
 
-Sizes come from SQLite's ``dbstat`` virtual table (pages in use, b-tree by
-b-tree) after a VACUUM of a copy, so free pages and WAL do not count; each
-index and each FTS5 shadow table is named with the table it belongs to.
+Sizes come from SQLite's ``dbstat`` virtual table (pages, b-tree by b-tree)
+of a page-for-page copy: "B/report" as the crawl wrote the file, "vacuumed"
+after a VACUUM of the copy (pages packed full); each index and each FTS5
+shadow table is listed under the table it belongs to.
 ``--commit-every`` also times storing the same reports with that many reports
 per transaction (1 = today's per-report transactions), as CPU and wall time.
 """
@@ -36,6 +37,7 @@ from fixture_pages import ROOT, report_pages
 
 from crawler.core import parse_report
 from crawler.findings.store import recompute_findings
+from crawler.parsing.sections import split_sections
 from crawler.search import index_pending
 from crawler.storage import open_db, save_report, stored_record
 
@@ -53,8 +55,15 @@ def fixture_records() -> list[dict[str, Any]]:
     return out
 
 
-def varied_records(base: list[dict[str, Any]], bodies: int, years: int) -> Iterator[dict[str, Any]]:
-    """bench_findings' generator: per body and year, a fixture report with its own name and shuffled lines."""
+def varied_records(
+    base: list[dict[str, Any]], bodies: int, years: int, resplit: bool = False
+) -> Iterator[dict[str, Any]]:
+    """bench_findings' generator: per body and year, a fixture report with its own name and shuffled lines.
+
+    Its sections stay those of the fixture report, though its text no longer
+    prints them (its lines are shuffled); ``resplit`` splits each record's
+    own text into sections instead, as the pipeline's sections stage does.
+    """
     rng = random.Random(7)
     rich = [r for r in base if r.get("cells") and r.get("text")]
     for b in range(bodies):
@@ -76,12 +85,16 @@ def varied_records(base: list[dict[str, Any]], bodies: int, years: int) -> Itera
                 portal_id="bench",
                 text="\n".join(lines[: max(5, len(lines) * 2 // 3)]),
             )
+            if resplit:
+                record["sections"] = [
+                    {"seq": seq, **part} for seq, part in enumerate(split_sections(record["text"]), start=1)
+                ]
             yield record
 
 
-def mix(bodies: int, years: int) -> list[dict[str, Any]]:
+def mix(bodies: int, years: int, resplit: bool = False) -> list[dict[str, Any]]:
     base = fixture_records()
-    return [*base, *varied_records(base, bodies, years)]
+    return [*base, *varied_records(base, bodies, years, resplit)]
 
 
 def build(path: Path, records: list[dict[str, Any]], commit_every: int = 1) -> tuple[float, float]:
@@ -109,45 +122,59 @@ def demo_db(path: Path) -> None:
     subprocess.run([scrapy, "demo", "--db", str(path)], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
 
 
-def sizes(path: Path) -> tuple[int, int, list[tuple[str, str, int]]]:
-    """(reports, file bytes after VACUUM, [(table, b-tree name, bytes)]) of a vacuumed copy of `path`."""
+def _btrees(conn: sqlite3.Connection) -> dict[tuple[str, str], int]:
+    """{(table, b-tree): bytes} from dbstat; indexes and FTS5 shadow tables under the table they serve."""
+    owner = {name: table for name, table in conn.execute("SELECT name, tbl_name FROM sqlite_master")}
+    fts = [n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%'")]
+    out = {}
+    for name, size in conn.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name"):
+        table = owner.get(name, name)
+        for virtual in fts:  # FTS5 shadow tables: <fts>_data, _idx, _docsize, _config, _content
+            if name.startswith(virtual + "_"):
+                table = virtual
+        out[(table, name)] = int(size)
+    return out
+
+
+def sizes(path: Path) -> tuple[int, int, int, dict[tuple[str, str], int], dict[tuple[str, str], int]]:
+    """(reports, file bytes, file bytes after VACUUM, b-trees as written, b-trees after VACUUM) of `path`."""
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "copy.db"
         src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         dst = sqlite3.connect(copy)
-        src.backup(dst)
+        src.backup(dst)  # page for page, with what is still in the WAL
         src.close()
         dst.execute("PRAGMA journal_mode=DELETE")
-        dst.execute("VACUUM")
-        owner = {name: table for name, table in dst.execute("SELECT name, tbl_name FROM sqlite_master")}
-        fts = [n for (n,) in dst.execute("SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%'")]
-        rows = []
-        for name, size in dst.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name"):
-            table = owner.get(name, name)
-            for virtual in fts:  # FTS5 shadow tables: <fts>_data, _idx, _docsize, _config, _content
-                if name.startswith(virtual + "_"):
-                    table = virtual
-            rows.append((table, name, int(size)))
         (reports,) = dst.execute("SELECT COUNT(*) FROM reports").fetchone()
+        live, live_size = _btrees(dst), copy.stat().st_size
+        dst.execute("VACUUM")
+        packed, packed_size = _btrees(dst), copy.stat().st_size
         dst.close()
-        return reports, copy.stat().st_size, sorted(rows, key=lambda r: -r[2])
+        return reports, live_size, packed_size, live, packed
 
 
 def report(path: Path) -> float:
-    """Print bytes per report by table and b-tree; return KB per report of the whole file."""
-    reports, total, rows = sizes(path)
+    """Print bytes per report by table and b-tree; return KB per report of the file as written."""
+    reports, live_size, packed_size, live, packed = sizes(path)
     per = max(reports, 1)
-    print(f"reports: {reports}; file after VACUUM: {total / 1e6:.2f} MB, {total / per / 1024:.1f} KB per report")
-    by_table: dict[str, int] = {}
-    for table, _, size in rows:
-        by_table[table] = by_table.get(table, 0) + size
-    print(f"{'table':24} {'b-tree (table, index, FTS shadow)':44} {'B/report':>9} {'share':>6}")
-    for table, _ in sorted(by_table.items(), key=lambda kv: -kv[1]):
-        print(f"{table:24} {'(all)':44} {by_table[table] / per:9.0f} {by_table[table] / total:6.1%}")
-        for owner, name, size in rows:
-            if owner == table and (name != table or len([r for r in rows if r[0] == table]) > 1):
-                print(f"{'':24} {name:44} {size / per:9.0f} {size / total:6.1%}")
-    return total / per / 1024
+    print(
+        f"reports: {reports}; file {live_size / 1e6:.2f} MB = {live_size / per / 1024:.1f} KB per report "
+        f"(after VACUUM {packed_size / 1e6:.2f} MB = {packed_size / per / 1024:.1f} KB per report)"
+    )
+    tables: dict[str, list[tuple[str, str]]] = {}
+    for key in sorted(live, key=lambda k: -live[k]):
+        tables.setdefault(key[0], []).append(key)
+    total = lambda keys, sizes: sum(sizes.get(k, 0) for k in keys)  # noqa: E731
+    print(f"{'table':22} {'b-tree (table, index, FTS shadow)':44} {'B/report':>9} {'vacuumed':>9} {'share':>6}")
+    for table, keys in sorted(tables.items(), key=lambda kv: -total(kv[1], live)):
+        print(
+            f"{table:22} {'(all)':44} {total(keys, live) / per:9.0f} {total(keys, packed) / per:9.0f}"
+            f" {total(keys, live) / live_size:6.1%}"
+        )
+        if len(keys) > 1:
+            for key in keys:
+                print(f"{'':22} {key[1]:44} {live[key] / per:9.0f} {packed.get(key, 0) / per:9.0f}")
+    return live_size / per / 1024
 
 
 def main() -> None:
@@ -155,6 +182,7 @@ def main() -> None:
     parser.add_argument("--bodies", type=int, default=200)
     parser.add_argument("--years", type=int, default=5)
     parser.add_argument("--demo", action="store_true", help="measure a scrapy demo crawl of the fixture portals")
+    parser.add_argument("--resplit", action="store_true", help="varied reports' sections split from their own text")
     parser.add_argument("--db", type=Path, help="measure this existing database instead")
     parser.add_argument("--keep", type=Path, help="also copy the built database here")
     parser.add_argument("--commit-every", type=int, nargs="*", default=[], help="time N reports per transaction")
@@ -168,9 +196,12 @@ def main() -> None:
             demo_db(path)
             print("fixture mix: scrapy demo (the fixture portals, crawled)")
         else:
-            records = mix(args.bodies, args.years)
+            records = mix(args.bodies, args.years, args.resplit)
             cpu, wall = build(path, records)
-            print(f"fixture mix: {len(records)} reports (fixture pages + {args.bodies} bodies × {args.years} years)")
+            split = ", sections split from each text" if args.resplit else ""
+            print(
+                f"fixture mix: {len(records)} reports (fixture pages + {args.bodies} bodies × {args.years} years{split})"
+            )
             print(f"store, one transaction per report: {cpu / len(records) * 1e3:.2f} ms CPU per report")
         report(path)
         if args.keep:  # through SQLite, so what is still in the WAL is copied too

@@ -33,8 +33,10 @@ CSV_REPORT_FIELDS = [*REPORT_FIELDS, "dedup_key", "errors", "text"]
 TABLE_QUERIES = {
     "reports.csv": f"SELECT {', '.join(CSV_REPORT_FIELDS)} FROM reports ORDER BY province, portal_id, report_year, report_id",
     "sections.csv": "SELECT report_id, seq, code, heading, text FROM sections ORDER BY report_id, seq",
-    "table_cells.csv": "SELECT report_id, table_code, row_code, row_label, col_code, col_label, raw, value "
-    "FROM table_cells ORDER BY report_id, table_code, rowid",
+    # printed order within a table: the view table_cells has no rowid, its table keeps the order as seq
+    "table_cells.csv": "SELECT k.report_id, l.table_code, l.row_code, l.row_label, l.col_code, l.col_label, v.raw,"
+    " v.value FROM cell_values v JOIN report_keys k ON k.report_no = v.report_no"
+    " JOIN cell_labels l ON l.label_id = v.label_id ORDER BY k.report_id, l.table_code, v.seq",
     "checks.csv": "SELECT report_id, check_code, scope, expected, actual, status, evidence FROM checks "
     "ORDER BY report_id, check_code, scope",
     # the findings (crawler/findings/): per-report measures, bodies, years without a report

@@ -1,17 +1,22 @@
 """Chinese full-text search: a character-bigram FTS5 index that holds no text.
 
-The trigram index (``reports_fts``) cannot match a word shorter than three
-characters, and most Chinese words have two (卫生, 黄岩).  ``reports_search``
-indexes every pair of adjacent characters instead, so a word of any length
-n >= 2 is the phrase of its n-1 bigrams, which matches exactly where the
-word is printed.  The table keeps only the index, never a second copy of
-the text: its content is the ``reports`` table (external content, so
-``SELECT COUNT(*)`` and tools that scan every table work).  What it indexes
-are the bigrams, not the columns as stored, so FTS5's ``'rebuild'`` command
-must never be run on it (it would index the raw text); :func:`reindex_all`
-is the rebuild.  The quoting ``content='reports'`` is deliberate: Datasette
-takes a table's search box from an FTS table declared ``content="reports"``,
-which stays the trigram ``reports_fts``.
+A trigram index cannot match a word shorter than three characters, and most
+Chinese words have two (卫生, 黄岩).  ``reports_search`` indexes every pair
+of adjacent characters instead, so a word of any length n >= 2 is the phrase
+of its n-1 bigrams, which matches exactly where the word is printed; a
+single character is not a word it can find (:func:`match_query` refuses it).
+It is the only full-text index: the trigram ``reports_fts`` of earlier
+databases, 3.7x its size and unable to find two-character words, is dropped
+by migration ``v8_compact_store``.  The table keeps only the index, never a
+second copy of the text: its content is the ``reports`` table (external
+content, so ``SELECT COUNT(*)`` and tools that scan every table work).  What
+it indexes are the bigrams, not the columns as stored, so FTS5's
+``'rebuild'`` command must never be run on it (it would index the raw text);
+:func:`reindex_all` is the rebuild.  The quoting ``content='reports'`` is
+deliberate: Datasette would take a table's search box from an FTS table
+declared ``content="reports"`` and send it the raw words, which this index
+cannot match beyond two characters; Datasette searches through the canned
+query ``search`` instead.
 
 SQLite cannot split text into bigrams inside a trigger (no loops without a
 CTE, and a Python function would break every connection that lacks it), so

@@ -24,6 +24,8 @@ from typing import Any, ClassVar
 
 import sqlite_utils
 
+from crawler import compact_store
+
 logger = logging.getLogger(__name__)
 
 REPORT_COLUMNS: dict[str, type] = {
@@ -357,6 +359,13 @@ def _v7(db: sqlite_utils.Database) -> None:
         db.execute("ALTER TABLE reports ADD COLUMN publisher_source TEXT")
 
 
+@MIGRATIONS(name="v8_compact_store")
+def _v8(db: sqlite_utils.Database) -> None:
+    """A smaller database (issue 17): no trigram index; cells and sections compact behind views of the
+    same names and columns; checks WITHOUT ROWID (crawler/compact_store.py)."""
+    compact_store.convert(db)
+
+
 def known_migrations() -> list[str]:
     """The names of the migrations this code knows, in order."""
     return [m.name for m in MIGRATIONS.pending(sqlite_utils.Database(memory=True))]
@@ -508,46 +517,32 @@ def store_report(db: sqlite_utils.Database, record: dict[str, Any], now: str) ->
 
 
 def _save_report(db: sqlite_utils.Database, record: dict[str, Any], now: str) -> bool:
-    report_id = record["report_id"]
     row = {key: record.get(key) for key in REPORT_COLUMNS}
     row["repairs"], row["errors"] = _json(record.get("repairs")), _json(record.get("errors"))
     score = row["completeness"] = completeness(record)
+    try:
+        return _write_report(db, record, row, score, now)
+    except BaseException:
+        compact_store.forget_labels(db)  # label ids added in the rolled-back transaction are gone
+        raise
+
+
+def _write_report(db: sqlite_utils.Database, record: dict[str, Any], row: dict[str, Any], score: int, now: str) -> bool:
+    report_id = record["report_id"]
     with db.atomic():
         old = db.execute("SELECT completeness, portal_id, url FROM reports WHERE report_id = ?", [report_id]).fetchone()
         mine = (-score, row["portal_id"] or "", row["url"])
         keep = old is None or old[2] == row["url"] or mine < (-old[0], old[1] or "", old[2])
         if keep:
+            # Parts first: a changed text would otherwise turn the old sections' spans back into text.
+            number = compact_store.report_no(db, report_id)
+            compact_store.delete_parts(db, number)
+            db.execute("DELETE FROM checks WHERE report_id = ?", [report_id])
             db.conn.execute(UPSERT_REPORT, [row[c] for c in _COLUMNS])
-            for table in ("sections", "table_cells", "checks"):
-                db.execute(f"DELETE FROM {table} WHERE report_id = ?", [report_id])
-            # Plain executemany: a report has hundreds of cells, and per-row
-            # type sniffing in insert_all cost more than the rest of the store.
-            db.conn.executemany(
-                "INSERT INTO sections (report_id, seq, code, heading, text) VALUES (?, ?, ?, ?, ?)",
-                [
-                    (report_id, s.get("seq"), s.get("code"), s.get("heading"), s.get("text"))
-                    for s in record.get("sections") or []
-                ],
-            )
-            db.conn.executemany(
-                "INSERT OR REPLACE INTO table_cells (report_id, table_code, row_code, row_label, col_code,"
-                " col_label, raw, value, source, confidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        report_id,
-                        c.get("table_code"),
-                        c.get("row_code"),
-                        c.get("row_label"),
-                        c.get("col_code"),
-                        c.get("col_label"),
-                        c.get("raw"),
-                        c.get("value"),
-                        c.get("source"),
-                        c.get("confidence"),
-                    )
-                    for c in record.get("cells") or []
-                ],
-            )
+            # Plain executemany (here and in compact_store): a report has hundreds of cells, and
+            # per-row type sniffing in insert_all cost more than the rest of the store.
+            compact_store.write_sections(db, number, row["text"], record.get("sections") or [])
+            compact_store.write_cells(db, number, record.get("cells") or [])
             db.conn.executemany(
                 "INSERT OR REPLACE INTO checks (report_id, check_code, scope, expected, actual, status)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
@@ -610,7 +605,8 @@ def _drop_if_unlinked(db: sqlite_utils.Database, report_id: str) -> None:
         " WHERE report_id = ?",
         [report_id],
     )
-    for table in ("sections", "table_cells", "checks", "measures", "report_signatures", "reports"):
+    # The report's cells and sections go with its row (trigger reports_parts_delete).
+    for table in ("checks", "measures", "report_signatures", "reports"):
         db.execute(f"DELETE FROM {table} WHERE report_id = ?", [report_id])
     logger.info("Report %s superseded: none of its URLs lead to it any more", report_id)
 

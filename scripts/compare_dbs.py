@@ -24,8 +24,13 @@ ROW_IDS = {"id", "fingerprint"}  # write order, and request hashes of URLs with 
 LOOPBACK = re.compile(r"(?:127\.0\.0\.1|localhost):\d+")
 
 
+# The compact store's tables behind the views table_cells and sections (crawler/compact_store.py):
+# their numbers (report_no, label_id) follow write order; the views are compared instead.
+BEHIND_VIEWS = {"report_keys", "cell_labels", "cell_values", "section_spans"}
+
+
 def _tables(conn: sqlite3.Connection) -> list[str]:
-    """Plain tables; full-text indexes (virtual tables and their shadow tables) are derived from them."""
+    """Plain tables and views; full-text indexes (virtual tables and their shadow tables) are derived from them."""
     virtual = [
         name
         for (name,) in conn.execute(
@@ -33,10 +38,14 @@ def _tables(conn: sqlite3.Connection) -> list[str]:
         )
     ]
     rows = conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'"
         " AND name NOT LIKE '%_fts%' ORDER BY name"
     )
-    return [name for (name,) in rows if not any(name == v or name.startswith(f"{v}_") for v in virtual)]
+    return [
+        name
+        for (name,) in rows
+        if name not in BEHIND_VIEWS and not any(name == v or name.startswith(f"{v}_") for v in virtual)
+    ]
 
 
 def _report_names(conn: sqlite3.Connection) -> dict[str, str]:

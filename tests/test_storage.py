@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.search import search
 from crawler.storage import (
     SCHEMA_VERSION,
     StoreError,
@@ -35,7 +36,9 @@ def record(url: str, report_id: str = "r1", **extra: object) -> dict:
 def test_new_database_is_created_at_the_current_schema_version(tmp_path: Path) -> None:
     db = open_db(tmp_path / "r.db")
     assert schema_version(db) == SCHEMA_VERSION
-    assert {"reports", "report_urls", "sections", "table_cells", "checks", "pages"} <= set(db.table_names())
+    assert {"reports", "report_urls", "sections", "table_cells", "checks", "pages"} <= set(db.table_names()) | set(
+        db.view_names()
+    )
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -83,7 +86,7 @@ def test_a_failing_report_write_leaves_nothing_half_written(tmp_path: Path) -> N
 def test_full_text_search_finds_chinese_substrings(tmp_path: Path) -> None:
     db = open_db(tmp_path / "r.db")
     save_report(db, record("http://a/1", text="本年度主动公开政府信息12条"), "t")
-    rows = db.execute("SELECT rowid FROM reports_fts WHERE reports_fts MATCH ?", ['"主动公开"']).fetchall()
+    rows = search(db, "主动公开")
     assert len(rows) == 1
 
 
@@ -174,12 +177,13 @@ def test_a_page_parsed_to_a_new_identity_supersedes_its_old_row(tmp_path: Path) 
     )
     assert {r for (r,) in db.execute("SELECT report_id FROM reports")} == {"index-key", "other"}
     assert db.execute("SELECT report_id FROM report_urls WHERE url = 'http://a/1'").fetchone() == ("index-key",)
-    assert db.execute("SELECT COUNT(*) FROM reports_fts WHERE reports_fts MATCH '年度报告'").fetchone()[0] == 2
+    assert len(search(db, "年度报告")) == 2
 
 
 def test_new_database_records_its_migrations_in_the_sqlite_utils_table(tmp_path: Path) -> None:
     db = open_db(tmp_path / "r.db")
-    assert [r[0] for r in db.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = 'reports'")] == [
+    names = [r[0] for r in db.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = 'reports'")]
+    assert names == [
         "v1_initial",
         "v2_findings",
         "v3_reading_room",
@@ -187,8 +191,9 @@ def test_new_database_records_its_migrations_in_the_sqlite_utils_table(tmp_path:
         "v5_cell_source",
         "v6_portal_checks",
         "v7_publisher_source",
+        "v8_compact_store",
     ]
-    assert schema_version(db) == 7
+    assert schema_version(db) == len(names)
 
 
 # The schema as the code before sqlite-utils' migrations created it, at PRAGMA
@@ -268,6 +273,7 @@ def test_database_made_before_the_migration_table_is_adopted_keeping_schema_and_
         "v5_cell_source",
         "v6_portal_checks",
         "v7_publisher_source",
+        "v8_compact_store",
     ]
     after = schema_sql(path)
     for table in ("reports", "report_urls", "sections", "table_cells", "checks", "pages", "listing_runs"):
@@ -277,9 +283,9 @@ def test_database_made_before_the_migration_table_is_adopted_keeping_schema_and_
     assert db.execute("SELECT url, title FROM reports").fetchall() == [
         ("http://a/old", "2022年政府信息公开工作年度报告")
     ]
-    assert db.execute("SELECT COUNT(*) FROM reports_fts WHERE reports_fts MATCH '旧库里'").fetchone()[0] == 1
+    assert len(search(db, "旧库里")) == 1
     save_report(db, record("http://a/new", report_id="new"), "t1")
-    assert db.execute("SELECT COUNT(*) FROM reports_fts WHERE reports_fts MATCH '年度报告'").fetchone()[0] == 2
+    assert len(search(db, "年度报告")) == 2
     db.close()
     assert schema_version(open_db(path)) == SCHEMA_VERSION  # reopening changes nothing
 
@@ -291,9 +297,186 @@ def test_database_migrated_by_newer_code_is_refused_and_left_untouched(tmp_path:
         conn.execute(
             "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES ('reports', 'v9_later', 't')"
         )
-        conn.execute("PRAGMA user_version = 7")
-    with pytest.raises(StoreError, match=r"v7 is newer than this code \(v6\) \(migrations v9_later\)"):
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    newer, ours = SCHEMA_VERSION + 1, SCHEMA_VERSION
+    with pytest.raises(StoreError, match=rf"v{newer} is newer than this code \(v{ours}\) \(migrations v9_later\)"):
         open_db(path)
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 7
-        assert conn.execute("SELECT COUNT(*) FROM _sqlite_migrations").fetchone()[0] == 7
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == newer
+        assert conn.execute("SELECT COUNT(*) FROM _sqlite_migrations").fetchone()[0] == newer
+
+
+# ---------------------------------------------------------------------------
+# v8_compact_store: cells and sections behind views, every row kept
+
+# Rows as the store before v8_compact_store wrote them (typed here, not produced by the code under test):
+# a section text printed twice, one printed nowhere, empty and NULL parts; cells with NULL and empty
+# labels, an OCR'd cell, numbers, text and NULL values, written out of their table order.
+OLD_ROWS = """
+INSERT INTO reports (report_id, url, title, text, completeness) VALUES
+  ('a', 'http://a/1', '甲县2023年政府信息公开工作年度报告', '一、总体情况
+本年度主动公开信息。
+二、其他
+无。
+三、附
+无。', 1),
+  ('b', 'http://a/2', '乙县报告', NULL, 1);
+INSERT INTO sections (report_id, seq, code, heading, text) VALUES
+  ('a', 1, 'overview', '一、总体情况', '本年度主动公开信息。'),
+  ('a', 2, 'other', '二、其他', '无。'),
+  ('a', 3, 'other_part', '三、附', '无。'),
+  ('a', 4, 'other_part', '', ''),
+  ('a', 5, NULL, NULL, NULL),
+  ('a', 6, 'problems', '五、问题', '不在正文里的一段'),
+  ('b', 1, 'overview', '', '没有正文的报告的部分');
+INSERT INTO table_cells (report_id, table_code, row_code, row_label, col_code, col_label, raw, value, source,
+  confidence) VALUES
+  ('b', 'applications', '2', '二、上年结转政府信息公开申请数量', 'total', '总计', 'x', 'x', NULL, NULL),
+  ('a', 'applications', '1', '一、本年新收政府信息公开申请数量', 'total', '总计', '12', 12, NULL, NULL),
+  ('a', 'active', 'rules', '规章', 'issued', '本年制发件数', '', NULL, NULL, NULL),
+  ('a', 'applications', '3.1', '（一）予以公开', 'total', '总计', '1,234', 1234, 'ocr', 0.87),
+  ('a', 'active', 'rules', NULL, 'repealed', '', '0.5', 0.5, NULL, NULL),
+  ('b', 'applications', '1', '一、本年新收政府信息公开申请数量', 'total', '总计', '3', 3, NULL, NULL);
+INSERT INTO checks (report_id, check_code, scope, expected, actual, status, evidence) VALUES
+  ('a', 'applications_balance', 'total', 12, 11, 'fail', NULL),
+  ('a', 'outline', 'parts_order', 'overview,other', 'overview,other', 'pass', '{"headings": ["一、总体情况"]}'),
+  ('b', 'applications_balance', 'total', NULL, NULL, 'not_checkable', NULL);
+"""
+PUBLIC_READS = {  # what a reader runs in the sqlite3 shell or pandas, and the exports' row orders
+    "table_cells": "SELECT * FROM table_cells ORDER BY report_id, table_code, row_code, col_code",
+    "sections": "SELECT * FROM sections ORDER BY report_id, seq",
+    "checks": "SELECT * FROM checks ORDER BY report_id, check_code, scope",
+    "reports": "SELECT * FROM reports ORDER BY report_id",
+    "failing": "SELECT report_id, check_code FROM checks WHERE status = 'fail'",
+}
+OLD_EXPORT_CELLS = (
+    "SELECT report_id, table_code, row_code, row_label, col_code, col_label, raw, value FROM table_cells"
+    " ORDER BY report_id, table_code, rowid"
+)
+
+
+def previous_schema(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database made by the code before v8_compact_store, holding OLD_ROWS."""
+    import crawler.storage as storage
+
+    earlier = copy.deepcopy(storage.MIGRATIONS)
+    earlier._migrations = [m for m in earlier._migrations if m.name != "v8_compact_store"]
+    with monkeypatch.context() as patch:
+        patch.setattr(storage, "MIGRATIONS", earlier)
+        storage.open_db(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.executescript(OLD_ROWS)
+
+
+def public_reads(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every row and column through plain sqlite3 (no function of ours registered), with column names."""
+    with sqlite3.connect(path) as conn:
+        out = {}
+        for name, sql in PUBLIC_READS.items():
+            cursor = conn.execute(sql)
+            out[name] = [tuple(d[0] for d in cursor.description), *cursor.fetchall()]
+        return out
+
+
+def test_a_database_of_the_previous_schema_is_compacted_in_place_keeping_every_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import csv
+
+    from crawler.export import export_all
+
+    path = tmp_path / "old.db"
+    previous_schema(path, monkeypatch)
+    before = public_reads(path)
+    with sqlite3.connect(path) as conn:
+        old_export = [[("" if v is None else str(v)) for v in row] for row in conn.execute(OLD_EXPORT_CELLS)]
+        assert conn.execute("SELECT COUNT(*) FROM reports_fts WHERE reports_fts MATCH '主动公开'").fetchone()[0] == 1
+
+    db = open_db(path)
+    assert schema_version(db) == SCHEMA_VERSION
+    counts = export_all(db, tmp_path / "csv")
+    assert len(search(db, "主动公开")) == 1 and len(search(db, "公开")) == 1
+    db.close()
+
+    assert public_reads(path) == before
+    with (tmp_path / "csv" / "table_cells.csv").open(encoding="utf-8-sig", newline="") as fh:
+        assert list(csv.reader(fh))[1:] == old_export
+    assert counts["table_cells.csv"] == 6 and counts["sections.csv"] == 7
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        names = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+        assert "reports_fts" not in names and "idx_table_cells_table_code_row_code_col_code" not in names
+        assert {"table_cells", "sections"} <= {
+            n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'view'")
+        }
+        assert "WITHOUT ROWID" in conn.execute("SELECT sql FROM sqlite_master WHERE name = 'checks'").fetchone()[0]
+        # the three texts printed in report a are kept as places in its text, the others as text
+        assert conn.execute("SELECT COUNT(*) FROM section_spans WHERE text_at IS NOT NULL").fetchone() == (3,)
+
+
+def test_cells_and_sections_read_back_as_stored_and_survive_a_change_of_the_text(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "r.db")
+    text = "一、总体情况\n全年公开信息12条。\n二、其他\n无。\n三、附\n无。"
+    cells = [
+        {
+            "table_code": "applications",
+            "row_code": "1",
+            "row_label": "新收",
+            "col_code": "total",
+            "raw": "5",
+            "value": 5,
+        },
+        {"table_code": "active", "row_code": "rules", "col_code": "issued", "raw": "", "value": None},
+        {
+            "table_code": "applications",
+            "row_code": "1",
+            "row_label": "新收",
+            "col_code": "total",
+            "raw": "6",
+            "value": 6,
+        },
+    ]
+    sections = [
+        {"seq": 1, "code": "overview", "heading": "一、总体情况", "text": "全年公开信息12条。"},
+        {"seq": 2, "code": "other", "heading": "二、其他", "text": "无。"},
+        {"seq": 3, "code": "other_part", "heading": "三、附", "text": "无。"},
+        {"seq": 4, "code": "problems", "heading": "四、问题", "text": "正文里没有的话"},
+    ]
+    save_report(db, record("http://a/1", text=text, cells=cells, sections=sections), "t")
+    read = lambda sql: db.execute(sql).fetchall()  # noqa: E731
+    # a later cell with the same codes replaces the earlier one, in the later one's place
+    assert read("SELECT * FROM table_cells") == [
+        ("r1", "active", "rules", None, "issued", None, "", None, None, None),
+        ("r1", "applications", "1", "新收", "total", None, "6", 6, None, None),
+    ]
+    expected = [
+        ("r1", 1, "overview", "一、总体情况", "全年公开信息12条。"),
+        ("r1", 2, "other", "二、其他", "无。"),
+        ("r1", 3, "other_part", "三、附", "无。"),
+        ("r1", 4, "problems", "四、问题", "正文里没有的话"),
+    ]
+    assert read("SELECT * FROM sections ORDER BY seq") == expected
+    db.execute("UPDATE reports SET text = '另一份正文' WHERE report_id = 'r1'")
+    assert read("SELECT * FROM sections ORDER BY seq") == expected
+    db.execute("DELETE FROM report_urls")
+    db.execute("DELETE FROM reports")
+    for table in ("cell_values", "section_spans", "report_keys"):
+        assert read(f"SELECT COUNT(*) FROM {table}") == [(0,)], table
+
+
+def test_writes_to_the_old_tables_go_through_their_views(tmp_path: Path) -> None:
+    open_db(tmp_path / "r.db").close()
+    conn = sqlite3.connect(tmp_path / "r.db")  # plain sqlite3, as another tool would write
+    conn.execute("INSERT INTO reports (report_id, url, text) VALUES ('r1', 'http://a/1', '正文')")
+    insert = "INSERT OR REPLACE INTO table_cells (report_id, table_code, row_code, col_code, raw, value) VALUES (?, ?, ?, ?, ?, ?)"
+    conn.execute(insert, ("r1", "applications", "1", "total", "4", 4))
+    conn.execute(insert, ("r1", "applications", "2", "total", "7", 7))
+    conn.execute(insert, ("r1", "applications", "1", "total", "5", 5))
+    conn.execute("INSERT INTO sections (report_id, seq, code, heading, text) VALUES ('r1', 1, 'overview', '', '正文')")
+    assert conn.execute("SELECT row_code, raw, value FROM table_cells").fetchall() == [("2", "7", 7), ("1", "5", 5)]
+    assert conn.execute("SELECT seq, text FROM sections").fetchall() == [(1, "正文")]
+    conn.execute("DELETE FROM table_cells WHERE row_code = '2'")
+    conn.execute("DELETE FROM sections WHERE report_id = 'r1'")
+    assert conn.execute("SELECT row_code, value FROM table_cells").fetchall() == [("1", 5)]
+    assert conn.execute("SELECT COUNT(*) FROM sections").fetchone() == (0,)
+    conn.close()

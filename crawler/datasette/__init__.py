@@ -24,6 +24,7 @@ from datasette.utils import tilde_decode
 from datasette.utils.asgi import Response
 
 from crawler import codebook
+from crawler.compact_store import INTERNAL_TABLES
 from crawler.datasette import pages
 from crawler.search import SEARCH_TABLE, index_pending, match_query
 
@@ -75,7 +76,9 @@ TABLE_CONFIG: dict[str, dict[str, Any]] = {
     "listing_runs": {"description": "栏目上次完整抓取时间 · when each listing was last walked to its end"},
 }
 
-HIDDEN = ["report_signatures", "findings_queue", "search_queue", SEARCH_TABLE]
+# The compact tables behind the views table_cells and sections (crawler/compact_store.py) are hidden:
+# the views show the same rows with readable columns.
+HIDDEN = ["report_signatures", "findings_queue", "search_queue", SEARCH_TABLE, *INTERNAL_TABLES]
 
 QUERIES: dict[str, dict[str, Any]] = {
     "search": {

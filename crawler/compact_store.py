@@ -1,0 +1,374 @@
+"""The compact layout of a report's cells and sections (migration ``v6_compact_store``, issue 17).
+
+A report's ~200 cells used to repeat, in every row, the 16-character
+report_id, the codes and the printed row and column labels, and to be
+indexed twice more; its sections repeated its text.  Now:
+
+- ``report_keys`` numbers each report_id once (``report_no``);
+- ``cell_labels`` holds each distinct (table, row, column, printed labels)
+  once; ``cell_values`` holds per cell only (report_no, seq, label_id, raw,
+  value, source, confidence), ``WITHOUT ROWID`` and clustered by report in
+  printed order (``seq``), so it needs no second index;
+- ``checks`` is ``WITHOUT ROWID`` (its primary key was a second copy of it);
+- ``section_spans`` holds a section's text as (``text_at``, ``text_len``),
+  its place in ``reports.text``, when it is printed there (it always is for
+  parsed reports), else the text itself.
+
+``table_cells`` and ``sections`` are plain SQL views over those tables with
+the columns they always had, so Datasette, the exports, pandas and the
+sqlite3 shell read them unchanged, with no function of ours registered.
+INSTEAD OF triggers keep the old writes working (``INSERT [OR REPLACE]``
+and ``DELETE`` on either view); the store itself writes the tables directly
+(:func:`write_cells`, :func:`write_sections`).  Triggers on ``reports`` keep
+the spans honest: a report's deletion removes its parts, and a change of
+its text first turns its spans back into text.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import sqlite_utils
+
+logger = logging.getLogger(__name__)
+
+# Tables only the views read: hidden in Datasette, not compared by scripts/compare_dbs.py.
+INTERNAL_TABLES = ("report_keys", "cell_labels", "cell_values", "section_spans")
+LABEL_COLUMNS = ("table_code", "row_code", "row_label", "col_code", "col_label")
+VALUE_COLUMNS = ("raw", "value", "source", "confidence")
+
+_NULL_SAFE = " AND ".join(f"ifnull({c}, x'') = ifnull(?, x'')" for c in LABEL_COLUMNS)
+_SAME_LABEL = " AND ".join(f"{c} IS new.{c}" for c in LABEL_COLUMNS)
+_SAME_CODES = "table_code IS {0}.table_code AND row_code IS {0}.row_code AND col_code IS {0}.col_code"
+_REPORT_NO = "(SELECT report_no FROM report_keys WHERE report_id = {0}.report_id)"
+
+TABLES = (
+    "CREATE TABLE IF NOT EXISTS report_keys (report_no INTEGER PRIMARY KEY, report_id TEXT NOT NULL UNIQUE)",
+    "CREATE TABLE IF NOT EXISTS cell_labels (label_id INTEGER PRIMARY KEY, table_code TEXT, row_code TEXT,"
+    " row_label TEXT, col_code TEXT, col_label TEXT)",
+    # NULL-safe uniqueness: x'' (a blob) never equals a text label, '' included.
+    "CREATE UNIQUE INDEX IF NOT EXISTS cell_labels_unique ON cell_labels ("
+    + ", ".join(f"ifnull({c}, x'')" for c in LABEL_COLUMNS)
+    + ")",
+    "CREATE TABLE IF NOT EXISTS cell_values (report_no INTEGER NOT NULL, seq INTEGER NOT NULL,"
+    " label_id INTEGER NOT NULL, raw TEXT, value ANY, source TEXT, confidence REAL,"
+    " PRIMARY KEY (report_no, seq)) WITHOUT ROWID",
+    # A rowid table: a section printed nowhere in the text keeps its text here, and WITHOUT ROWID
+    # tables spill rows over ~1 KB to overflow pages (measured: 1.5x the bytes of this layout).
+    "CREATE TABLE IF NOT EXISTS section_spans (report_no INTEGER NOT NULL, seq INTEGER NOT NULL, code TEXT,"
+    " heading TEXT, text TEXT, text_at INTEGER, text_len INTEGER, PRIMARY KEY (report_no, seq))",
+)
+
+VIEWS = (
+    "CREATE VIEW table_cells AS SELECT k.report_id AS report_id, l.table_code AS table_code,"
+    " l.row_code AS row_code, l.row_label AS row_label, l.col_code AS col_code, l.col_label AS col_label,"
+    " v.raw AS raw, v.value AS value, v.source AS source, v.confidence AS confidence"
+    " FROM cell_values v JOIN report_keys k ON k.report_no = v.report_no JOIN cell_labels l ON l.label_id = v.label_id",
+    "CREATE VIEW sections AS SELECT k.report_id AS report_id, s.seq AS seq, s.code AS code, s.heading AS heading,"
+    " CASE WHEN s.text_at IS NULL THEN s.text ELSE substr(r.text, s.text_at, s.text_len) END AS text"
+    " FROM section_spans s JOIN report_keys k ON k.report_no = s.report_no"
+    " LEFT JOIN reports r ON r.report_id = k.report_id",
+)
+
+_NEW_KEY = (
+    "INSERT INTO report_keys (report_id) SELECT new.report_id"
+    " WHERE NOT EXISTS (SELECT 1 FROM report_keys WHERE report_id = new.report_id);"
+)
+TRIGGERS = (
+    # The old table's INSERT OR REPLACE: a cell with the same codes is replaced, and goes last.
+    "CREATE TRIGGER IF NOT EXISTS table_cells_insert INSTEAD OF INSERT ON table_cells BEGIN "
+    + _NEW_KEY
+    + " INSERT INTO cell_labels (table_code, row_code, row_label, col_code, col_label)"
+    " SELECT new.table_code, new.row_code, new.row_label, new.col_code, new.col_label"
+    f" WHERE NOT EXISTS (SELECT 1 FROM cell_labels WHERE {_SAME_LABEL});"
+    f" DELETE FROM cell_values WHERE report_no = {_REPORT_NO.format('new')}"
+    f" AND label_id IN (SELECT label_id FROM cell_labels WHERE {_SAME_CODES.format('new')});"
+    " INSERT INTO cell_values (report_no, seq, label_id, raw, value, source, confidence)"
+    " SELECT k.report_no, (SELECT ifnull(max(seq), 0) + 1 FROM cell_values WHERE report_no = k.report_no),"
+    f" (SELECT label_id FROM cell_labels WHERE {_SAME_LABEL}), new.raw, new.value, new.source, new.confidence"
+    " FROM report_keys k WHERE k.report_id = new.report_id; END",
+    "CREATE TRIGGER IF NOT EXISTS table_cells_delete INSTEAD OF DELETE ON table_cells BEGIN"
+    f" DELETE FROM cell_values WHERE report_no = {_REPORT_NO.format('old')} AND label_id IN"
+    f" (SELECT label_id FROM cell_labels WHERE {_SAME_CODES.format('old')}); END",
+    "CREATE TRIGGER IF NOT EXISTS sections_insert INSTEAD OF INSERT ON sections BEGIN "
+    + _NEW_KEY
+    + f" INSERT INTO section_spans (report_no, seq, code, heading, text) VALUES ({_REPORT_NO.format('new')},"
+    " new.seq, new.code, new.heading, new.text); END",
+    "CREATE TRIGGER IF NOT EXISTS sections_delete INSTEAD OF DELETE ON sections BEGIN"
+    f" DELETE FROM section_spans WHERE report_no = {_REPORT_NO.format('old')} AND seq IS old.seq; END",
+    "CREATE TRIGGER IF NOT EXISTS reports_parts_delete AFTER DELETE ON reports BEGIN"
+    f" DELETE FROM cell_values WHERE report_no = {_REPORT_NO.format('old')};"
+    f" DELETE FROM section_spans WHERE report_no = {_REPORT_NO.format('old')};"
+    " DELETE FROM report_keys WHERE report_id = old.report_id; END",
+    # A span points into the text as it was: a new text gets the sections' own text back first.
+    "CREATE TRIGGER IF NOT EXISTS reports_text_update AFTER UPDATE OF text ON reports BEGIN"
+    " UPDATE section_spans SET text = substr(old.text, text_at, text_len), text_at = NULL, text_len = NULL"
+    f" WHERE report_no = {_REPORT_NO.format('old')} AND text_at IS NOT NULL; END",
+    "CREATE TRIGGER IF NOT EXISTS reports_id_update AFTER UPDATE OF report_id ON reports BEGIN"
+    " UPDATE report_keys SET report_id = new.report_id WHERE report_id = old.report_id; END",
+)
+
+
+def create(db: sqlite_utils.Database) -> None:
+    """The compact tables, views and triggers (a new, empty database)."""
+    for statement in (*TABLES, *VIEWS, *TRIGGERS):
+        db.execute(statement)
+
+
+def report_no(db: sqlite_utils.Database, report_id: str) -> int:
+    """The number of `report_id`, given one the first time it is stored."""
+    row = db.conn.execute("SELECT report_no FROM report_keys WHERE report_id = ?", [report_id]).fetchone()
+    if row is not None:
+        return int(row[0])
+    cursor = db.conn.execute("INSERT INTO report_keys (report_id) VALUES (?)", [report_id])
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+def _label_cache(db: sqlite_utils.Database) -> dict[tuple[Any, ...], int]:
+    cache: dict[tuple[Any, ...], int] | None = getattr(db, "_cell_label_ids", None)
+    if cache is None:
+        cache = {}
+        db._cell_label_ids = cache  # type: ignore[attr-defined]
+    return cache
+
+
+def forget_labels(db: sqlite_utils.Database) -> None:
+    """Drop the label ids this connection remembers (after a rollback they may not exist)."""
+    _label_cache(db).clear()
+
+
+def label_ids(db: sqlite_utils.Database, labels: Sequence[tuple[Any, ...]]) -> list[int]:
+    """The label_id of each (table_code, row_code, row_label, col_code, col_label), added when new.
+
+    Remembered per connection: a report reuses the labels of the reports
+    before it.  A cache that outlived a rolled-back insert (ids above the
+    table's largest) is dropped.
+    """
+    cache = _label_cache(db)
+    conn = db.conn
+    if cache:
+        (largest,) = conn.execute("SELECT ifnull(max(label_id), 0) FROM cell_labels").fetchone()
+        if max(cache.values()) > largest:
+            cache.clear()
+    for label in dict.fromkeys(labels):
+        if label in cache:
+            continue
+        row = conn.execute(f"SELECT label_id FROM cell_labels WHERE {_NULL_SAFE}", label).fetchone()
+        if row is None:
+            cursor = conn.execute(f"INSERT INTO cell_labels ({', '.join(LABEL_COLUMNS)}) VALUES (?, ?, ?, ?, ?)", label)
+            row = (cursor.lastrowid,)
+        cache[label] = int(row[0])
+    return [cache[label] for label in labels]
+
+
+def write_cells(db: sqlite_utils.Database, number: int, cells: Iterable[Mapping[str, Any]]) -> None:
+    """A report's cells (its old ones already deleted), in the order given.
+
+    Two cells with the same codes: the later one is kept, in its place (the
+    old table's INSERT OR REPLACE on its primary key).
+    """
+    kept: dict[tuple[Any, ...], Mapping[str, Any]] = {}
+    for cell in cells:
+        codes = (cell.get("table_code"), cell.get("row_code"), cell.get("col_code"))
+        kept.pop(codes, None)
+        kept[codes] = cell
+    rows = list(kept.values())
+    ids = label_ids(db, [tuple(c.get(k) for k in LABEL_COLUMNS) for c in rows])
+    db.conn.executemany(
+        "INSERT INTO cell_values (report_no, seq, label_id, raw, value, source, confidence)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (number, seq, label_id, c.get("raw"), c.get("value"), c.get("source"), c.get("confidence"))
+            for seq, (label_id, c) in enumerate(zip(ids, rows, strict=True), start=1)
+        ],
+    )
+
+
+def spans(text: str | None, parts: Sequence[str | None]) -> list[tuple[int, int] | None]:
+    """Where each part is printed in `text`: (1-based start, length) in characters, None when it is not.
+
+    Parts are looked for in order, each after the one before, then anywhere.
+    Empty parts, and any part of a text SQLite's substr() would cut short
+    (one holding NUL), stay literal.
+
+    >>> spans("一、总体情况 正文。二、其他 无。", ["正文。", "无。", "缺"])
+    [(8, 3), (15, 2), None]
+    """
+    if not isinstance(text, str) or "\x00" in text:
+        return [None] * len(parts)
+    out: list[tuple[int, int] | None] = []
+    pos = 0
+    for part in parts:
+        if not isinstance(part, str) or not part:
+            out.append(None)
+            continue
+        at = text.find(part, pos)
+        if at < 0:
+            at = text.find(part)
+        if at < 0:
+            out.append(None)
+            continue
+        out.append((at + 1, len(part)))
+        pos = at + len(part)
+    return out
+
+
+def write_sections(
+    db: sqlite_utils.Database, number: int, text: str | None, sections: Sequence[Mapping[str, Any]]
+) -> None:
+    """A report's sections (its old ones already deleted), each text as its span in the report's text."""
+    places = spans(text, [s.get("text") for s in sections])
+    db.conn.executemany(
+        "INSERT INTO section_spans (report_no, seq, code, heading, text, text_at, text_len)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                number,
+                s.get("seq"),
+                s.get("code"),
+                s.get("heading"),
+                None if at else s.get("text"),
+                *(at or (None, None)),
+            )
+            for s, at in zip(sections, places, strict=True)
+        ],
+    )
+
+
+def delete_parts(db: sqlite_utils.Database, number: int) -> None:
+    """Remove a report's cells and sections (before they are written again)."""
+    db.conn.execute("DELETE FROM cell_values WHERE report_no = ?", [number])
+    db.conn.execute("DELETE FROM section_spans WHERE report_no = ?", [number])
+
+
+# --------------------------------------------------------------------------
+# the migration of an existing database
+
+
+def convert(db: sqlite_utils.Database) -> None:
+    """Migration v6_compact_store: an existing database, in place, every row kept.
+
+    Drops the trigram ``reports_fts`` (the bigram ``reports_search`` finds
+    every word of two characters or more, and is a fifth of its size);
+    moves ``table_cells`` and ``sections`` into the compact tables behind
+    views of the same names and columns; rebuilds ``checks`` as a
+    ``WITHOUT ROWID`` table (its primary key is the table, no second copy),
+    with a small index of the failing checks in place of its ``check_code``
+    and ``status`` indexes.
+    The freed pages are reused by later writes; ``VACUUM`` returns them to
+    the file system.
+    """
+    for trigger in ("reports_ai", "reports_ad", "reports_au"):
+        db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    db.execute("DROP TABLE IF EXISTS reports_fts")
+    views = _drop_views(db)
+    _without_rowid(db, "checks", drop_indexes={"idx_checks_check_code", "idx_checks_status"})
+    db.execute("CREATE INDEX IF NOT EXISTS idx_checks_failing ON checks (report_id) WHERE status = 'fail'")
+    for statement in TABLES:
+        db.execute(statement)
+    db.execute("INSERT INTO report_keys (report_id) SELECT report_id FROM reports ORDER BY rowid")
+    for table in ("table_cells", "sections"):
+        db.execute(
+            f"INSERT INTO report_keys (report_id) SELECT DISTINCT report_id FROM {table}"
+            " WHERE report_id IS NOT NULL AND report_id NOT IN (SELECT report_id FROM report_keys)"
+        )
+    _move_cells(db)
+    _move_sections(db)
+    for statement in (*VIEWS, *TRIGGERS):
+        db.execute(statement)
+    for name, sql in views:
+        if name not in ("table_cells", "sections"):
+            db.execute(sql)
+
+
+def _drop_views(db: sqlite_utils.Database) -> list[tuple[str, str]]:
+    """Drop every view (a table rebuilt under a view's feet cannot be renamed); return them to recreate."""
+    views = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view' ORDER BY rowid").fetchall()
+    for name, _ in views:
+        db.execute(f"DROP VIEW [{name}]")
+    return views
+
+
+def _without_rowid(db: sqlite_utils.Database, table: str, drop_indexes: set[str]) -> None:
+    """Rebuild `table` as WITHOUT ROWID (same columns, types and primary key), keeping its other indexes.
+
+    Left as it is when a primary-key column holds NULL (a WITHOUT ROWID key cannot).
+    """
+    if not db[table].exists():
+        return
+    (sql,) = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone()
+    if "WITHOUT ROWID" in sql.upper():
+        return
+    pks = [r[1] for r in db.execute(f"PRAGMA table_info([{table}])") if r[5]]
+    columns = [r[1] for r in db.execute(f"PRAGMA table_info([{table}])")]
+    nulls = " OR ".join(f"[{c}] IS NULL" for c in pks)
+    if not pks or db.execute(f"SELECT 1 FROM [{table}] WHERE {nulls} LIMIT 1").fetchone():
+        logger.warning("%s keeps its rowid: a primary-key column is NULL in some row", table)
+        return
+    indexes = db.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", [table]
+    ).fetchall()
+    new = f"{table}_compact"
+    _, body = sql.split("(", 1)
+    db.execute(f"CREATE TABLE [{new}] ({body} WITHOUT ROWID")
+    cols = ", ".join(f"[{c}]" for c in columns)
+    db.execute(f"INSERT INTO [{new}] ({cols}) SELECT {cols} FROM [{table}] ORDER BY {', '.join(pks)}")
+    if db.execute(f"SELECT (SELECT COUNT(*) FROM [{table}]) - (SELECT COUNT(*) FROM [{new}])").fetchone()[0]:
+        raise sqlite3.IntegrityError(f"{table}: rows lost while rebuilding it WITHOUT ROWID")
+    db.execute(f"DROP TABLE [{table}]")
+    db.execute(f"ALTER TABLE [{new}] RENAME TO [{table}]")
+    for name, index_sql in indexes:
+        if name not in drop_indexes:
+            db.execute(index_sql)
+
+
+def _move_cells(db: sqlite_utils.Database) -> None:
+    if not _is_table(db, "table_cells"):
+        return
+    label = " AND ".join(f"ifnull(l.{c}, x'') = ifnull(t.{c}, x'')" for c in LABEL_COLUMNS)
+    db.execute(
+        f"INSERT INTO cell_labels ({', '.join(LABEL_COLUMNS)}) SELECT {', '.join(LABEL_COLUMNS)} FROM table_cells"
+        f" GROUP BY {', '.join(LABEL_COLUMNS)} ORDER BY MIN(rowid)"
+    )
+    columns = {r[1] for r in db.execute("PRAGMA table_info(table_cells)")}
+    values = ", ".join(f"t.{c}" if c in columns else "NULL" for c in VALUE_COLUMNS)  # v5 added source, confidence
+    db.execute(
+        "INSERT INTO cell_values (report_no, seq, label_id, raw, value, source, confidence)"
+        f" SELECT k.report_no, row_number() OVER (PARTITION BY k.report_no ORDER BY t.rowid), l.label_id, {values}"
+        f" FROM table_cells t JOIN report_keys k ON k.report_id = t.report_id JOIN cell_labels l ON {label}"
+    )
+    (lost,) = db.execute("SELECT (SELECT COUNT(*) FROM table_cells) - (SELECT COUNT(*) FROM cell_values)").fetchone()
+    if lost:
+        raise sqlite3.IntegrityError(f"table_cells: {lost} rows without a report_id cannot be kept")
+    db.execute("DROP TABLE table_cells")
+
+
+def _move_sections(db: sqlite_utils.Database) -> None:
+    """Each report's sections as spans of its text, one report at a time (a national database is large)."""
+    if not _is_table(db, "sections"):
+        return
+    (total,) = db.execute("SELECT COUNT(*) FROM sections").fetchone()
+    moved = 0
+    reports = db.conn.execute(
+        "SELECT k.report_no, r.text FROM report_keys k LEFT JOIN reports r ON r.report_id = k.report_id"
+        " WHERE k.report_id IN (SELECT report_id FROM sections) ORDER BY k.report_no"
+    )
+    for number, text in reports:
+        parts = db.conn.execute(
+            "SELECT seq, code, heading, text FROM sections WHERE report_id = (SELECT report_id FROM report_keys"
+            " WHERE report_no = ?) ORDER BY seq",
+            [number],
+        ).fetchall()
+        write_sections(db, number, text, [{"seq": s, "code": c, "heading": h, "text": t} for s, c, h, t in parts])
+        moved += len(parts)
+    if moved != total:
+        raise sqlite3.IntegrityError(f"sections: {total - moved} rows without a report_id cannot be kept")
+    db.execute("DROP TABLE sections")
+
+
+def _is_table(db: sqlite_utils.Database, name: str) -> bool:
+    return bool(db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [name]).fetchone())
