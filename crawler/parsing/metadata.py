@@ -323,10 +323,12 @@ def publisher_from_title(title: str | None) -> str | None:
 
     >>> publisher_from_title("灌南县北陈集镇2024年政府信息公开工作年度报告")
     '灌南县北陈集镇'
+    >>> publisher_from_title("关于澜溪区市场监督管理局2022年度政府信息公开工作年度报告")
+    '澜溪区市场监督管理局'
     """
     if not title:
         return None
-    match = re.match(r"^\s*(.{2,40}?)\s*[(（]?(?:19|20)\d{2}\s*年", title)
+    match = re.match(r"^\s*(?:[【\[].{0,8}?[】\]])?\s*(?:关于)?(.{2,40}?)\s*[(（]?(?:19|20)\d{2}\s*年", title)
     return match[1].strip() if match else None
 
 
@@ -430,7 +432,7 @@ def extract_metadata(
                 (sig_body, "signature"),
                 (publisher_from_title(title), "title"),
             )
-            if value
+            if value and is_body_name(value)
         ),
         (None, None),
     )
