@@ -109,3 +109,38 @@ def test_covered_province_without_a_provincial_column_is_listed_as_thin(province
     (A province may stay thin with a provincial entry too, e.g. when that column is a legacy site.)
     """
     assert province in set(DATA.get("thin") or [])
+
+
+# Floors typed from the registry tally of 2026-12-01 (counted by hand-kept lists, not by the loader):
+# 371 grounded entries, 110 of them at level city. They only ever rise.
+def test_bundled_registry_keeps_the_tallied_number_of_grounded_entries():
+    assert len(ENTRIES) >= 371
+    assert sum(1 for e in ENTRIES if e.get("level") == "city") >= 110
+
+
+# Prefecture-level cities (of the provinces tallied so far) whose own column is in the registry
+# at level city; the name of the city appears in the entry's name. Typed from the tally.
+CITY_COLUMNS: dict[str, str] = {
+    "hebei": "石家庄",
+    "shanxi": "长治 晋城 朔州 忻州 临汾",
+    "neimenggu": "赤峰 通辽 巴彦淖尔",
+    "liaoning": "沈阳 本溪 盘锦 铁岭",
+    "jilin": "长春 吉林市 四平 辽源 通化 白城 延边",
+    "heilongjiang": "哈尔滨 齐齐哈尔 大庆 佳木斯 牡丹江",
+    "jiangsu": "苏州 南通 淮安 盐城 泰州 宿迁",
+    "zhejiang": "杭州 温州 嘉兴 湖州 绍兴 衢州 舟山 台州 丽水",
+    "anhui": "合肥",
+    "fujian": "厦门 莆田 三明 泉州 宁德",
+    "jiangxi": "九江 鹰潭 赣州 宜春",
+    "shandong": "济南 青岛 淄博 东营 烟台 济宁 泰安 威海",
+}
+TALLIED_CITIES = [(province, city) for province, cities in CITY_COLUMNS.items() for city in cities.split()]
+
+
+def test_city_tally_counts_58_prefecture_level_cities():
+    assert len(TALLIED_CITIES) == len(set(TALLIED_CITIES)) == 58
+
+
+@pytest.mark.parametrize(("province", "city"), TALLIED_CITIES, ids=[f"{p}-{c}" for p, c in TALLIED_CITIES])
+def test_tallied_prefecture_level_city_has_a_city_level_column(province, city):
+    assert any(e["province"] == province and e.get("level") == "city" and city in e["name"] for e in ENTRIES)
