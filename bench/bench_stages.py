@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fixture_pages import FIXTURES, Page, report_pages
 
 from crawler.attachments import is_attachment
+from crawler.attachments.detect import may_link_attachment
 from crawler.attachments.links import attachment_to_follow
 from crawler.core import STAGES, Report, run_stage
 
@@ -74,7 +75,7 @@ def spider_check(page: Page) -> str | None:
     """What the spider does with a report response before it yields the item."""
     headers = {"Content-Type": page.content_type} if page.content_type else {}
     response = HtmlResponse(url_of(page), body=page.body, headers=headers)
-    if not isinstance(response, TextResponse):
+    if not isinstance(response, TextResponse) or not may_link_attachment(response.body, response.url):
         return None
     return attachment_to_follow(response.selector, response.url)
 

@@ -103,3 +103,48 @@ def is_attachment(content_type: str | bytes | None, body: bytes, url: str | None
     if mime.startswith("text/"):
         return None
     return url_extension(url)
+
+
+# The byte-level test before a report page is parsed for an attachment link
+# (crawler/attachments/links.py): what a link to a file needs somewhere in the
+# page's bytes — a file extension after a dot (the dot or the letters possibly
+# written as a character reference or percent-encoded), or a download script's
+# name.  ASCII in every charset a portal serves but UTF-16/32, which are parsed.
+_DOT = rb"(?:\.|&#0*46;|&#x0*2e;|&period;|%2e)"
+_FILE_HINT = re.compile(
+    rb"(?i)" + _DOT + rb"(?:pdf|docx?|wps|xlsx?|et|%[0-9a-f]{2}|&#)"
+    rb"|download|downfile|getfile|attach|fileid|file_id|&lowbar;"
+    rb"|&#0*(?:4[6-9]|[5-9]\d|1[0-2]\d|383);|&#x0*(?:[2-7][0-9a-f]|17f);"  # ASCII letters, dot, _ and ſ (matches s)
+    rb"|\xc5\xbf"  # ſ in UTF-8: the links' patterns ignore case, and Unicode folds ſ to s
+)
+_IMAGE_HINT = re.compile(rb"(?i)" + _DOT + rb"(?:png|jpe?g)")
+_IMG_TAG = re.compile(rb"(?i)<img[\s/]")
+_WIDE = (b"\xff\xfe", b"\xfe\xff")
+
+
+def may_link_attachment(body: bytes, url: str | None = None) -> bool:
+    """False only when no link on this HTML page can point at a report file.
+
+    A byte-level test, so the spider parses only the pages it must: a link
+    counts as one by its URL's extension, its text's extension or a download
+    script's name, and all of them are ASCII in the bytes.  An image name
+    counts only outside an ``<img>`` tag (``src="logo.png"`` is no link).
+    Conservative: anything it cannot rule out is True.
+
+    >>> may_link_attachment(b'<p>2023</p><img src="/logo.png"><a href="/a/1.html">x</a>')
+    False
+    >>> may_link_attachment(b'<a href="/up/P0202401.PDF">\\xe9\\x99\\x84\\xe4\\xbb\\xb6</a>')
+    True
+    """
+    if url_extension(url) is not None:
+        return True  # a link of only a query or parameters keeps the page's own path
+    head = body[:4096]
+    if head.startswith(_WIDE) or b"\x00" in head:
+        return True  # UTF-16/32: ASCII is not one byte each
+    if _FILE_HINT.search(body):
+        return True
+    for match in _IMAGE_HINT.finditer(body):
+        start = body.rfind(b"<", 0, match.start())
+        if start < 0 or not _IMG_TAG.match(body, start) or b">" in body[start : match.start()]:
+            return True
+    return False

@@ -39,6 +39,7 @@ from scrapy.http import Response, TextResponse
 from w3lib.url import canonicalize_url
 
 from crawler.arguments import parse_discover, parse_refresh, parse_years
+from crawler.attachments.detect import may_link_attachment
 from crawler.attachments.links import attachment_to_follow
 from crawler.cms import get_adapter
 from crawler.cms.discover import Column, column_entry
@@ -257,7 +258,12 @@ class ProvinceReportsSpider(scrapy.Spider):
             yield from table_images.image_arrived(self, response)
             return
         portal = self._portal(response.meta["portal_id"])
-        if isinstance(response, TextResponse) and "attachment_of" not in response.meta:
+        # Parsed here only when its bytes could link a file: the core parses every page once more anyway.
+        if (
+            isinstance(response, TextResponse)
+            and "attachment_of" not in response.meta
+            and may_link_attachment(response.body, response.url)
+        ):
             attachment = attachment_to_follow(response.selector, response.url)
             if attachment is not None:
                 yield from self._follow_attachment(response, attachment)

@@ -99,16 +99,9 @@ META_LABELS = (
 )
 _META_LABEL_RE = re.compile("|".join(map(re.escape, META_LABELS)))
 META_MAX_CHARS = 800
-# Text nodes worth checking for labels (a label may be split by pinyin).
-META_TEXT_XPATH = (
-    "//text()["
-    + " or ".join(
-        f"contains(., '{key}')"
-        for key in ("索引", "布", "源", "日期", "文号", "文號", "分类", "分類", "公开", "公開", "机构", "機構")
-    )
-    + "]"
-)
-_META_TEXT = etree.XPath(META_TEXT_XPATH)  # compiled once, not per page
+# Text worth checking for labels (a label may be split by pinyin).
+META_KEYS = ("索引", "布", "源", "日期", "文号", "文號", "分类", "分類", "公开", "公開", "机构", "機構")
+_META_KEY_RE = re.compile("|".join(map(re.escape, META_KEYS)))
 # Lines of portal chrome (after normalisation, Simplified).
 BOILERPLATE_RE = re.compile(
     r"^(?:当前位置|您当前的位置|您现在的位置|首页\s*[>＞»]|分享到|分享[:：]?$|"
@@ -197,9 +190,8 @@ def find_main(root: etree._Element, sizes: Sizes | None = None) -> etree._Elemen
 def find_meta(root: etree._Element, total: dict[etree._Element, int]) -> etree._Element | None:
     """Smallest element naming at least two metadata labels."""
     hits: dict[etree._Element, set[str]] = {}
-    for text in _META_TEXT(root):
-        parent = text.getparent()
-        plain = strip_pinyin(str(text))  # 發(fā)布時(shí)間 is a label too
+    for text, parent in _key_texts(root):
+        plain = strip_pinyin(text)  # 發(fā)布時(shí)間 is a label too
         if not _META_LABEL_RE.search(plain):  # most hits are body text saying 公开
             continue
         labels = {label for label in META_LABELS if label in plain}
@@ -218,6 +210,38 @@ def find_meta(root: etree._Element, total: dict[etree._Element, int]) -> etree._
         if table is not None and total.get(table, 0) <= META_MAX_CHARS:
             return table
     return best
+
+
+def _key_texts(root: etree._Element) -> list[tuple[str, etree._Element]]:
+    """(text, holder) of each text node naming a metadata key, in document order.
+
+    The holder is the element whose ``text`` or ``tail`` it is (what lxml's
+    ``getparent()`` gives for a text node).  A walk of the tree with one
+    regex per text: an XPath of twelve ``contains()`` per text node cost
+    three times as much.  Iterative, so no nesting depth is too deep.
+    """
+    found: list[tuple[str, etree._Element]] = []
+    search = _META_KEY_RE.search
+    if root.text and isinstance(root.tag, str) and search(root.text):
+        found.append((root.text, root))
+    stack: list[tuple[Iterator[etree._Element], etree._Element]] = [(iter(root), root)]
+    while stack:
+        children, owner = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            tail = owner.tail
+            if owner is not root and tail and search(tail):
+                found.append((tail, owner))
+            continue
+        if isinstance(child.tag, str):
+            text = child.text
+            if text and search(text):
+                found.append((text, child))
+            stack.append((iter(child), child))
+        elif child.tail and search(child.tail):  # a comment or processing instruction: only its tail is text
+            found.append((child.tail, child))
+    return found
 
 
 def _inline_text(el: etree._Element, skip: etree._Element | None) -> str:
