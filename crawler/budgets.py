@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -130,6 +131,47 @@ class Deadline:
         if elapsed > self.seconds:
             where = f" ({progress})" if progress else ""
             raise BudgetExceeded(f"{self.what} took {elapsed:.1f} s{where}", self.setting, self.seconds)
+
+
+# What Scrapy says when a body is over DOWNLOAD_MAXSIZE: declared too big, grown too big
+# while downloading, or inflated too big (HttpCompressionMiddleware).
+_MAXSIZE_MESSAGES = (
+    re.compile(r"(?:Expected to receive|Received) (\d+) bytes which is larger than download max size \((\d+)\)"),
+    re.compile(r"\((\d+) B compressed, (\d+) B decompressed so far\) exceeded DOWNLOAD_MAXSIZE \((\d+) B\)"),
+)
+
+
+def download_budget_error(exception: BaseException | None) -> str | None:
+    """The named budget error for a download Scrapy cut at ``DOWNLOAD_MAXSIZE``, else None.
+
+    >>> download_budget_error(Exception("Received 70000000 bytes which is larger than download max size (67108864) in request <GET http://x/>."))
+    'budget: the body is more than 70000000 bytes, over DOWNLOAD_MAXSIZE=67108864'
+    >>> download_budget_error(Exception("Ignored response <200 http://x/> because its body (300000 B compressed, 67174400 B decompressed so far) exceeded DOWNLOAD_MAXSIZE (67108864 B) during decompression."))
+    'budget: the body inflates past 67174400 bytes (300000 compressed), over DOWNLOAD_MAXSIZE=67108864'
+    """
+    message = str(exception or "")
+    declared = _MAXSIZE_MESSAGES[0].search(message)
+    if declared:
+        size, limit = declared.groups()
+        return str(BudgetExceeded(f"the body is more than {size} bytes", "DOWNLOAD_MAXSIZE", int(limit)))
+    inflated = _MAXSIZE_MESSAGES[1].search(message)
+    if inflated:
+        packed, size, limit = inflated.groups()
+        what = f"the body inflates past {size} bytes ({packed} compressed)"
+        return str(BudgetExceeded(what, "DOWNLOAD_MAXSIZE", int(limit)))
+    return None
+
+
+def html_budget_error(body: bytes, what: str) -> str | None:
+    """The named budget error when `body` is more than ``HTML_MAX_BYTES`` for the HTML parser, else None.
+
+    For callers that parse a response themselves (the spider's listing and
+    cover-page reads): they skip the parse and say why.
+    """
+    limit = current().html_max_bytes
+    if len(body) <= limit:
+        return None
+    return str(BudgetExceeded(f"{what} is {len(body)} bytes", "HTML_MAX_BYTES", limit))
 
 
 def check_html(html: str, what: str) -> str:

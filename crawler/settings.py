@@ -65,6 +65,8 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.backoff.BackoffRetryMiddleware": 550,
     "crawler.middlewares.pagelog.PageLogMiddleware": 950,
+    # A charset=zlib/hex/base64/rot13 header must not make Scrapy's .text raise (crawler/middlewares/textencoding.py).
+    "crawler.middlewares.textencoding.TextEncodingMiddleware": 585,
     # Only http(s), only the portal's own hosts (crawler/security/; README "Security model").
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "crawler.security.offsite.PortalOffsiteMiddleware": 50,

@@ -57,7 +57,10 @@ def attachment_links(selector: Selector, base_url: str) -> list[AttachmentLink]:
         href = (a.attrib.get("href") or "").strip()
         if not href or href.lower().startswith(("javascript:", "mailto:", "#")):
             continue
-        url = urljoin(base_url, href)
+        try:
+            url = urljoin(base_url, href)
+        except ValueError:  # "http://[::1", not a URL at all: no attachment
+            continue
         text = " ".join(a.xpath("normalize-space(.)").getall() + [a.attrib.get("title", "")]).strip()
         before = texts_before(a.root)
         labelled = bool(LABEL.search(text) or LABEL.search(before))

@@ -26,6 +26,10 @@ def clean_cell(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+# Digits a cell's number may have: longer is a serial number or garbage, not a value.
+MAX_DIGITS = 30
+
+
 @functools.lru_cache(maxsize=65536)
 def parse_value(raw: str) -> int | float | None:
     """The number in a cell, or None for blank, "/", "—", "无", prose.
@@ -40,6 +44,8 @@ def parse_value(raw: str) -> int | float | None:
     if not match:
         return None
     digits = match["num"].replace(",", "")
+    if len(digits) > MAX_DIGITS:  # no count in a report is that long (and int() refuses 4,300+ digits)
+        return None
     sign = -1 if match["sign"] in ("-", "−") else 1
     if match["frac"]:
         return sign * float(digits + match["frac"])

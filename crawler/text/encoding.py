@@ -18,6 +18,7 @@ that rule; the HTTP path decodes with it and the browser path
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -91,7 +92,22 @@ def normalise_label(label: str | None) -> str | None:
     if not label:
         return None
     key = label.strip().strip("\"'").lower()
-    return EXTRA_LABELS.get(key) or resolve_encoding(key)
+    return text_encoding(EXTRA_LABELS.get(key) or resolve_encoding(key))
+
+
+def text_encoding(name: str | None) -> str | None:
+    """`name` when it is a codec that decodes bytes to text; None for zlib, hex, base64, rot13 ….
+
+    >>> text_encoding("gb18030"), text_encoding("zlib_codec"), text_encoding("rot13")
+    ('gb18030', None, None)
+    """
+    if not name:
+        return None
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        return None
+    return name if getattr(info, "_is_text_encoding", True) else None
 
 
 def _spelling(pattern: re.Pattern[str], text: str, encoding: str | None) -> str | None:
