@@ -41,7 +41,9 @@ from w3lib.url import canonicalize_url
 from crawler.arguments import parse_discover, parse_refresh, parse_years
 from crawler.attachments.detect import may_link_attachment
 from crawler.attachments.links import attachment_to_follow
+from crawler.budgets import download_budget_error, html_budget_error
 from crawler.cms import get_adapter
+from crawler.cms.base import oversized
 from crawler.cms.discover import Column, column_entry
 from crawler.cms.probes import ColumnDiscovery, Discovery
 from crawler.cms.walks import ListingWalks
@@ -197,7 +199,7 @@ class ProvinceReportsSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             logger.warning("Listing %s is not text (%s); skipped", response.url, response.headers.get("Content-Type"))
             return
-        page = get_adapter(portal.cms).parse(response, portal)
+        page = oversized(response) or get_adapter(portal.cms).parse(response, portal)
         self._count(portal.id, "listing_pages")
         reports = [link for link in page.links if is_report_title(link.title)]
         self.crawler.stats.inc_value("listing/links_count", len(page.links))
@@ -258,10 +260,12 @@ class ProvinceReportsSpider(scrapy.Spider):
             yield from table_images.image_arrived(self, response)
             return
         portal = self._portal(response.meta["portal_id"])
+        big = html_budget_error(response.body, "the page")  # not parsed here; decode stores it with the error
         # Parsed here only when its bytes could link a file: the core parses every page once more anyway.
         if (
             isinstance(response, TextResponse)
             and "attachment_of" not in response.meta
+            and big is None
             and may_link_attachment(response.body, response.url)
         ):
             attachment = attachment_to_follow(response.selector, response.url)
@@ -351,11 +355,24 @@ class ProvinceReportsSpider(scrapy.Spider):
             yield from table_images.image_failed(self, failure)
             return
         refusal = refusal_of(failure)
+        over_budget = download_budget_error(failure.value)
         if refusal is not None:
             # Refused by the host policy (logged and in pages already): not a failure to retry
             # next crawl, so it does not keep the listing from being marked complete.
             self.crawler.stats.inc_value("report/refused_count")
             reason = f"the attachment was {failure.value}"
+        elif over_budget is not None:
+            # Over DOWNLOAD_MAXSIZE (a gzip bomb, a page of 100 MB): stored as a report naming the
+            # budget, not left a failed fetch to retry every crawl.
+            self.crawler.stats.inc_value("report/over_budget_count")
+            logger.warning("Report %s: %s (stored with the error)", request.url, over_budget)
+            reason = f"attachment {request.url} was cut ({over_budget})"
+            if request.meta.get("cover_page") is None:
+                page = {"url": canonicalize_url(request.url), "status": None, "content_type": None, "body": b""}
+                link_url = canonicalize_url(request.meta.get("redirect_urls", [request.url])[0])
+                error = {"stage": "fetch", "error": over_budget}
+                yield self._report_item(self._portal(request.meta["portal_id"]), request.meta, page, link_url, [error])
+                return
         else:
             logger.error("Report %s failed after retries: %s (kept in pages)", request.url, failure.value)
             self.crawler.stats.inc_value("report/failed_count")
