@@ -47,6 +47,18 @@ class BudgetExceeded(AttachmentError):
         super().__init__(f"budget: {what}, over {setting}={shown}")
 
 
+class PartialResult(BudgetExceeded):
+    """Over a budget part-way through: what was read before it ran out rides along as ``partial``.
+
+    The attachment stage stores that (an HTML document) with the named error,
+    so a scan whose OCR time ran out keeps the pages read in time.
+    """
+
+    def __init__(self, what: str, setting: str, limit: float, partial: Any = None) -> None:
+        super().__init__(what, setting, limit)
+        self.partial = partial
+
+
 @dataclass(frozen=True)
 class Budgets:
     """The per-report limits; each field is the setting of the same name in upper case."""

@@ -8,17 +8,21 @@ real tools); oversized inputs are made here in memory.
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import time
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
+from crawler import budgets
 from crawler.attachments import AttachmentError, is_attachment, to_html
 from crawler.attachments.formats import office
 from crawler.attachments.formats.sheet import MAX_CELLS
+from crawler.core import parse_report
 from crawler.ocr import ScanError, available, scanned_pdf_blocks
 
 SITE = Path(__file__).resolve().parent.parent / "fixtures" / "sites" / "formats_qingxi" / "zwgk" / "ndbg"
@@ -144,3 +148,39 @@ def test_a_compound_file_that_is_no_word_document_is_never_imported_as_text():
         to_html("doc", junk)
     with pytest.raises(AttachmentError, match="doc converter failed"):
         office.convert(junk, "doc", "docx", infilter="MS Word 97")
+
+
+@pytest.fixture
+def restore_budgets() -> Iterator[None]:
+    previous = budgets.current()
+    yield
+    budgets.configure(previous)
+
+
+SCAN_TYPED = json.loads((SITE.parent.parent / "expected.json").read_text("utf-8"))["scan"]["tables"]
+
+
+@needs_ocr
+def test_a_scan_over_ocr_report_max_seconds_keeps_the_pages_read_in_time(restore_budgets: None) -> None:
+    budgets.configure(budgets.from_settings({"OCR_REPORT_MAX_SECONDS": "0.5"}))  # one page takes longer here
+    body = (SITE / "202403" / "P020240325100007.pdf").read_bytes()
+    report = parse_report(body, "application/pdf", "http://127.0.0.1/zwgk/ndbg/202403/P020240325100007.pdf")
+    errors = [e["error"] for e in report.errors if e["stage"] == "attachment"]
+    assert errors == ["budget: scanned PDF OCR ran out (1 of 5 pages read), over OCR_REPORT_MAX_SECONDS=0.5"]
+    got = {(c["table_code"], c["row_code"], c["col_code"]): c["value"] for c in report.cells or []}
+    active = {("active", r, c): v for r, cols in SCAN_TYPED["active"].items() for c, v in cols.items()}
+    assert {k: v for k, v in got.items() if k[0] == "active"} == active  # page 1's table, as printed
+    assert not [k for k in got if k[0] != "active"]
+
+
+@needs_ocr
+def test_scanned_pages_over_ocr_max_seconds_are_killed_and_named(restore_budgets: None) -> None:
+    budgets.configure(budgets.from_settings({"OCR_MAX_SECONDS": "0.05"}))
+    body = (SITE / "202403" / "P020240325100007.pdf").read_bytes()
+    started = time.monotonic()
+    report = parse_report(body, "application/pdf", "http://127.0.0.1/zwgk/ndbg/202403/P020240325100007.pdf")
+    assert time.monotonic() - started < 30  # five pages cut at 0.05 s of OCR each (pdftoppm aside)
+    (error,) = [e["error"] for e in report.errors if e["stage"] == "attachment"]
+    assert error.startswith("budget: 5 of 5 scanned pages not read: OCR of scanned page 1 took ")
+    assert error.endswith(", over OCR_MAX_SECONDS=0.05")
+    assert not report.cells

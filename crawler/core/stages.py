@@ -17,7 +17,7 @@ from lxml import etree
 from w3lib.encoding import html_to_unicode
 
 from crawler.attachments import AttachmentError, converter_name, is_attachment, to_html
-from crawler.budgets import BudgetExceeded
+from crawler.budgets import BudgetExceeded, PartialResult
 from crawler.core.report import Report
 from crawler.core.table_images import table_images
 from crawler.parsing.checks import run_checks
@@ -81,6 +81,12 @@ def attachment(report: Report) -> None:
     report.count(f"attachment/kind/{kind}")
     try:
         html = to_html(kind, body)
+    except PartialResult as exc:  # over a budget part-way (a scan's OCR time): keep what was read, name the rest
+        if not isinstance(exc.partial, str) or not exc.partial:
+            raise StageError(str(exc)) from exc
+        report.fail("attachment", str(exc))
+        report.count("attachment/partial_count")
+        html = exc.partial
     except AttachmentError as exc:
         raise StageError(str(exc)) from exc
     except Exception as exc:

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import logging
 
-import parsel
-
 from crawler.attachments.formats.images import splice_table_images
 from crawler.core.report import Report
+from crawler.text.page import parse_html
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +32,7 @@ def table_images(report: Report) -> None:
         report.fail("images", error)
     report.count("images/unreadable_count", len(errors))
     report.html = html
-    report.tree = parsel.Selector(text=html, type="html")
+    report.tree = parse_html(html)
     spliced = len(report.tree.xpath("//div[@class='ocr-table-image']"))
     report.count("images/spliced_count", spliced)
     logger.info("%s: %d of %d table images read by OCR", report.url, spliced, len(report.images))

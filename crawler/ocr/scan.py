@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from crawler.budgets import BudgetExceeded, Deadline, current
+from crawler.budgets import BudgetExceeded, Deadline, PartialResult, current
 from crawler.ocr.page import OcrBlock, OcrTable, load_gray, page_blocks
 
 logger = logging.getLogger(__name__)
@@ -67,7 +67,6 @@ def scanned_pdf_blocks(
     ``OCR_MAX_SECONDS``; running out is a named ``budget:`` error.
     """
     limit = current().ocr_report_max_seconds if total is None else total
-    deadline = time.monotonic() + limit
     if shutil.which("pdftoppm") is None:
         raise ScanError("scanned PDF: pdftoppm (poppler-utils) is not installed")
     with tempfile.TemporaryDirectory(prefix="reports-scan-") as tmp:
@@ -82,13 +81,24 @@ def scanned_pdf_blocks(
         if done.returncode != 0 or not images:
             reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
             raise ScanError(f"scanned PDF: pdftoppm failed: {reason[-1][:200] if reason else done.returncode}")
+        deadline = time.monotonic() + limit  # OCR time: rasterising is bounded by `timeout` above
         pages: list[list[OcrBlock]] = []
+        over: list[BudgetExceeded] = []  # pages whose own OCR_MAX_SECONDS ran out: left out, named
         for n, image in enumerate(images, 1):
             if time.monotonic() > deadline:
-                progress = f"{len(pages)} of {len(images)} pages"
-                if total is None:
-                    raise BudgetExceeded(f"scanned PDF OCR ran out ({progress})", "OCR_REPORT_MAX_SECONDS", limit)
-                raise ScanError(f"scanned PDF: OCR timed out after {total:g} s ({progress})")
-            pages.append(page_blocks(load_gray(image.read_bytes()), image_deadline(f"OCR of scanned page {n}")))
+                progress = f"{n - 1 - len(over)} of {len(images)} pages read"
+                if total is not None:
+                    raise ScanError(f"scanned PDF: OCR timed out after {total:g} s ({progress})")
+                what = f"scanned PDF OCR ran out ({progress})"
+                raise PartialResult(what, "OCR_REPORT_MAX_SECONDS", limit, partial=join_pages(pages) or None)
+            try:
+                pages.append(page_blocks(load_gray(image.read_bytes()), image_deadline(f"OCR of scanned page {n}")))
+            except BudgetExceeded as exc:
+                logger.warning("scanned PDF: %s", exc)
+                over.append(exc)
     logger.debug("scanned PDF: %d pages OCR'd", len(pages))
+    if over:
+        first = over[0]
+        what = f"{len(over)} of {len(images)} scanned pages not read: {str(first).removeprefix('budget: ')}"
+        raise PartialResult(what.rsplit(", over ", 1)[0], first.setting, first.limit, partial=join_pages(pages) or None)
     return join_pages(pages)

@@ -85,12 +85,17 @@ def _image_html(body: bytes) -> str:
 
 def scanned_pdf_to_html(body: bytes) -> str:
     """An image-only PDF read by OCR; called when the PDF reader finds no text layer."""
+    from crawler.budgets import PartialResult
     from crawler.ocr import OcrError, ScanError, render_ocr_document, scanned_pdf_blocks
 
     try:
         blocks = scanned_pdf_blocks(body)
     except (ScanError, OcrError) as exc:
         raise AttachmentError(str(exc)) from exc
+    except PartialResult as exc:  # over an OCR budget part-way: the pages read in time, as HTML
+        if exc.partial:
+            exc.partial = render_ocr_document("pdf", exc.partial)
+        raise
     if not blocks:
         raise AttachmentError("scanned PDF: OCR found no text")
     return render_ocr_document("pdf", blocks)
