@@ -64,6 +64,7 @@ class Budgets:
     """The per-report limits; each field is the setting of the same name in upper case."""
 
     html_max_bytes: int = 8 * MIB  # page (or converted attachment) HTML handed to the parser
+    html_max_depth: int = 256  # element nesting of a parsed page (the text walks recurse per level)
     grid_max_cells: int = 100_000  # slots of one table once rowspan/colspan are expanded
     tables_max_per_page: int = 200  # data tables read from one page
     pdf_max_pages: int = 200
@@ -184,6 +185,20 @@ def html_budget_error(body: bytes, what: str) -> str | None:
     if len(body) <= limit:
         return None
     return str(BudgetExceeded(f"{what} is {len(body)} bytes", "HTML_MAX_BYTES", limit))
+
+
+def check_depth(root: Any, what: str) -> None:
+    """Raise :class:`BudgetExceeded` when elements under `root` nest deeper than ``HTML_MAX_DEPTH``.
+
+    One walk of start/end events, stopped at the first element past the limit.
+    """
+    from lxml import etree
+
+    limit, depth = current().html_max_depth, 0
+    for event, _ in etree.iterwalk(root, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        if depth > limit:
+            raise BudgetExceeded(f"{what} nests elements more than {limit} deep", "HTML_MAX_DEPTH", limit)
 
 
 def check_html(html: str, what: str) -> str:

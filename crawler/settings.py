@@ -38,6 +38,7 @@ DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
 # Per-report budgets (crawler/budgets.py): over one, that work stops and the report is
 # stored with a named error ("budget: PDF has 2000 pages, over PDF_MAX_PAGES=200").
 HTML_MAX_BYTES = 8 * 1024 * 1024  # page or converted attachment handed to the HTML parser
+HTML_MAX_DEPTH = 256  # element nesting of a parsed page; deeper is refused before the text walks recurse
 GRID_MAX_CELLS = 100_000  # slots of one table once rowspan/colspan are expanded
 TABLES_MAX_PER_PAGE = 200  # data tables read from one page
 PDF_MAX_PAGES = 200

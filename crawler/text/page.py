@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from lxml import etree
 from parsel import Selector
 
-from crawler.budgets import check, current
+from crawler.budgets import check, check_depth, current
 from crawler.text import extract
 from crawler.text.normalise import normalise_lines
 
@@ -31,6 +31,7 @@ def parse_html(html: str) -> Selector:
     root = etree.fromstring(body, parser=parser)
     if root is None:  # nothing but a comment or a doctype
         root = etree.fromstring(b"<html/>", parser=parser)
+    check_depth(root, "the page")
     return Selector(root=root, type="html")
 
 
