@@ -82,6 +82,8 @@ REPORTS_DB = "data/reports.db"
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleLifoSQLiteQueue"
 
 ITEM_PIPELINES = {
+    # Parses in PARSE_WORKERS processes (the stage pipelines below step aside while it does).
+    "crawler.pipelines.pool.ParsePoolPipeline": 80,
     "crawler.pipelines.attachment.AttachmentPipeline": 90,
     "crawler.pipelines.decode.DecodePipeline": 100,
     "crawler.pipelines.images.TableImagesPipeline": 150,
@@ -93,6 +95,12 @@ ITEM_PIPELINES = {
     "crawler.pipelines.dedup.DedupPipeline": 600,
     "crawler.pipelines.store.SQLiteStorePipeline": 900,
 }
+
+# The parsing stages run in worker processes, so the crawl is not bound to one core (issue 17):
+# None = one per core, 0 = in the crawl process (the stage pipelines).  A report not parsed within
+# PARSE_TIMEOUT seconds (0: no limit) is stored with a `parse` error and its worker replaced.
+PARSE_WORKERS = None
+PARSE_TIMEOUT = 300.0
 
 # Listing budget: the most pages walked per column per crawl (an entry's `max_pages` wins).
 LISTING_MAX_PAGES = 200

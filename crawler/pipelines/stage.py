@@ -1,7 +1,10 @@
 """One core stage as an item pipeline: the policy every parsing pipeline shares.
 
 Settings: a stage with a switch (``ATTACHMENTS_ENABLED``, ``DECODE_ENABLED``,
-``NORMALISE_ENABLED``) raises ``NotConfigured`` when it is off.  Errors: the
+``NORMALISE_ENABLED``) raises ``NotConfigured`` when it is off, and every
+stage does while ``PARSE_WORKERS`` worker processes parse instead
+(crawler/pipelines/pool.py: it runs the stages these pipelines would, with
+the same stats and errors).  Errors: the
 core records them on the report (:func:`crawler.core.run_stage`).  Stats:
 whatever the stage counted goes into the crawl's stats under its own key.
 The item carries every field between stages (and to feed exports), so the
@@ -16,6 +19,7 @@ from scrapy.exceptions import NotConfigured
 
 from crawler import budgets
 from crawler.core import Report, Stage, run_stage, stage
+from crawler.pipelines.pool import pool_parses
 
 if TYPE_CHECKING:
     from typing import Self
@@ -40,6 +44,8 @@ class StagePipeline:
         switch = stage(cls.stage_name).switch
         if switch is not None and not crawler.settings.getbool(switch, True):
             raise NotConfigured(f"{switch} is off")
+        if pool_parses(crawler.settings):
+            raise NotConfigured()  # no message, so no warning: ParsePoolPipeline logs what runs where
         budgets.configure(budgets.from_settings(crawler.settings.get))  # the crawl's per-report limits (-s)
         return cls(crawler.stats)
 

@@ -1,0 +1,306 @@
+"""The parsing core on every core: a small pool of worker processes.
+
+The crawl's reactor must never wait for a parse (~40 ms of CPU a report on
+one core), so :class:`ParsePool` runs :func:`parse_in_worker` in separate
+processes and hands back a :class:`concurrent.futures.Future` per report,
+which the item pipeline awaits (crawler/pipelines/pool.py) and a blocking
+caller can simply ``.result()``.
+
+Our own ~200 lines rather than ``ProcessPoolExecutor``: when one of its
+workers dies every report in flight fails with ``BrokenProcessPool`` and a
+running task cannot be stopped; here each worker runs one report at a time,
+so a crash or a timeout is charged to exactly that report
+(:class:`WorkerDied`, :class:`ParseTimeout`) and only that worker is
+replaced.  Workers start from a fork server that has imported the core, so
+they are cheap to replace and inherit nothing of the crawl (sockets, SQLite,
+threads).  No Scrapy here, like the rest of ``crawler.core``.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import queue
+import signal
+import threading
+from collections import Counter
+from collections.abc import Callable, Collection
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from typing import Any
+
+from crawler import budgets
+from crawler.core.report import FIELD_NAMES, Report
+from crawler.core.stages import run_stages
+
+logger = logging.getLogger(__name__)
+
+# Fields that stay in the crawl process: the body was sent (and is still on the
+# item); parsed trees cannot cross a process boundary and are never stored.
+NOT_RETURNED = frozenset({"body", "tree", "main"})
+READY = "ready"
+STARTUP_SECONDS = 120.0  # a fresh worker's start (the fork server's import and warm-up the first time)
+PRELOAD = ["crawler.core.pool", "crawler.core.prewarm"]  # what the fork server imports (and warms) for every worker
+
+
+class PoolFailure(Exception):
+    """A worker could not return this report; the message names what happened."""
+
+
+class WorkerDied(PoolFailure):
+    """The worker process ended (crash, OOM kill, ``kill -9``) while parsing this report."""
+
+
+class ParseTimeout(PoolFailure):
+    """The report took longer than the pool's timeout; its worker was stopped."""
+
+
+@dataclass
+class Parsed:
+    """What a worker sends back: the report's filled fields, its errors and stage counts, its log."""
+
+    fields: dict[str, Any]
+    errors: list[dict[str, str]]
+    counts: Counter[str]
+    records: list[logging.LogRecord] = field(default_factory=list)
+
+
+def report_inputs(report: Report) -> dict[str, Any]:
+    """What a worker needs of a report: every filled field a process boundary can carry."""
+    return {name: value for name, value in report.filled() if name not in ("tree", "main")}
+
+
+def parse_in_worker(inputs: dict[str, Any], errors: list[dict[str, str]], skip: Collection[str]) -> Parsed:
+    """Run the stages not in ``skip`` on one report (in a worker); the log records come back too."""
+    capture = _Capture()
+    root = logging.getLogger()
+    root.addHandler(capture)
+    try:
+        report = Report(**inputs)
+        report.errors = list(errors)
+        run_stages(report, skip=skip)
+    finally:
+        root.removeHandler(capture)
+    fields = {name: getattr(report, name) for name in FIELD_NAMES if name not in NOT_RETURNED}
+    return Parsed({k: v for k, v in fields.items() if v is not None}, report.errors, report.counts, capture.records)
+
+
+class _Capture(logging.Handler):
+    """Keeps a worker's log records of one report, flattened so they pickle."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+            record.exc_info = None
+        record.msg, record.args = record.getMessage(), None
+        self.records.append(record)
+
+
+def replay(records: list[logging.LogRecord]) -> None:
+    """Hand a worker's log records to this process's loggers (the crawl's log file)."""
+    for record in records:
+        target = logging.getLogger(record.name)
+        if target.isEnabledFor(record.levelno):
+            target.handle(record)
+
+
+def _worker_main(conn: Connection, limits: budgets.Budgets, level: int) -> None:
+    """One worker: reports in, results out, until told to stop or the crawl process is gone."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the crawl's to handle; it stops us
+    budgets.configure(limits)
+    logging.getLogger().setLevel(level)
+    try:
+        conn.send(READY)  # a report's timeout starts once its worker is up, not while it imports
+    except OSError:  # the crawl process is gone
+        return
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        fn, args = message
+        try:
+            result: tuple[bool, Any] = (True, fn(*args))
+        except Exception as exc:  # noqa: BLE001 - the function's own failure goes back to its caller
+            result = (False, RuntimeError(f"{type(exc).__name__}: {exc}"))
+        try:
+            conn.send(result)
+        except OSError:
+            return
+        except Exception as exc:  # noqa: BLE001 - a result that does not pickle: say so instead
+            conn.send((False, RuntimeError(f"result could not be sent back: {type(exc).__name__}: {exc}")))
+
+
+@dataclass
+class _Job:
+    fn: Callable[..., Any]
+    args: tuple[Any, ...]
+    future: Future[Any]
+
+
+class _Slot:
+    """One worker process and the thread that feeds it one job at a time."""
+
+    def __init__(self, pool: ParsePool, number: int) -> None:
+        self.pool, self.number = pool, number
+        self.process: multiprocessing.process.BaseProcess | None = None
+        self.conn: Connection | None = None
+        self.thread = threading.Thread(target=self.run, name=f"parse-pool-{number}", daemon=True)
+
+    def start_process(self) -> None:
+        ours, theirs = self.pool.context.Pipe()
+        process = self.pool.context.Process(
+            target=_worker_main, args=(theirs, self.pool.limits, self.pool.level), name=f"parse-worker-{self.number}"
+        )
+        process.daemon = True
+        process.start()
+        theirs.close()
+        self.process, self.conn = process, ours
+        try:
+            ready = ours.poll(STARTUP_SECONDS) and ours.recv() == READY
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            code = self.stop_process(kill=True)
+            raise PoolFailure(f"parse worker could not start within {STARTUP_SECONDS:g} s (exit status {code})")
+
+    def stop_process(self, kill: bool) -> int | None:
+        """End the worker (politely unless ``kill``); returns its exit code."""
+        process, conn = self.process, self.conn
+        self.process = self.conn = None
+        if process is None:
+            return None
+        if kill:
+            process.kill()
+        elif conn is not None:
+            try:
+                conn.send(None)
+            except OSError:
+                pass
+        process.join(5)
+        if process.is_alive():
+            process.kill()
+            process.join(5)
+        if conn is not None:
+            conn.close()
+        return process.exitcode
+
+    def run(self) -> None:
+        try:  # at once, so the fork server's start and warm-up overlap the crawl's first fetches
+            self.start_process()
+        except Exception:
+            logger.exception("parse worker %d could not start; trying again with the next report", self.number)
+        while True:
+            job = self.pool.jobs.get()
+            if job is None:
+                self.stop_process(kill=False)
+                return
+            if not job.future.set_running_or_notify_cancel():
+                continue
+            try:
+                ok, value = self.call(job)
+            except PoolFailure as exc:
+                self.pool.replaced += 1
+                job.future.set_exception(exc)
+            except Exception as exc:  # noqa: BLE001 - the pool itself broke (pipe, pickling): said on the report
+                self.stop_process(kill=True)
+                job.future.set_exception(PoolFailure(f"parse pool error: {type(exc).__name__}: {exc}"))
+            else:
+                if ok:
+                    job.future.set_result(value)
+                else:
+                    job.future.set_exception(value)
+
+    def call(self, job: _Job) -> tuple[bool, Any]:
+        if self.process is None or not self.process.is_alive():
+            if self.process is not None:  # died between jobs (e.g. killed while idle): replace it
+                self.stop_process(kill=True)
+                self.pool.replaced += 1
+            self.start_process()
+        assert self.conn is not None and self.process is not None
+        pid = self.process.pid
+        self.conn.send((job.fn, job.args))
+        timeout = self.pool.timeout
+        if not self.conn.poll(timeout):
+            self.stop_process(kill=True)
+            shown = f"{timeout:g}" if timeout is not None else "?"
+            raise ParseTimeout(f"not parsed within PARSE_TIMEOUT={shown} s; worker {pid} was stopped and replaced")
+        try:
+            result: tuple[bool, Any] = self.conn.recv()
+        except (EOFError, OSError):
+            code = self.stop_process(kill=True)
+            how = f"signal {-code}" if code is not None and code < 0 else f"exit status {code}"
+            raise WorkerDied(f"worker {pid} died while parsing ({how}); it was replaced") from None
+        return result
+
+
+class ParsePool:
+    """``workers`` processes running one report each; :meth:`submit` returns a Future.
+
+    Jobs wait in an unbounded queue: callers bound what they submit (the item
+    pipeline keeps at most a few per worker in flight).  ``timeout`` (seconds
+    or None) is per job, counted from when a worker took it.
+    """
+
+    def __init__(self, workers: int, *, timeout: float | None = None, level: int = logging.INFO) -> None:
+        if workers < 1:
+            raise ValueError(f"a parse pool needs at least one worker, not {workers}")
+        self.context = multiprocessing.get_context("forkserver")
+        self.context.set_forkserver_preload(PRELOAD)
+        self.workers, self.timeout, self.level = workers, timeout, level
+        self.limits = budgets.current()  # the crawl's per-report budgets hold in the workers too
+        self.jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self.replaced = 0  # workers that died or were stopped and replaced
+        self.slots = [_Slot(self, n) for n in range(workers)]
+        for slot in self.slots:
+            slot.thread.start()
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        self.jobs.put(_Job(fn, args, future))
+        return future
+
+    def parse(self, report: Report, skip: Collection[str] = ()) -> Future[Parsed]:
+        """The stages not in ``skip`` run on ``report`` in a worker; the report itself is not changed."""
+        return self.submit(parse_in_worker, report_inputs(report), list(report.errors), tuple(skip))
+
+    def pids(self) -> list[int]:
+        """The worker processes now running (tests kill one of them)."""
+        return [s.process.pid for s in self.slots if s.process is not None and s.process.pid is not None]
+
+    def close(self) -> None:
+        """Stop every worker once it has finished its current job; queued jobs still run first."""
+        for _ in self.slots:
+            self.jobs.put(None)
+        for slot in self.slots:
+            slot.thread.join()
+
+    def __enter__(self) -> ParsePool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def default_workers() -> int:
+    """One worker per core this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def apply(report: Report, parsed: Parsed) -> None:
+    """Copy a worker's result onto ``report`` (the crawl process's copy)."""
+    for name, value in parsed.fields.items():
+        setattr(report, name, value)
+    report.errors[:] = parsed.errors
+    report.counts.update(parsed.counts)

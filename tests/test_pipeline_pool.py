@@ -1,0 +1,320 @@
+"""Parsing in worker processes (PARSE_WORKERS): the same reports, stats and errors as in-process.
+
+Real crawls through the engine against the fixture server, real worker
+processes: the databases of a pooled and an in-process crawl are compared
+table by table; a worker is killed with SIGKILL while it parses a slow
+report; a report over PARSE_TIMEOUT is stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import FIXTURES, ROOT, Crawl
+
+from crawler.core import STAGE_NAMES, Report, parse_report
+from crawler.core.pool import ParsePool, ParseTimeout, WorkerDied
+from fixture_server import FixtureServer, render_registry
+
+sys.path.insert(0, str(ROOT / "scripts"))
+from compare_dbs import compare
+
+pytestmark = pytest.mark.services
+
+TEMPLATE = FIXTURES / "sites/static_guannan/xxgk/zfxxgknb/2025/0121/c58213.html"
+INDEX_NO = b"014133461/2025-00008"
+STAGE_STATS = re.compile(rf"^(?:{'|'.join(STAGE_NAMES)}|parse|store)/|^item_scraped_count$")
+
+
+def slow_page(megabytes: float = 6.0) -> bytes:
+    """The guannan report with its paragraphs repeated inside the content: seconds of parsing."""
+    page = TEMPLATE.read_bytes().replace(INDEX_NO, b"014133461/2025-99999")
+    paragraphs = list(re.finditer(rb"<p[^>]*>.*?</p>", page, re.S))
+    block = b"".join(m.group(0) for m in paragraphs)
+    at = paragraphs[-1].end()
+    return page[:at] + block * int(megabytes * 1024 * 1024 / len(block)) + page[at:]
+
+
+def build_slow_site(root: Path) -> None:
+    """One plain-HTML portal: two ordinary reports and one slow one."""
+    site = root / "sites" / "pool_slow"
+    (site / "nb").mkdir(parents=True)
+    (site / "site.yaml").write_text('headers:\n  "*": {Content-Type: "text/html; charset=utf-8"}\n', "utf-8")
+    template = TEMPLATE.read_bytes()
+    names = {"a.html": "甲镇", "slow.html": "乙镇", "c.html": "丙镇"}
+    for n, name in enumerate(names):
+        body = slow_page() if name == "slow.html" else template.replace(INDEX_NO, b"014133461/2025-%05d" % n)
+        (site / "nb" / name).write_bytes(body)
+    links = "".join(
+        f'<li><a href="{name}">{town}2024年政府信息公开工作年度报告</a><span>2025-01-21</span></li>'
+        for name, town in names.items()
+    )
+    (site / "nb" / "index.html").write_text(
+        f'<html><head><meta charset="utf-8"></head><body><ul>{links}</ul></body></html>', "utf-8"
+    )
+    (root / "portals.yaml").write_text(
+        "portals:\n  - {id: pool-slow, name: 慢速门户, province: jiangsu, cms: static,"
+        ' start_urls: ["{site:pool_slow}/nb/index.html"]}\n',
+        "utf-8",
+    )
+
+
+class SiteCrawl(Crawl):
+    """Crawls of a fixture tree built by the test (its own portals.yaml)."""
+
+    def __init__(self, server: FixtureServer, tmp: Path, portals: Path) -> None:
+        self.server, self.tmp = server, tmp
+        self.db_path = tmp / "reports.db"
+        self.registry = render_registry(portals, server.sites, tmp / "portals.yaml")
+        self.runs = 0
+
+
+@pytest.fixture
+def slow_crawl(tmp_path: Path) -> Iterator[Crawl]:
+    build_slow_site(tmp_path / "fx")
+    with FixtureServer(tmp_path / "fx", log_path=tmp_path / "requests.jsonl", workdir=tmp_path) as server:
+        yield SiteCrawl(server, tmp_path, tmp_path / "fx" / "portals.yaml")
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def comparable(db: Path, dest: Path) -> Path:
+    """A copy without what two crawls cannot share: run ids (a time and a pid) and fetches that timed out.
+
+    On this loaded machine an in-process parse can hold the reactor past the
+    tests' 4 s DOWNLOAD_TIMEOUT; the retried fetch is in both databases.
+    """
+    shutil.copy(db, dest)
+    with sqlite3.connect(dest) as conn:
+        conn.execute("UPDATE runs SET run_id = ''")
+        conn.execute("DELETE FROM pages WHERE error LIKE 'DownloadTimeoutError:%'")
+    return dest
+
+
+def crawl_stats(log: str) -> dict[str, int]:
+    """The integer counters of the crawl's final stats dump."""
+    dump = log.rsplit("Dumping Scrapy stats", 1)[-1]
+    return {key: int(value) for key, value in re.findall(r"'([\w/.-]+)': (\d+)[,}]", dump)}
+
+
+def stage_stats(crawl: Crawl, run: int) -> dict[str, int]:
+    return {k: v for k, v in crawl_stats(crawl.log(run)).items() if STAGE_STATS.search(k)}
+
+
+def rows(crawl: Crawl, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    return crawl.query(sql, *params)
+
+
+# ---------------------------------------------------------------- same results as in-process
+
+
+def crawl_twice(tmp_path: Path, **settings: Any) -> tuple[Crawl, Crawl]:
+    """The fixture portals crawled in-process (PARSE_WORKERS=0) and with two workers, one database each."""
+    with FixtureServer(FIXTURES, workdir=tmp_path) as server:
+        crawls = []
+        for workers in ("0", "2"):
+            (tmp_path / workers).mkdir()
+            crawl = Crawl(server, tmp_path / workers)
+            crawl.run(PARSE_WORKERS=workers, **settings)
+            crawls.append(crawl)
+    return crawls[0], crawls[1]
+
+
+def test_pool_stores_the_same_database_and_stats_as_in_process_parsing(tmp_path: Path) -> None:
+    inline, pooled = crawl_twice(tmp_path)
+    assert "Parsing in 2 worker process(es)" in pooled.log(1)
+    assert "Parsing in" not in inline.log(1)
+    assert rows(inline, "SELECT count(*) FROM reports")[0][0] >= 20
+    before = comparable(inline.db_path, tmp_path / "inline.db")
+    after = comparable(pooled.db_path, tmp_path / "pooled.db")
+    assert compare(str(before), str(after)) == []
+    inline_stats, pooled_stats = stage_stats(inline, 1), stage_stats(pooled, 1)
+    assert any(k.startswith("decode/") for k in inline_stats) and any(k.startswith("normalise/") for k in inline_stats)
+    assert inline_stats["item_scraped_count"] >= 20
+    assert pooled_stats == inline_stats
+    # what the stages logged in the workers is in the crawl's log, under the stage's logger
+    stage_lines = [line for line in inline.log(1).splitlines() if "[crawler.core.stages]" in line]
+    assert stage_lines, "the fixture crawl logs stage warnings"
+    assert len([line for line in pooled.log(1).splitlines() if "[crawler.core.stages]" in line]) == len(stage_lines)
+
+
+def test_stage_switches_and_removed_stage_pipelines_are_honoured_by_the_pool(tmp_path: Path) -> None:
+    from crawler import settings as project
+
+    pipelines = {**project.ITEM_PIPELINES, "crawler.pipelines.tables.TablesPipeline": None}
+    inline, pooled = crawl_twice(tmp_path, NORMALISE_ENABLED="0", ITEM_PIPELINES=json.dumps(pipelines))
+    (parsing,) = [line for line in pooled.log(1).splitlines() if "Parsing in 2 worker process(es)" in line]
+    assert parsing.split("stage pipelines: ")[1] == (
+        "attachment, decode, images, metadata, sections, checks, dedup (PARSE_TIMEOUT=300 s)"
+    )
+    before = comparable(inline.db_path, tmp_path / "inline.db")
+    after = comparable(pooled.db_path, tmp_path / "pooled.db")
+    assert compare(str(before), str(after)) == []
+    assert rows(pooled, "SELECT count(*) FROM table_cells") == [(0,)]
+    assert rows(pooled, "SELECT count(*) FROM reports WHERE text IS NOT NULL AND text != ''") == [(0,)]
+    stats = stage_stats(pooled, 1)
+    assert not [k for k in stats if k.startswith(("normalise/", "tables/"))]
+    assert stats == stage_stats(inline, 1)
+
+
+# ---------------------------------------------------------------- a dead or slow worker costs one report
+
+
+def test_a_worker_killed_mid_report_costs_only_that_report(slow_crawl: Crawl) -> None:
+    import subprocess
+
+    from conftest import FAST, SCRAPY
+
+    log = slow_crawl.tmp / "crawl.log"
+    cmd = [SCRAPY, "crawl", "province_reports", "-a", f"portals={slow_crawl.registry}"]
+    for key, value in {**FAST, "REPORTS_DB": slow_crawl.db_path, "LOG_FILE": log, "PARSE_WORKERS": 1}.items():
+        cmd += ["-s", f"{key}={value}"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+
+        def all_served() -> bool:
+            paths = {r["path"] for r in slow_crawl.server.requests()}
+            return {"/nb/a.html", "/nb/slow.html", "/nb/c.html"} <= paths
+
+        wait_for(all_served, 120, "the three reports to be fetched")
+        forkserver = wait_for(lambda: children(proc.pid), 30, "the parse pool's fork server")
+        worker = wait_for(lambda: [w for f in forkserver for w in children(f)], 30, "the parse worker")[0]
+        # The two small reports cost well under a second of CPU; the slow one several seconds.
+        start = cpu_seconds(worker)
+        wait_for(lambda: cpu_seconds(worker) - start >= 1.0, 60, "the worker to be busy with the slow report")
+        os.kill(worker, signal.SIGKILL)
+        assert proc.wait(180) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    stored = dict(
+        slow_crawl.query("SELECT substr(url, instr(url, '/nb/') + 4), errors FROM reports WHERE url LIKE '%/nb/%'")
+    )
+    assert set(stored) == {"a.html", "slow.html", "c.html"}
+    slow_errors = json.loads(stored["slow.html"])
+    assert [e["stage"] for e in slow_errors] == ["parse"]
+    assert re.fullmatch(r"worker \d+ died while parsing \(signal 9\); it was replaced", slow_errors[0]["error"])
+    for name in ("a.html", "c.html"):
+        assert "parse" not in {e["stage"] for e in json.loads(stored[name] or "[]")}
+    titles = dict(slow_crawl.query("SELECT substr(url, instr(url, '/nb/') + 4), title FROM reports"))
+    assert titles["a.html"] and titles["c.html"] and titles["slow.html"] is None
+    text = log.read_text("utf-8")
+    assert crawl_stats(text)["parse/worker_died_count"] == 1
+    assert crawl_stats(text)["item_scraped_count"] == 3
+
+
+def test_a_report_over_parse_timeout_is_stored_with_the_timeout_error(slow_crawl: Crawl) -> None:
+    slow_crawl.run(PARSE_WORKERS=1, PARSE_TIMEOUT=1)
+    errors = dict(slow_crawl.query("SELECT substr(url, instr(url, '/nb/') + 4), errors FROM reports"))
+    assert set(errors) == {"a.html", "slow.html", "c.html"}
+    slow_errors = json.loads(errors["slow.html"])
+    assert [e["stage"] for e in slow_errors] == ["parse"]
+    assert re.fullmatch(
+        r"not parsed within PARSE_TIMEOUT=1 s; worker \d+ was stopped and replaced", slow_errors[0]["error"]
+    )
+    assert all("parse" not in {e["stage"] for e in json.loads(errors[n] or "[]")} for n in ("a.html", "c.html"))
+    stats = crawl_stats(slow_crawl.log())
+    assert stats["parse/timeout_count"] == 1 and stats["item_scraped_count"] == 3
+
+
+# ---------------------------------------------------------------- the pool itself
+
+
+def test_pool_replaces_a_killed_worker_and_parses_the_next_report() -> None:
+    small = TEMPLATE.read_bytes()
+    with ParsePool(1, timeout=120) as pool:
+        first = pool.parse(Report(url="http://127.0.0.1/slow.html", body=slow_page(), content_type="text/html"))
+        worker = wait_for(pool.pids, 30, "the worker")[0]
+        wait_for(lambda: cpu_seconds(worker) >= 1.0, 60, "the worker to be busy")
+        os.kill(worker, signal.SIGKILL)
+        with pytest.raises(WorkerDied, match=rf"worker {worker} died while parsing \(signal 9\)"):
+            first.result(60)
+        second = pool.parse(Report(url="http://127.0.0.1/a.html", body=small, content_type="text/html")).result(60)
+        assert pool.pids() and pool.pids() != [worker]
+    expected = parse_report(small, "text/html", "http://127.0.0.1/a.html")
+    assert second.fields["title"] == expected.title and second.fields["cells"] == expected.cells
+    assert second.counts == expected.counts
+
+
+def test_pool_stops_a_report_over_its_timeout_and_goes_on() -> None:
+    with ParsePool(1, timeout=0.5) as pool:
+        slow = pool.parse(Report(url="http://127.0.0.1/slow.html", body=slow_page(), content_type="text/html"))
+        with pytest.raises(ParseTimeout, match=r"PARSE_TIMEOUT=0.5 s"):
+            slow.result(60)
+        tiny = b"<html><body><h1>x</h1></body></html>"
+        assert pool.parse(Report(url="http://127.0.0.1/t.html", body=tiny, content_type="text/html")).result(60)
+
+
+def test_pool_pipeline_hands_reports_on_in_arrival_order_though_a_later_one_finishes_first() -> None:
+    from scrapy.utils.test import get_crawler
+
+    from crawler.items import ReportItem
+    from crawler.pipelines.pool import ParsePoolPipeline
+
+    crawler = get_crawler(settings_dict={"PARSE_WORKERS": 2})
+    assert crawler.stats is not None
+    pipeline = ParsePoolPipeline(crawler.stats, 2, None, STAGE_NAMES)
+    small = TEMPLATE.read_bytes()
+    bodies = [slow_page(3), *(small.replace(INDEX_NO, b"014133461/2025-%05d" % n) for n in range(5))]
+    items = [
+        ReportItem(url=f"http://127.0.0.1/{n}.html", body=b, content_type="text/html", errors=[])
+        for n, b in enumerate(bodies)
+    ]
+    handed_on: list[str] = []
+
+    async def run() -> None:
+        pipeline.open_spider()
+
+        async def one(item: ReportItem) -> None:
+            handed_on.append((await pipeline.process_item(item))["url"])
+
+        await asyncio.gather(*(one(i) for i in items))
+
+    started = time.monotonic()
+    try:
+        asyncio.run(run())
+    finally:
+        pipeline.close_spider()
+    assert handed_on == [i["url"] for i in items]
+    assert time.monotonic() - started < 300
+    assert all(i["title"] and i["report_id"] for i in items)
+    assert crawler.stats.get_value("decode/encoding/utf-8") == 6
