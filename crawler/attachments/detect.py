@@ -110,15 +110,19 @@ def is_attachment(content_type: str | bytes | None, body: bytes, url: str | None
 # page's bytes — a file extension after a dot (the dot or the letters possibly
 # written as a character reference or percent-encoded), or a download script's
 # name.  ASCII in every charset a portal serves but UTF-16/32, which are parsed.
-_DOT = rb"(?:\.|&#0*46;|&#x0*2e;|&period;|%2e)"
-_FILE_HINT = re.compile(
-    rb"(?i)" + _DOT + rb"(?:pdf|docx?|wps|xlsx?|et|%[0-9a-f]{2}|&#)"
-    rb"|download|downfile|getfile|attach|fileid|file_id|&lowbar;"
-    rb"|&#0*(?:4[6-9]|[5-9]\d|1[0-2]\d|383);|&#x0*(?:[2-7][0-9a-f]|17f);"  # ASCII letters, dot, _ and ſ (matches s)
-    rb"|\xc5\xbf"  # ſ in UTF-8: the links' patterns ignore case, and Unicode folds ſ to s
+_EXT = rb"(?:pdf|docx?|wps|xlsx?|et|%[0-9a-f]{2}|&#)"  # or its first letter escaped
+# Each alternative starts with a literal, so each regex is a fast scan of the lower-cased bytes
+# (one regex of them all, ignoring case, tried every alternative at every byte: 8 times slower).
+_FILE_HINTS = (
+    re.compile(rb"\." + _EXT),
+    re.compile(rb"%2e" + _EXT),
+    re.compile(rb"&period;" + _EXT),
+    re.compile(rb"&#(?:0*(?:4[6-9]|[5-9]\d|1[0-2]\d|383)|x0*(?:[2-7][0-9a-f]|17f));"),  # ASCII letters, dot, _, ſ
 )
-_IMAGE_HINT = re.compile(rb"(?i)" + _DOT + rb"(?:png|jpe?g)")
-_IMG_TAG = re.compile(rb"(?i)<img[\s/]")
+_FILE_WORDS = (b"download", b"downfile", b"getfile", b"attach", b"fileid", b"file_id", b"&lowbar;")
+_FILE_WORDS += (b"\xc5\xbf",)  # ſ in UTF-8: the links' patterns ignore case, and Unicode folds ſ to s
+_IMAGE_HINTS = tuple(re.compile(dot + rb"(?:png|jpe?g)") for dot in (rb"\.", rb"%2e", rb"&period;"))  # &#46; is a hint
+_IMG_TAG = re.compile(rb"<img[\s/]")
 _WIDE = (b"\xff\xfe", b"\xfe\xff")
 
 
@@ -141,10 +145,12 @@ def may_link_attachment(body: bytes, url: str | None = None) -> bool:
     head = body[:4096]
     if head.startswith(_WIDE) or b"\x00" in head:
         return True  # UTF-16/32: ASCII is not one byte each
-    if _FILE_HINT.search(body):
+    low = body.lower()  # ASCII letters only, as the links' patterns ignore their case
+    if any(word in low for word in _FILE_WORDS) or any(hint.search(low) for hint in _FILE_HINTS):
         return True
-    for match in _IMAGE_HINT.finditer(body):
-        start = body.rfind(b"<", 0, match.start())
-        if start < 0 or not _IMG_TAG.match(body, start) or b">" in body[start : match.start()]:
-            return True
+    for hint in _IMAGE_HINTS:
+        for match in hint.finditer(low):
+            start = low.rfind(b"<", 0, match.start())
+            if start < 0 or not _IMG_TAG.match(low, start) or b">" in low[start : match.start()]:
+                return True
     return False
