@@ -175,3 +175,29 @@ def test_a_book_over_flipbook_max_pages_is_read_to_the_cap_and_says_so(tmp_path:
     assert "/books/2023ndbg/files/basic-html/page3.html" not in paths
     typed = typed_cells(EXPECTED["tables"])
     assert {k: v for k, v in got.items() if k[0] == "active"} == {k: v for k, v in typed.items() if k[0] == "active"}
+
+
+TEXT_LAYER_PAGE = """<html><head><title>Page 2 - 青溪县某局2023年政府信息公开工作年度报告</title></head><body>
+<div class="toolbar"><a href="index.html">Table of Contents</a> <a href="page1.html">Prev</a> <a href="page3.html">Next</a></div>
+<code>
+一、总体情况
+    本年度主动公开政府信息1203条，
+按时办结依申请公开。
+二、主动公开政府信息情况
+信息内容        本年制发件数    本年废止件数    现行有效件数
+规章            0               0               0
+- 2 -
+</code></body></html>""".encode()
+
+
+def test_a_book_page_with_only_a_code_text_layer_keeps_its_text_as_paragraphs_not_cells() -> None:
+    tree = Selector(text=flipbook_to_html([TEXT_LAYER_PAGE]))
+    paragraphs = tree.xpath("//p/text()").getall()
+    assert paragraphs[:3] == [
+        "一、总体情况",
+        "本年度主动公开政府信息1203条，按时办结依申请公开。",
+        "二、主动公开政府信息情况",
+    ]
+    assert "信息内容 本年制发件数 本年废止件数 现行有效件数" in paragraphs  # columns of spaces: text, not a table
+    assert not any("- 2 -" in p for p in paragraphs)
+    assert tree.xpath("count(//table)").get() == "0.0"

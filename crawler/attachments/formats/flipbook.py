@@ -17,10 +17,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from lxml import etree, html
+from w3lib.encoding import html_to_unicode
 
 from crawler.attachments.render import AttachmentError, Block, Cell, Table, join_lines, render_document
 from crawler.ocr.grid import find_tables
-from crawler.ocr.page import paragraphs
+from crawler.ocr.page import HEADING, paragraphs
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ RULE = 3  # px: a div this thin (and long) is a table rule
 LINE_TOLERANCE = 4  # px: text divs whose tops differ by less are on one line
 PAGE_NUMBER = re.compile(r"^\s*(?:[-—–－\s]*\d{1,4}[-—–－\s]*|第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?)\s*$")
 STYLE_PX = re.compile(r"(left|top|width|height|font-size)\s*:\s*(-?[\d.]+)px", re.I)
+COLUMN_GAP = re.compile(r"\S\s{2,}\S")  # a text-layer line whose words sit in columns
 PAGE_LINK = re.compile(r"(?:^|/)page(\d+)\.html?$", re.I)
 
 
@@ -163,13 +165,48 @@ def join_pages(pages: list[list[Block]]) -> list[Block]:
     return out
 
 
+def text_layer_blocks(body: bytes) -> list[Block]:
+    """The paragraphs of a page that prints only a text layer in ``<code>`` (FlipBuilder's basic-html copy).
+
+    Such a page has no positioned divs and no rules: a table in it is text
+    whose columns are runs of spaces, so it is kept as text here (its cells
+    are not recovered; the page image would have to be OCR'd for that).
+    """
+    _, text = html_to_unicode(None, body)  # BOM or <meta> charset, else UTF-8
+    try:
+        tree = html.fromstring(text)
+    except (etree.ParserError, ValueError):
+        return []
+    raw = "\n".join("".join(code.itertext()) for code in tree.iter("code"))
+    out: list[list[str]] = []
+    alone = True  # the previous line stands alone (a heading or a row of columns)
+    for line in raw.splitlines():
+        text = " ".join(line.split())
+        if not text or PAGE_NUMBER.match(text):
+            continue
+        row = COLUMN_GAP.search(line.strip()) is not None
+        starts = alone or row or line[:1].isspace() or HEADING.match(text) is not None
+        if starts:
+            out.append([text])
+        else:
+            out[-1].append(text)
+        alone = row or HEADING.match(text) is not None
+    return [join_lines(lines) for lines in out]
+
+
+def book_page_blocks(body: bytes) -> list[Block]:
+    """One page's blocks: from its positioned divs, else from its ``<code>`` text layer."""
+    pieces = page_pieces(body)
+    return page_blocks(pieces) if pieces else text_layer_blocks(body)
+
+
 def flipbook_to_html(pages: list[bytes], title: str | None = None) -> str:
     """The book's pages (page1.html … pageN.html bytes, in order) as one HTML report."""
     if not pages:
         raise AttachmentError("flipbook empty: no pages")
     if len(pages) > MAX_PAGES:
         raise AttachmentError(f"flipbook too large: {len(pages)} pages > {MAX_PAGES}")
-    blocks = join_pages([page_blocks(page_pieces(page)) for page in pages])
+    blocks = join_pages([book_page_blocks(page) for page in pages])
     if not blocks:
         raise AttachmentError("flipbook empty: no positioned text on any page")
     logger.debug("flipbook: %d pages, %d blocks", len(pages), len(blocks))
