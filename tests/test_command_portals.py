@@ -142,3 +142,118 @@ def test_command_reports_broken_registry_entry_and_field(tmp_path: Path):
     result = scrapy("--registry", str(path))
     assert result.returncode != 0
     assert "portal 'bad-one': field 'cms'" in result.stderr
+
+
+# ---- --stats: coverage per province and level ----
+
+
+def grounded(pid: str, name: str, level: str, url: str, evidence: str, province: str = "zhejiang") -> Portal:
+    return Portal(
+        id=pid,
+        name=name,
+        province=province,
+        start_urls=(url,),
+        level=level,
+        evidence={"url": evidence, "observed": "2026-11-22", "source": "search:pages"},
+    )
+
+
+COVERAGE_ENTRIES = [
+    grounded("zj", "浙江省人民政府 政府信息公开年报", "province", "https://z/nb/", "https://z/nb/"),
+    grounded("hz", "杭州市人民政府 政府信息公开年报", "city", "https://h/nb/", "https://h/nb/2024/t1.html"),
+    grounded("nb", "宁波市人民政府 年报", "city", "https://n/nb/", "https://n/nb/"),
+    grounded("xh", "杭州市西湖区人民政府 年报", "county", "https://x/nb/", "https://x/nb/a.html"),
+    grounded("jd", "建德市人民政府 年报", "county", "https://j/nb/", "https://j/nb/"),  # county-level city
+    grounded("hzj", "杭州市教育局 年报", "department", "https://e/nb/", "https://e/nb/1.html"),
+    grounded("hd", "北京市海淀区人民政府 年报", "county", "https://hd/nb/", "https://hd/nb/", "beijing"),
+]
+
+
+def test_coverage_counts_entries_cities_and_observed_start_urls_per_province_and_level():
+    from crawler.registry.coverage import coverage
+
+    rows = {
+        (r.province, r.level): (r.entries, sorted(r.cities), r.observed, r.derived) for r in coverage(COVERAGE_ENTRIES)
+    }
+    assert rows == {
+        ("beijing", "county"): (1, [], 1, 0),  # a municipality's district belongs to no prefecture-level city
+        ("zhejiang", "province"): (1, [], 1, 0),
+        ("zhejiang", "city"): (2, ["宁波市", "杭州市"], 1, 1),
+        ("zhejiang", "county"): (2, ["杭州市"], 1, 1),
+        ("zhejiang", "department"): (1, ["杭州市"], 0, 1),
+    }
+
+
+def test_stats_table_totals_each_province_and_the_country():
+    from crawler.registry.coverage import format_coverage
+
+    lines = format_coverage(COVERAGE_ENTRIES).splitlines()
+    assert lines[0].split() == ["province", "level", "entries", "cities", "observed", "derived"]
+    assert lines[1].split() == ["beijing", "county", "1", "0", "1", "0"]
+    assert ["zhejiang", "all", "6", "2", "3", "3"] in [line.split() for line in lines]
+    assert lines[-1] == (
+        "7 entries, 2/31 provinces, 1/31 with a province-level entry, 2 prefecture-level cities, "
+        "4 observed / 3 derived start URLs"
+    )
+
+
+@pytest.mark.services  # runs `scrapy portals` in a subprocess
+def test_command_stats_prints_coverage_of_a_registry_file(tmp_path: Path):
+    path = tmp_path / "mine.yaml"
+    entries = [
+        {
+            "id": "a-city",
+            "name": "某某市人民政府 年报",
+            "province": "浙江",
+            "level": "city",
+            "start_urls": ["https://a.gov.cn/nb/"],
+            "evidence": {"url": "https://a.gov.cn/nb/", "observed": "2026-11-22", "source": "x"},
+        },
+        {
+            "id": "a-county",
+            "name": "某某市某县人民政府 年报",
+            "province": "浙江",
+            "level": "county",
+            "start_urls": ["https://b.gov.cn/nb/"],
+            "evidence": {"url": "https://b.gov.cn/nb/2024/t1.html", "observed": "2026-11-22", "source": "x"},
+        },
+    ]
+    path.write_text(yaml.safe_dump({"portals": entries}, allow_unicode=True), "utf-8")
+    result = scrapy("--stats", "--registry", str(path))
+    assert result.returncode == 0, result.stderr
+    assert [line.split() for line in result.stdout.splitlines()] == [
+        ["province", "level", "entries", "cities", "observed", "derived"],
+        ["zhejiang", "city", "1", "1", "1", "0"],
+        ["zhejiang", "county", "1", "1", "0", "1"],
+        ["zhejiang", "all", "2", "1", "1", "1"],
+    ] + [
+        ["2", "entries,", "1/31", "provinces,", "0/31", "with", "a", "province-level", "entry,", "1"]
+        + ["prefecture-level", "cities,", "1", "observed", "/", "1", "derived", "start", "URLs"]
+    ]
+
+
+@pytest.mark.services  # runs `scrapy portals` in a subprocess
+def test_command_refuses_stats_and_check_together():
+    result = scrapy("--stats", "--check")
+    assert result.returncode == 2
+    assert "not allowed with argument" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "level", "city"),
+    [
+        ("杭州市西湖区人民政府 年报", "county", "杭州市"),
+        ("杭州高新区（滨江）管委会 年报", "department", "杭州市"),  # a two-character 州 is the city's short name
+        ("黔东南州人民政府新闻办公室 年报", "department", "黔东南州"),
+        ("凉山彝族自治州人民政府 年报", "city", "凉山彝族自治州"),
+        ("泽州县人民政府 年报", "county", None),  # a county, not a 州
+        ("高平市人民政府办公室 年报", "county", None),  # a county-level city itself
+        ("重庆市渝中区人民政府 年报", "county", None),  # municipality districts have no prefecture
+        ("山西省晋城市人民政府 年报", "city", "晋城市"),  # the province printed first
+    ],
+)
+def test_prefecture_city_is_read_from_the_entry_name(name, level, city):
+    from crawler.registry.coverage import prefecture_city
+
+    entry = Portal(id="x", name=name, province="zhejiang", start_urls=("https://a/",), level=level)
+    assert prefecture_city(entry) == city

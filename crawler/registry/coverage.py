@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from crawler.registry import LEVELS, PROVINCES, Portal
 
 # 南京市, 黔东南州 / 黔东南苗族侗族自治州, 阿拉善盟, 阿里地区 — at the start of the name, after the province if printed.
-CITY = re.compile(r"^(?P<city>[\u4e00-\u9fff]{1,9}?(?:自治州|地区|盟|州|市))")
+# 杭州市 not 杭州; 泽州县 is a county, not a 州.
+CITY = re.compile(r"^(?P<city>[\u4e00-\u9fff]{1,9}?(?:自治州|地区|盟|市|州(?![市县区])))")
 PROVINCE_PREFIX = tuple(sorted(PROVINCES.values(), key=len, reverse=True))
 MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")
 
@@ -39,6 +40,8 @@ def prefecture_city(portal: Portal) -> str | None:
     if not match:
         return None
     city = match.group("city")
+    if len(city) == 2 and city.endswith("州"):
+        city += "市"  # 杭州高新区 → 杭州市: two-character 州 names are cities (自治州 short names are longer)
     if portal.level in ("county", "township") and name[len(city) :].startswith(("人民政府", "政府", " ")):
         return None  # 高平市人民政府: a county-level city itself, not one under a prefecture
     return city
@@ -110,7 +113,7 @@ def format_coverage(portals: list[Portal]) -> str:
     provinces = {r.province for r in rows}
     own = {p.province for p in portals if p.level == "province"}
     lines.append(
-        f"{len(portals)} entries, {len(provinces)}/31 provinces, {len(own)}/31 with a provincial-level entry, "
+        f"{len(portals)} entries, {len(provinces)}/31 provinces, {len(own)}/31 with a province-level entry, "
         f"{len(all_cities)} prefecture-level cities, "
         f"{sum(r.observed for r in rows)} observed / {sum(r.derived for r in rows)} derived start URLs"
     )
