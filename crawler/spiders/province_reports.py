@@ -272,7 +272,8 @@ class ProvinceReportsSpider(scrapy.Spider):
             if attachment is not None:
                 yield from self._follow_attachment(response, attachment)
                 return
-            book = flipbook.follow(self, response)
+        if isinstance(response, TextResponse) and "attachment_of" not in response.meta and big is None:
+            book = flipbook.follow(self, response)  # a byte test first: most pages are not parsed for it
             if book is not None:
                 yield from book
                 return

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 META = "table_images"  # request meta key holding the report whose images are being fetched
+IMG_TAG = re.compile(rb"<img\b", re.I)
 SIZE = re.compile(r"(?:receive|Received) (\d+) bytes")  # Scrapy's get_maxsize_msg
 PAGE_META = ("portal_id", "listing_url", "link_title", "link_date")
 
@@ -46,7 +47,12 @@ def with_images(
     """The report item for `page`, after its table images are fetched (or at once when it has none)."""
     settings = spider.crawler.settings
     limit = settings.getint("TABLE_IMAGES_MAX_PER_REPORT", 6)
-    if not isinstance(response, TextResponse) or "attachment_of" in response.meta or limit <= 0:
+    if (
+        not isinstance(response, TextResponse)
+        or "attachment_of" in response.meta
+        or limit <= 0
+        or not IMG_TAG.search(response.body)  # most report pages: no parse needed to know
+    ):
         yield spider._report_item(portal, response.meta, page, link_url)
         return
     stats = spider.crawler.stats
