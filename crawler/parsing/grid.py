@@ -62,7 +62,16 @@ _CELL_TEXT = etree.XPath(".//text()[not(ancestor::script) and not(ancestor::styl
 
 
 def _cell_text(cell: etree._Element) -> str:
-    return clean_cell(" ".join(_CELL_TEXT(cell)))
+    """The cell's text nodes joined by spaces, scripts and styles left out.
+
+    Most cells are a bare number or hold no script: their text is read
+    without an XPath (the same text nodes, in the same order).
+    """
+    if not len(cell):
+        return clean_cell(cell.text or "")
+    for _ in cell.iter("script", "style"):
+        return clean_cell(" ".join(_CELL_TEXT(cell)))
+    return clean_cell(" ".join(cell.itertext()))
 
 
 def _confidence(value: str | None) -> float | None:

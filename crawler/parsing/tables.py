@@ -76,17 +76,21 @@ _VALUE_ONLY = re.compile(
 )
 
 
-def _column_matches(words: str) -> list[tuple[str, str]]:
+@functools.lru_cache(maxsize=8192)
+def _column_matches(words: str) -> tuple[tuple[str, str], ...]:
+    """(table, column code) of every table whose columns ``words`` names; cached, as labels recur."""
     found = []
     for table, columns in _COLUMN_RES:
         for code, pattern, full in columns:
             if pattern.search(words) or (len(words) >= 2 and full.startswith(words)):
                 found.append((table, code))
                 break
-    return found
+    return tuple(found)
 
 
 _PROSE = Label("prose")
+# Labels are immutable values: one instance per distinct label, not one per cell read.
+_label = functools.lru_cache(maxsize=4096)(Label)
 # words, numbered, row (table, code), group (table, code), column matches, heading
 _Facts = tuple[str, bool, tuple[str, str] | None, tuple[str, str] | None, tuple[tuple[str, str], ...], bool]
 
@@ -144,22 +148,25 @@ class _Mapper:
         if facts is None or isinstance(facts, Label):
             return facts
         words, numbered, row, group, columns, heading = facts
-        in_apps = self.table == "applications" and any(t == "applications" for t, _ in self.rows)
-        if words == "其他" and (numbered or (last and in_apps)) and self.group == "3.6":
-            return Label("row", "applications", "3.6.3")
+        if words == "其他" and (numbered or (last and self._in_apps())) and self.group == "3.6":
+            return _label("row", "applications", "3.6.3")
         # A bare 总计 is the applications total only where a total row can be.
-        if row is not None and not (row[1] == "3.7" and not (numbered or (last and in_apps))):
-            return Label("row", *row)
+        if row is not None and not (row[1] == "3.7" and not (numbered or (last and self._in_apps()))):
+            return _label("row", *row)
         if group is not None:
-            return Label("group", *group)
+            return _label("group", *group)
         if columns:
             for table, code in columns:
                 if table == self.table:
-                    return Label("column", table, code)
-            return Label("column", *columns[0])
+                    return _label("column", table, code)
+            return _label("column", *columns[0])
         if heading:
-            return Label("heading")
+            return _label("heading")
         return None
+
+    def _in_apps(self) -> bool:
+        """Reading the applications table, with an applications row already read."""
+        return self.table == "applications" and any(t == "applications" for t, _ in self.rows)
 
     def _note(self, label: Label, text: str) -> None:
         """Update the reading state with one label."""
