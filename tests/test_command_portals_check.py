@@ -37,6 +37,7 @@ STATUS = {
     "fx-home-refused": "dead",
     "fx-home-wrongcms": "wrong_cms",
     "fx-home-empty": "empty",
+    "fx-home-robots": "blocked",
 }
 
 
@@ -82,7 +83,7 @@ def test_check_reports_every_fixture_column_with_its_status(checked: tuple[Check
     assert proc.returncode == 1, proc.stderr[-3000:]  # some columns need attention
     rows = table(proc)
     assert {pid: row[1] for pid, row in rows.items()} == STATUS
-    assert proc.stdout.splitlines()[-1] == "4 alive, 2 moved, 2 dead, 1 wrong_cms, 1 empty"
+    assert proc.stdout.splitlines()[-1] == "4 alive, 2 moved, 2 dead, 1 wrong_cms, 1 blocked, 1 empty"
 
 
 @pytest.mark.services  # reads the module's check run
@@ -110,6 +111,14 @@ def test_wrong_cms_names_the_family_the_page_shows(checked: tuple[Checked, Any])
     detail = {r[0]: r[3] for r in check.rows()}["fx-home-wrongcms"]
     assert detail.startswith("declared cms hanweb finds nothing; the page shows trs (TRS createPageHTML(3 pages")
     assert detail.endswith("whose adapter finds 9 report link(s)")
+
+
+@pytest.mark.services  # reads the module's check run
+def test_a_column_robots_txt_forbids_is_blocked_and_never_fetched(checked: tuple[Checked, Any]) -> None:
+    check, _proc = checked
+    row = {r[0]: r for r in check.rows()}["fx-home-robots"]
+    assert row[2:4] == ("blocked", "robots.txt forbids fetching it")
+    assert not [r for r in check.server.requests() if r["path"].startswith("/admin/")]
 
 
 @pytest.mark.services  # reads the module's check run
