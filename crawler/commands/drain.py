@@ -3,6 +3,8 @@
 Workers push finished reports and page records onto a Redis list; this moves
 them into SQLite with the same storage calls a single-process crawl makes,
 one transaction per report, removing each message only after it committed.
+It holds the database's crawl lock while it runs: a second drain, or a crawl,
+on the same ``--db`` refuses with exit status 75.
 Runs until killed, or with ``--until-idle`` until nothing is queued, waiting
 or being crawled for ``--idle-seconds``.
 """
@@ -10,16 +12,18 @@ or being crawled for ``--idle-seconds``.
 from __future__ import annotations
 
 import argparse
+import sys
 
 import redis
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.utils.log import configure_logging
 
+from crawler.commands.crawl import DATABASE_BUSY, USAGE_ERROR
 from crawler.distributed.addon import redis_url
 from crawler.distributed.drain import Drain
 from crawler.distributed.keys import Keys
-from crawler.storage import open_db
+from crawler.storage import DatabaseBusy, StoreError, lock_database, open_db
 
 SPIDER = "province_reports"
 
@@ -62,13 +66,26 @@ class Command(ScrapyCommand):
             server.ping()
         except redis.RedisError as exc:
             raise UsageError(f"cannot reach Redis at {url}: {exc}") from None
-        db = open_db(db_path)
+        # The crawl's lock: a drain and a single-process crawl (or a second drain) on one
+        # database would both write it; the second refuses, exit 75 like `scrapy crawl`.
         try:
-            counts = Drain(server, db, Keys(SPIDER)).run(until_idle=opts.until_idle, idle_seconds=opts.idle_seconds)
-        except KeyboardInterrupt:
-            counts = {}
+            lock = lock_database(db_path)
+        except DatabaseBusy as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            sys.exit(DATABASE_BUSY)
+        except StoreError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            sys.exit(USAGE_ERROR)
+        try:
+            db = open_db(db_path)
+            try:
+                counts = Drain(server, db, Keys(SPIDER)).run(until_idle=opts.until_idle, idle_seconds=opts.idle_seconds)
+            except KeyboardInterrupt:
+                counts = {}
+            finally:
+                db.close()
         finally:
-            db.close()
+            lock.release()
         if counts:
             print(
                 f"Drained into {db_path}: {counts['report']} report(s) ({counts['kept']} kept), "
