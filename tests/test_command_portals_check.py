@@ -38,6 +38,7 @@ STATUS = {
     "fx-home-wrongcms": "wrong_cms",
     "fx-home-empty": "empty",
     "fx-home-robots": "blocked",
+    "fx-home-offsite": "moved",
 }
 
 
@@ -83,7 +84,7 @@ def test_check_reports_every_fixture_column_with_its_status(checked: tuple[Check
     assert proc.returncode == 1, proc.stderr[-3000:]  # some columns need attention
     rows = table(proc)
     assert {pid: row[1] for pid, row in rows.items()} == STATUS
-    assert proc.stdout.splitlines()[-1] == "4 alive, 2 moved, 2 dead, 1 wrong_cms, 1 blocked, 1 empty"
+    assert proc.stdout.splitlines()[-1] == "4 alive, 3 moved, 2 dead, 1 wrong_cms, 1 blocked, 1 empty"
 
 
 @pytest.mark.services  # reads the module's check run
@@ -95,6 +96,9 @@ def test_moved_columns_record_where_they_went(checked: tuple[Checked, Any]) -> N
     assert "HTTP 301" in rows["fx-home-moved"][3] and "finds 9 report link(s)" in rows["fx-home-moved"][3]
     assert rows["fx-home-notice"][5] == base + "/zwgk/tzgg/index.htm"
     assert "says it moved" in rows["fx-home-notice"][3]
+    # To another host: the target is recorded, never fetched.
+    assert rows["fx-home-offsite"][5] == "http://xxgk.example-county.gov.cn/jdnb/"
+    assert "not followed" in rows["fx-home-offsite"][3]
 
 
 @pytest.mark.services  # reads the module's check run
@@ -139,7 +143,7 @@ def test_check_asks_robots_txt_first_and_each_listing_page_once(checked: tuple[C
     assert trs[0] == "/robots.txt"
     assert sorted(p for p in trs if p != "/robots.txt") == sorted(
         ["/zwgk/zfxxgknb/index.htm", "/xxgk/xxgknb/index.htm", "/zwgk/zfxxgknb/index.htm", "/xxgk/tzgg/index.htm"]
-        + ["/zwgk/oldnb/index.htm"]
+        + ["/zwgk/oldnb/index.htm", "/zwgk/jdnb/index.htm"]
     )  # the 301's target is fetched once more, as the moved column's new page
 
 
