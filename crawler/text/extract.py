@@ -150,20 +150,24 @@ def text_sizes(root: etree._Element) -> Sizes:
     """Non-space text and link-text sizes per element, bottom-up in one pass."""
     total: dict[etree._Element, int] = {}
     links: dict[etree._Element, int] = {}
+    count, skip_tags = _count, SKIP_TAGS
     for el in reversed(list(root.iter(etree.Element))):
         tag = el.tag.lower()
-        if tag in SKIP_TAGS:
+        if tag in skip_tags:
             total[el] = links[el] = 0
             continue
-        size = _count(el.text)
+        text = el.text
+        size = count(text) if text else 0
         link = 0
-        for child in el:
-            tail = child.tail
-            if tail:
-                size += _count(tail)
-            if child in total:
-                size += total[child]
-                link += links[child]
+        if len(el):
+            for child in el:
+                tail = child.tail
+                if tail:
+                    size += count(tail)
+                child_size = total.get(child)
+                if child_size is not None:  # None: a comment or processing instruction
+                    size += child_size
+                    link += links[child]
         total[el] = size
         links[el] = size if tag == "a" else link
     return total, links
@@ -245,13 +249,20 @@ def _key_texts(root: etree._Element) -> list[tuple[str, etree._Element]]:
 
 
 def _inline_text(el: etree._Element, skip: etree._Element | None) -> str:
+    """A table cell's text on one line (`el` is a ``<td>``/``<th>``)."""
+    if not len(el) and el is not skip:  # a bare cell: what _parts yields for it, without the walk
+        return WS_RE.sub(" ", _unsoft(" " + _soft(el.text) if el.text else " ")).strip()
     return WS_RE.sub(" ", _unsoft("".join(_parts(el, skip, inline=True)))).strip()
 
 
 def _is_layout_table(table: etree._Element) -> bool:
     if table.find(".//table") is not None:
         return True
-    return any(_count("".join(td.itertext())) > LAYOUT_CELL_CHARS for td in table.iter("td", "th"))
+    for td in table.iter("td", "th"):
+        text = "".join(td.itertext()) if len(td) else td.text or ""
+        if len(text) > LAYOUT_CELL_CHARS and _count(text) > LAYOUT_CELL_CHARS:  # _count is never above len
+            return True
+    return False
 
 
 def _parts(el: etree._Element, skip: etree._Element | None, inline: bool = False) -> Iterator[str]:
