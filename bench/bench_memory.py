@@ -1,6 +1,7 @@
 """Memory stays flat however long the crawl: peak RSS of a small and a large crawl.
 
     .venv/bin/python bench/bench_memory.py [--small 300] [--large 3000]
+    .venv/bin/python bench/bench_memory.py --sizes 500 5000 20000 [--workers N]
 
 Builds a synthetic plain-HTML portal (20 links per listing page, 下一页
 paging) whose report pages are the guannan 2025 fixture with a distinct
@@ -8,15 +9,24 @@ paging) whose report pages are the guannan 2025 fixture with a distinct
 through the real engine and the whole pipeline into SQLite.  Peak RSS comes
 from Scrapy's MemoryUsage extension.  The small crawl is the baseline: a
 ratio near 1.0 means memory does not grow with the number of reports.
+
+With ``--sizes`` each size is crawled once and compared with the first;
+``--workers`` sets ``PARSE_WORKERS`` (default: the project's, one parse worker
+per core).  The parse workers are processes of their own, which MemoryUsage
+does not see, so the whole process tree (crawl, fork server, workers) is
+sampled from /proc every 0.5 s too: its peak summed PSS (shared pages
+counted once, split between the processes sharing them) and RSS.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -54,7 +64,57 @@ def build_site(root: Path, reports: int) -> None:
     )
 
 
-def crawl(reports: int) -> dict[str, float]:
+def descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it, from /proc."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            parents.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(parents.get(current, []))
+    return found
+
+
+def tree_memory(pid: int) -> tuple[int, int]:
+    """(summed PSS, summed RSS) in bytes of ``pid``'s process tree now."""
+    pss = rss = 0
+    for p in descendants(pid):
+        try:
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith(("Pss:", "Rss:")):
+                    kib = int(line.split()[1]) * 1024
+                    if line.startswith("Pss:"):
+                        pss += kib
+                    else:
+                        rss += kib
+        except OSError:
+            continue
+    return pss, rss
+
+
+class TreeSampler(threading.Thread):
+    """Peak PSS and RSS of a process tree, sampled every ``interval`` seconds until it ends."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], interval: float = 0.5) -> None:
+        super().__init__(daemon=True)
+        self.proc, self.interval = proc, interval
+        self.pss = self.rss = 0
+
+    def run(self) -> None:
+        while self.proc.poll() is None:
+            pss, rss = tree_memory(self.proc.pid)
+            self.pss, self.rss = max(self.pss, pss), max(self.rss, rss)
+            time.sleep(self.interval)
+
+
+def crawl(reports: int, extra: dict[str, str] | None = None) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         build_site(tmp / "fx", reports)
@@ -62,7 +122,8 @@ def crawl(reports: int) -> dict[str, float]:
             registry = render_registry(tmp / "fx" / "portals.yaml", server.sites, tmp / "portals.yaml")
             log = tmp / "crawl.log"
             start = time.monotonic()
-            subprocess.run(
+            settings = [f"{k}={v}" for k, v in (extra or {}).items()]
+            proc = subprocess.Popen(
                 [
                     str(Path(sys.executable).parent / "scrapy"),
                     "crawl",
@@ -83,14 +144,20 @@ def crawl(reports: int) -> dict[str, float]:
                     "CONCURRENT_REQUESTS_PER_DOMAIN=8",
                     "-s",
                     "MEMUSAGE_CHECK_INTERVAL_SECONDS=0.5",
+                    *(arg for setting in settings for arg in ("-s", setting)),
                 ],
                 cwd=ROOT,
-                check=True,
             )
+            sampler = TreeSampler(proc)
+            sampler.start()
+            if proc.wait() != 0:
+                raise SystemExit(f"crawl of {reports} reports failed ({proc.returncode}); see {log}")
+            sampler.join()
             elapsed = time.monotonic() - start
             text = log.read_text("utf-8")
     stat = {k: float(v) for k, v in re.findall(r"'(memusage/max|memusage/startup|item_scraped_count)': (\d+)", text)}
     stat["seconds"] = elapsed
+    stat["tree_pss"], stat["tree_rss"] = sampler.pss, sampler.rss
     return stat
 
 
@@ -98,9 +165,31 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--small", type=int, default=300)
     parser.add_argument("--large", type=int, default=3000)
+    parser.add_argument("--sizes", type=int, nargs="+", help="crawl each size once; ratios to the first")
+    parser.add_argument("--workers", help="PARSE_WORKERS for the crawls (default: the project's)")
     args = parser.parse_args()
-    small, large = crawl(args.small), crawl(args.large)
+    extra = {"PARSE_WORKERS": args.workers} if args.workers is not None else {}
     mib = 1024 * 1024
+    if args.sizes:
+        print(f"PARSE_WORKERS={args.workers or 'default'}; {os.cpu_count()} cores; load {os.getloadavg()[0]:.2f}")
+        runs = []
+        for size in args.sizes:
+            s = crawl(size, extra)
+            runs.append(s)
+            print(
+                f"{s['item_scraped_count']:.0f} reports in {s['seconds']:.1f} s: crawl process peak "
+                f"{s['memusage/max'] / mib:.0f} MiB (startup {s['memusage/startup'] / mib:.0f}); process tree peak "
+                f"PSS {s['tree_pss'] / mib:.0f} MiB, RSS {s['tree_rss'] / mib:.0f} MiB; load {os.getloadavg()[0]:.2f}",
+                flush=True,
+            )
+        base = runs[0]
+        for size, s in zip(args.sizes[1:], runs[1:], strict=True):
+            print(
+                f"{size} / {args.sizes[0]} reports: crawl process peak {s['memusage/max'] / base['memusage/max']:.2f}, "
+                f"tree PSS {s['tree_pss'] / base['tree_pss']:.2f}, tree RSS {s['tree_rss'] / base['tree_rss']:.2f}"
+            )
+        return
+    small, large = crawl(args.small, extra), crawl(args.large, extra)
     for name, s in (("small", small), ("large", large)):
         print(
             f"{name}: {s['item_scraped_count']:.0f} reports in {s['seconds']:.1f} s, "
