@@ -80,6 +80,7 @@ class ReportItem(scrapy.Item):
     # dedup / store
     report_id = scrapy.Field()
     dedup_key = scrapy.Field()
+    content_key = scrapy.Field()  # fingerprint of the table cells (parsing.identity.content_key)
     errors = scrapy.Field()  # [{"stage", "error"}]: what went wrong, item kept
 
 

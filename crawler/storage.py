@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 import sqlite_utils
 
 from crawler import compact_store
+from crawler.parsing.bodies import body_name
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ REPORT_COLUMNS: dict[str, type] = {
     "script": str,
     "fetched_at": str,
     "dedup_key": str,
+    "content_key": str,
     "completeness": int,
     "repairs": str,
     "errors": str,
@@ -366,6 +368,18 @@ def _v8(db: sqlite_utils.Database) -> None:
     compact_store.convert(db)
 
 
+@MIGRATIONS(name="v9_content_key")
+def _v9(db: sqlite_utils.Database) -> None:
+    """The cells' fingerprint, so a report published as a page and as a PDF (the body's name
+    printed in only one) is found as one report; indexed per portal and year, where copies sit."""
+    if "content_key" not in db["reports"].columns_dict:  # v1 builds reports from REPORT_COLUMNS
+        db.execute("ALTER TABLE reports ADD COLUMN content_key TEXT")
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_reports_content_key ON reports (portal_id, report_year, content_key)"
+        " WHERE content_key IS NOT NULL"
+    )
+
+
 def known_migrations() -> list[str]:
     """The names of the migrations this code knows, in order."""
     return [m.name for m in MIGRATIONS.pending(sqlite_utils.Database(memory=True))]
@@ -528,6 +542,12 @@ def _save_report(db: sqlite_utils.Database, record: dict[str, Any], now: str) ->
 
 
 def _write_report(db: sqlite_utils.Database, record: dict[str, Any], row: dict[str, Any], score: int, now: str) -> bool:
+    copy_of = same_report_printed_twice(db, record)
+    if copy_of:
+        record = {**record, "report_id": copy_of[0]}
+        row["report_id"] = copy_of[0]
+        if not row.get("publisher") and copy_of[1]:  # the body printed in one copy is the report's
+            row["publisher"], row["publisher_source"] = copy_of[1], copy_of[2]
     report_id = record["report_id"]
     with db.atomic():
         old = db.execute("SELECT completeness, portal_id, url FROM reports WHERE report_id = ?", [report_id]).fetchone()
@@ -559,6 +579,11 @@ def _write_report(db: sqlite_utils.Database, record: dict[str, Any], row: dict[s
                 ],
             )
             db.execute("UPDATE report_urls SET kept = 0 WHERE report_id = ?", [report_id])
+        elif copy_of and not copy_of[1] and row.get("publisher"):  # the kept copy prints no body; this one does
+            db.execute(
+                "UPDATE reports SET publisher = ?, publisher_source = ? WHERE report_id = ?",
+                [row["publisher"], row.get("publisher_source"), report_id],
+            )
         urls = {record["url"], record.get("link_url") or record["url"]}
         marks = ", ".join("?" * len(urls))
         before = [
@@ -588,6 +613,35 @@ def _write_report(db: sqlite_utils.Database, record: dict[str, Any], row: dict[s
         for superseded in before:
             _drop_if_unlinked(db, superseded)
     return keep
+
+
+def same_report_printed_twice(
+    db: sqlite_utils.Database, record: dict[str, Any]
+) -> tuple[str, str | None, str | None] | None:
+    """The stored report this one is a second printing of, if any.
+
+    The same portal, year and cells (``content_key``), neither with a 索引号, and
+    no two different bodies named: an HTML page that prints no body and the PDF
+    of the same report that does become one report.  The merged report keeps the
+    id of the copy stored first; which version's content it holds is decided by
+    completeness, as for any copy, and a publisher printed in either copy is kept.
+    Returns (report_id, publisher, publisher_source) of the stored copy.
+    """
+    key = record.get("content_key")
+    if not key or record.get("index_key") or record.get("index_no"):
+        return None
+    rows = db.execute(
+        "SELECT report_id, publisher, publisher_source FROM reports"
+        " WHERE portal_id IS ? AND report_year IS ? AND content_key = ?"
+        " AND index_key IS NULL AND report_id != ? ORDER BY report_id",
+        [record.get("portal_id"), record.get("report_year"), key, record["report_id"]],
+    ).fetchall()
+    mine = body_name(record.get("publisher"))
+    for report_id, publisher, source in rows:
+        theirs = body_name(publisher)
+        if not mine or not theirs or mine == theirs:
+            return str(report_id), publisher, source
+    return None
 
 
 def _drop_if_unlinked(db: sqlite_utils.Database, report_id: str) -> None:

@@ -69,3 +69,42 @@ def test_an_index_number_carrying_its_organisation_code_is_one_report_on_any_por
         ReportItem(url="http://www.shangyu.gov.cn/art/7.html", index_no="002590622/2022-79879")
     )["report_id"]
     assert a == b
+
+
+def _printing(url: str, publisher: str | None, report_id: str) -> dict:
+    cells = [
+        {"table_code": "active", "row_code": "rules", "col_code": c, "value": v, "raw": str(v)}
+        for c, v in zip(("issued", "repealed", "in_force"), (3, 1, 17), strict=True)
+    ] + [
+        {"table_code": "applications", "row_code": "1", "col_code": c, "value": v, "raw": str(v)}
+        for c, v in zip(
+            ("natural_person", "commercial", "research", "social_welfare", "legal_service", "other", "total"),
+            (5, 2, 1, 1, 1, 1, 11),
+            strict=True,
+        )
+    ]
+    from crawler.parsing.identity import content_key
+
+    return {
+        "report_id": report_id,
+        "url": url,
+        "portal_id": "p",
+        "report_year": 2021,
+        "publisher": publisher,
+        "cells": cells,
+        "content_key": content_key(cells),
+        "dedup_key": "url:" + url,
+    }
+
+
+def test_a_second_printing_of_the_same_cells_joins_the_stored_report_unless_another_body_names_it(tmp_path) -> None:
+    from crawler.storage import open_db, save_report
+
+    db = open_db(tmp_path / "r.db")
+    save_report(db, _printing("http://h/a.html", None, "a" * 16), "2026-12-01")
+    save_report(db, _printing("http://h/a.pdf", "云杉县自然资源局", "b" * 16), "2026-12-01")
+    save_report(db, _printing("http://h/c.html", "云杉县教育局", "c" * 16), "2026-12-01")
+    urls = dict(db.execute("SELECT url, report_id FROM report_urls").fetchall())
+    assert urls["http://h/a.pdf"] == urls["http://h/a.html"] == "a" * 16
+    assert urls["http://h/c.html"] == "c" * 16
+    assert db.execute("SELECT count(*) FROM reports").fetchone()[0] == 2

@@ -192,6 +192,7 @@ def test_new_database_records_its_migrations_in_the_sqlite_utils_table(tmp_path:
         "v6_portal_checks",
         "v7_publisher_source",
         "v8_compact_store",
+        "v9_content_key",
     ]
     assert schema_version(db) == len(names)
 
@@ -274,6 +275,7 @@ def test_database_made_before_the_migration_table_is_adopted_keeping_schema_and_
         "v6_portal_checks",
         "v7_publisher_source",
         "v8_compact_store",
+        "v9_content_key",
     ]
     after = schema_sql(path)
     for table in ("reports", "report_urls", "sections", "table_cells", "checks", "pages", "listing_runs"):

@@ -66,6 +66,7 @@ class Report:
     checks: list[dict[str, Any]] | None = None
     # identity
     dedup_key: str | None = None
+    content_key: str | None = None  # fingerprint of the cells: the same report printed twice
     report_id: str | None = None
     errors: list[dict[str, str]] = field(default_factory=list)
     # what the stages counted (``<stage>/<event>``), for the crawl's stats

@@ -21,7 +21,7 @@ from crawler.budgets import BudgetExceeded, PartialResult
 from crawler.core.report import Report
 from crawler.core.table_images import table_images
 from crawler.parsing.checks import run_checks
-from crawler.parsing.identity import dedup_key, report_id
+from crawler.parsing.identity import content_key, dedup_key, report_id
 from crawler.parsing.metadata import extract_metadata
 from crawler.parsing.sections import split_sections
 from crawler.parsing.tables import extract_tables
@@ -260,6 +260,7 @@ def identity(report: Report) -> None:
         key = "url:" + report.url
     report.dedup_key = key
     report.report_id = report_id(key)
+    report.content_key = content_key(report.cells or [])
 
 
 STAGES: tuple[Stage, ...] = (

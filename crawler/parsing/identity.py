@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit
 
 from crawler.parsing.bodies import body_name
@@ -55,6 +56,33 @@ def dedup_key(
     if publisher and report_year and title:
         return f"title:{compact(str(publisher))}|{report_year}|{TITLE_NOISE.sub('', compact(str(title)).lower())}"
     return "url:" + str(url)
+
+
+# A grid carrying fewer printed non-zero numbers than this is too common to tell two reports apart.
+CONTENT_MIN_NONZERO = 10
+
+
+def content_key(cells: Iterable[Mapping[str, object]]) -> str | None:
+    """A fingerprint of a report's table cells, to find the same report published twice.
+
+    A portal that publishes a report as a page and again as a PDF often prints
+    the body's name in only one of them, so their dedup keys differ; their
+    numbers do not.  None when the tables say too little (mostly zeros).
+
+    >>> cells = [{"table_code": "active", "row_code": "rules", "col_code": "issued", "value": v} for v in range(12)]
+    >>> content_key(cells[:5]) is None, len(content_key(cells) or "")
+    (True, 16)
+    """
+    printed = sorted(
+        {
+            (str(c.get("table_code")), str(c.get("row_code")), str(c.get("col_code")), repr(c.get("value")))
+            for c in cells
+        }
+    )
+    nonzero = sum(1 for c in cells if isinstance(c.get("value"), (int, float)) and c.get("value"))
+    if nonzero < CONTENT_MIN_NONZERO:
+        return None
+    return hashlib.sha1(repr(printed).encode("utf-8")).hexdigest()[:16]
 
 
 def report_id(key: str) -> str:
