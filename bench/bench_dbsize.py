@@ -15,8 +15,10 @@ Sizes come from SQLite's ``dbstat`` virtual table (pages, b-tree by b-tree)
 of a page-for-page copy: "B/report" as the crawl wrote the file, "vacuumed"
 after a VACUUM of the copy (pages packed full); each index and each FTS5
 shadow table is listed under the table it belongs to.
-``--commit-every`` also times storing the same reports with that many reports
-per transaction (1 = today's per-report transactions), as CPU and wall time.
+The store's cost is printed too: CPU per report and the bytes its commits
+wrote to the WAL per report.  ``--commit-every`` also times storing the same
+reports with that many reports per transaction (1 = the store's one
+transaction per report), interleaved rounds, medians.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import random
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -97,9 +100,14 @@ def mix(bodies: int, years: int, resplit: bool = False) -> list[dict[str, Any]]:
     return [*base, *varied_records(base, bodies, years, resplit)]
 
 
-def build(path: Path, records: list[dict[str, Any]], commit_every: int = 1) -> tuple[float, float]:
-    """Store `records` (`commit_every` reports per transaction), findings and search index; (CPU s, wall s)."""
+def build(path: Path, records: list[dict[str, Any]], commit_every: int = 1) -> tuple[float, float, int]:
+    """Store `records` (`commit_every` reports per transaction), findings and search index.
+
+    Returns CPU s and wall s of the store, and the bytes it wrote to the WAL
+    (no checkpoint meanwhile: every page each commit wrote, as the disk sees it).
+    """
     db = open_db(path)
+    db.execute("PRAGMA wal_autocheckpoint=0")
     cpu, wall = time.process_time(), time.perf_counter()
     if commit_every <= 1:
         for record in records:
@@ -110,10 +118,13 @@ def build(path: Path, records: list[dict[str, Any]], commit_every: int = 1) -> t
                 for record in records[start : start + commit_every]:
                     save_report(db, record, NOW)
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    written = Path(f"{path}-wal").stat().st_size
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.execute("PRAGMA wal_autocheckpoint=1000")
     recompute_findings(db)
     index_pending(db)
     db.close()
-    return cpu, wall
+    return cpu, wall, written
 
 
 def demo_db(path: Path) -> None:
@@ -186,6 +197,7 @@ def main() -> None:
     parser.add_argument("--db", type=Path, help="measure this existing database instead")
     parser.add_argument("--keep", type=Path, help="also copy the built database here")
     parser.add_argument("--commit-every", type=int, nargs="*", default=[], help="time N reports per transaction")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of --commit-every (medians)")
     args = parser.parse_args()
     if args.db:
         report(args.db)
@@ -197,34 +209,38 @@ def main() -> None:
             print("fixture mix: scrapy demo (the fixture portals, crawled)")
         else:
             records = mix(args.bodies, args.years, args.resplit)
-            cpu, wall = build(path, records)
+            cpu, wall, written = build(path, records)
             split = ", sections split from each text" if args.resplit else ""
             print(
                 f"fixture mix: {len(records)} reports (fixture pages + {args.bodies} bodies × {args.years} years{split})"
             )
-            print(f"store, one transaction per report: {cpu / len(records) * 1e3:.2f} ms CPU per report")
+            print(
+                f"store, one transaction per report: {cpu / len(records) * 1e3:.2f} ms CPU per report, "
+                f"{written / len(records) / 1024:.0f} KiB written to the WAL per report"
+            )
         report(path)
         if args.keep:  # through SQLite, so what is still in the WAL is copied too
             with sqlite3.connect(path) as src, sqlite3.connect(args.keep) as dst:
                 src.backup(dst)
         if args.commit_every and not args.demo:
             timings = []
-            for n in [1, *args.commit_every]:  # interleaved rounds, each a fresh file
-                for _ in range(3):
+            for _ in range(args.rounds):  # interleaved rounds, each a fresh file
+                for n in [1, *args.commit_every]:
                     fresh = Path(tmp) / f"commit{n}.db"
-                    cpu, wall = build(fresh, records, n)
+                    cpu, wall, written = build(fresh, records, n)
                     for suffix in ("", "-wal", "-shm"):
                         Path(f"{fresh}{suffix}").unlink(missing_ok=True)
-                    timings.append((n, cpu, wall))
-            base_cpu = min(c for n, c, _ in timings if n == 1)
-            base_wall = min(w for n, _, w in timings if n == 1)
+                    timings.append((n, cpu, wall, written))
+            base_cpu = statistics.median(t[1] for t in timings if t[0] == 1)
+            base_wall = statistics.median(t[2] for t in timings if t[0] == 1)
             for n in [1, *args.commit_every]:
-                cpu = min(c for m, c, _ in timings if m == n)
-                wall = min(w for m, _, w in timings if m == n)
+                cpu = statistics.median(t[1] for t in timings if t[0] == n)
+                wall = statistics.median(t[2] for t in timings if t[0] == n)
+                written = statistics.median(t[3] for t in timings if t[0] == n)
                 print(
                     f"{n:5d} report(s) per transaction: {cpu / len(records) * 1e3:.2f} ms CPU, "
-                    f"{wall / len(records) * 1e3:.2f} ms wall per report ({cpu / base_cpu:.2f}× / "
-                    f"{wall / base_wall:.2f}× of one per transaction)"
+                    f"{wall / len(records) * 1e3:.2f} ms wall, {written / len(records) / 1024:.0f} KiB WAL per report"
+                    f" ({cpu / base_cpu:.2f}× CPU, {wall / base_wall:.2f}× wall of one per transaction)"
                 )
 
 

@@ -77,9 +77,9 @@ def error_line(stderr: str) -> str:
 
 def test_a_full_database_stops_the_crawl_with_exit_74_one_line_and_an_intact_file(crawl: Crawl) -> None:
     log = crawl.tmp / "full.log"
-    # A new database is ~0.19 MB, the fixture crawl's ~1.3 MB: 0.6 MB fills up mid-crawl.
+    # A new database is ~0.23 MB, the fixture crawl's ~0.5 MB (the compact store): 0.35 MB fills up mid-crawl.
     proc = subprocess.run(
-        crawl_command(crawl, crawl.db_path, log, REPORTS_DB_MAX_MB="0.6"),
+        crawl_command(crawl, crawl.db_path, log, REPORTS_DB_MAX_MB="0.35"),
         cwd=ROOT,
         capture_output=True,
         text=True,
