@@ -10,10 +10,14 @@ host.  Addresses that are not globally routable (loopback, private, link-local,
 unspecified, …) are refused unless one of the entry's own start URLs is such an
 address, which keeps the loopback fixture portals working.
 
-Only literal addresses are recognised here, in every form the C library
-accepts (``127.0.0.1``, ``2130706433``, ``0x7f.1``, ``[::1]``,
-``[::ffff:127.0.0.1]``); hostnames are not resolved (see the README's
-security model for why).
+Literal addresses are recognised here, in every form the C library accepts
+(``127.0.0.1``, ``2130706433``, ``0x7f.1``, ``[::1]``, ``[::ffff:127.0.0.1]``).
+A hostname is resolved by the offsite middleware (Scrapy's own caching
+resolver, off the reactor thread, the answer the download then connects to)
+and judged here by :meth:`PortalHosts.resolved_refusal`: a name that resolves
+to a non-public address is refused unless one of the entry's start URLs is on
+a non-public address, spelled or resolved.  A page spelling a non-public
+address literally still needs a start URL that spells one.
 """
 
 from __future__ import annotations
@@ -140,19 +144,56 @@ def _hostname(key: str) -> str:
     return key.rsplit(":", 1)[0] if not key.endswith("]") and ":" in key else key
 
 
+def hostname_of(url: str) -> str | None:
+    """The hostname of `url` when it is a name to resolve, None for a literal address or no host.
+
+    >>> hostname_of("http://localhost:8081/x"), hostname_of("http://127.0.0.1/"), hostname_of("http://2130706433/")
+    ('localhost', None, None)
+    """
+    host = host_of(url)
+    if host is None:
+        return None
+    name = _hostname(host)
+    return None if literal_address(name) is not None else name
+
+
 @dataclass(frozen=True)
 class PortalHosts:
     """One portal's allowed hosts, and whether non-public addresses are among them."""
 
     portal_id: str
     hosts: frozenset[str]
-    private_ok: bool
+    private_ok: bool  # a start URL spells a non-public address
+    names: tuple[str, ...] = ()  # the start URLs' hostnames that are names, not addresses (resolved to judge)
 
     @classmethod
     def of(cls, portal_id: str, start_urls: Iterable[str], allowed_hosts: Iterable[str] = ()) -> PortalHosts:
         starts = [h for h in (host_of(u) for u in start_urls) if h]
         private_ok = any((a := literal_address(_hostname(h))) is not None and is_private(a) for h in starts)
-        return cls(portal_id, frozenset(starts) | {host_key(h) for h in allowed_hosts}, private_ok)
+        names = tuple(dict.fromkeys(n for h in starts if literal_address(n := _hostname(h)) is None))
+        return cls(portal_id, frozenset(starts) | {host_key(h) for h in allowed_hosts}, private_ok, names)
+
+    def resolved_refusal(self, url: str, address: Address, start_private: bool) -> Refusal | None:
+        """Why `url`, whose hostname resolved to `address`, may not be fetched; None when it may.
+
+        `start_private`: one of the entry's start URLs is on a non-public
+        address (spelled, or its name resolved to one).
+
+        >>> portal = PortalHosts.of("p", ["http://www.gov.cn/"], ["files.gov.cn"])
+        >>> portal.resolved_refusal("http://files.gov.cn/a.pdf", ipaddress.ip_address("10.0.0.5"), False).reason
+        'private_address'
+        >>> portal.resolved_refusal("http://files.gov.cn/a.pdf", ipaddress.ip_address("10.0.0.5"), True) is None
+        True
+        """
+        if not is_private(address) or start_private or self.private_ok:
+            return None
+        host = host_of(url) or url
+        return Refusal(
+            "private_address",
+            url,
+            f"{_hostname(host)} resolves to {address}, a loopback, private or link-local address, and no "
+            f"start URL of portal {self.portal_id} is on one",
+        )
 
     def refusal(self, url: str) -> Refusal | None:
         """None when `url` may be fetched for this portal, else why not."""

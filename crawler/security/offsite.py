@@ -15,6 +15,13 @@ A response is checked too: a 3xx or meta refresh that Scrapy declined to
 follow because of its scheme (``file:``), and a rendered page that ended up
 on another host, are refused rather than stored as the report.
 
+A hostname is resolved before its request goes on (Scrapy's caching resolver,
+in a thread, so the reactor never blocks on DNS; the download then connects to
+the same cached answer): a name resolving to a loopback, private or
+link-local address is refused unless one of the portal's start URLs is on
+such an address (crawler/security/hosts.py).  A name that does not resolve is
+left to fail in the download, as it would.
+
 A refusal raises :class:`OffsiteRefused` (an IgnoreRequest, so the request's
 errback runs and the rest of the crawl goes on), is counted as
 ``offsite/<reason>_count``, logged (a warning the first time per portal,
@@ -24,6 +31,7 @@ with the reason as its error.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
@@ -31,12 +39,13 @@ from urllib.parse import urljoin
 from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse
+from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.response import get_meta_refresh
 from w3lib.url import safe_url_string
 
 from crawler.middlewares.pagelog import send_page
 from crawler.security import browser
-from crawler.security.hosts import HostPolicy, PortalHosts, Refusal, host_of
+from crawler.security.hosts import Address, HostPolicy, PortalHosts, Refusal, host_of, hostname_of, is_private
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -83,6 +92,8 @@ class PortalOffsiteMiddleware:
         self.crawler = crawler
         self.policy = HostPolicy.of([])
         self.warned: set[tuple[str | None, str, str]] = set()
+        self.addresses: dict[str, Address] = {}  # hostname -> the address it resolved to in this crawl
+        self.start_private: dict[str, bool] = {}  # portal id -> a start URL is on a non-public address
         settings = crawler.settings
         self.meta_refresh = settings.getbool("METAREFRESH_ENABLED")
         self.meta_refresh_maxdelay = settings.getfloat("METAREFRESH_MAXDELAY")
@@ -100,10 +111,51 @@ class PortalOffsiteMiddleware:
         for portal in self.policy.portals.values():
             logger.debug("Portal %s may fetch from: %s", portal.portal_id, ", ".join(sorted(portal.hosts)))
 
-    def process_request(self, request: Request) -> None:
-        refusal = self.policy.refusal(request.url, request.meta.get("portal_id"))
+    async def process_request(self, request: Request) -> None:
+        portal_id = request.meta.get("portal_id")
+        refusal = self.policy.refusal(request.url, portal_id)
+        if refusal is None and self.policy.portals:
+            refusal = await self.resolved_refusal(request.url, portal_id)
         if refusal is not None:
             self.refuse(request, refusal)
+
+    async def resolved_refusal(self, url: str, portal_id: str | None) -> Refusal | None:
+        """The private-address rule for a hostname, on the address it resolves to."""
+        name = hostname_of(url)
+        address = await self.resolve(name) if name else None
+        if address is None or not is_private(address):
+            return None
+        portal = self.policy.portals.get(portal_id) if portal_id else None
+        portals = [portal] if portal is not None else self.policy.portals_on(url)
+        refusals = [p.resolved_refusal(url, address, await self.starts_private(p)) for p in portals]
+        if not refusals or any(r is None for r in refusals):
+            return None
+        return refusals[0]
+
+    async def resolve(self, name: str) -> Address | None:
+        """`name`'s address by Scrapy's resolver (DNS_RESOLVER, cached), None when it does not resolve."""
+        if name in self.addresses:
+            return self.addresses[name]
+        from twisted.internet import reactor
+
+        try:
+            answer = await maybe_deferred_to_future(reactor.resolve(name))  # type: ignore[arg-type]
+            address = ipaddress.ip_address(answer)
+        except Exception as exc:  # noqa: BLE001 - unresolvable: the download fails as it would, saying why
+            logger.debug("Could not resolve %s: %s", name, exc)
+            return None
+        self.addresses[name] = address
+        return address
+
+    async def starts_private(self, portal: PortalHosts) -> bool:
+        """Whether one of the portal's start URLs is on a non-public address, spelled or resolved."""
+        if portal.portal_id not in self.start_private:
+            private = portal.private_ok
+            for name in portal.names:
+                address = await self.resolve(name)
+                private = private or (address is not None and is_private(address))
+            self.start_private[portal.portal_id] = private
+        return self.start_private[portal.portal_id]
 
     def process_response(self, request: Request, response: Response) -> Response:
         portal_id = request.meta.get("portal_id")
