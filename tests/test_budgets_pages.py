@@ -100,3 +100,24 @@ def test_the_project_settings_hold_the_default_budgets_and_can_change_them() -> 
     for bad in ("0", "-1", "many"):
         with pytest.raises(ValueError, match="PDF_MAX_PAGES must be"):
             from_settings({"PDF_MAX_PAGES": bad})
+
+
+def test_every_parse_of_a_page_is_bounded_by_the_html_budget_even_without_the_decode_stage(limits: None) -> None:
+    # DECODE_ENABLED off: the later stages parse the page by its declared charset (plain_tree),
+    # through the same parse_html, so the same budget stops them, each stage saying so.
+    budgets.configure(Budgets(html_max_bytes=1024 * 1024))
+    body = page("<p>年度报告</p>" * 200_000)
+    report = parse_report(body, "text/html; charset=utf-8", "http://127.0.0.1/big.html", skip=("decode",))
+    over = [e for e in report.errors if "over HTML_MAX_BYTES=1048576" in e["error"]]
+    assert {e["stage"] for e in over} >= {"metadata"} and report.tree is None
+    assert all(e["error"].startswith("budget: the page is ") for e in over)
+
+
+def test_a_page_nested_past_the_depth_budget_is_refused_with_its_name_not_a_recursion_error() -> None:
+    deep = page("<div>" * 5000 + "<p>深处</p>" + "</div>" * 5000)
+    report = parse_report(deep, "text/html", "http://127.0.0.1/deep.html")
+    (error,) = [e["error"] for e in report.errors if e["stage"] == "decode"]
+    assert error == "budget: the page nests elements more than 256 deep, over HTML_MAX_DEPTH=256"
+    assert not [e for e in report.errors if "RecursionError" in e["error"]]
+    shallow = page("<div>" * 200 + "<p>一、总体情况</p>" + "</div>" * 200)
+    assert parse_report(shallow, "text/html", "http://127.0.0.1/ok.html").tree is not None
