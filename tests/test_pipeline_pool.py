@@ -318,3 +318,44 @@ def test_pool_pipeline_hands_reports_on_in_arrival_order_though_a_later_one_fini
     assert time.monotonic() - started < 300
     assert all(i["title"] and i["report_id"] for i in items)
     assert crawler.stats.get_value("decode/encoding/utf-8") == 6
+
+
+# ---------------------------------------------------------------- the distributed worker
+
+WORKER_SETTINGS = """
+import json, sys
+from scrapy.crawler import CrawlerProcess
+from scrapy.utils.misc import load_object
+from scrapy.utils.project import get_project_settings
+from scrapy.utils.reactor import install_reactor
+settings = get_project_settings()
+settings.setdict(json.loads(sys.argv[1]), priority="cmdline")
+install_reactor(settings["TWISTED_REACTOR"])
+crawler = CrawlerProcess(settings).create_crawler("province_reports")
+crawler._apply_settings()  # as `scrapy crawl` does before building the engine: the add-ons have run
+from crawler.pipelines.pool import enabled_stages, parse_workers, pool_parses
+s = crawler.settings
+print(json.dumps({"pool": pool_parses(s), "workers": parse_workers(s), "stages": enabled_stages(s),
+                  "pipelines": sorted(f"{c.__module__}.{c.__name__}" for c in (load_object(k)
+                                      for k, v in s.getdict("ITEM_PIPELINES").items() if v is not None))}))
+"""
+
+
+def test_a_distributed_worker_parses_in_the_pool_and_pushes_to_redis() -> None:
+    import subprocess
+
+    url = "redis://127.0.0.1:1/0"  # never connected to: only the settings are built
+    proc = subprocess.run(
+        [sys.executable, "-c", WORKER_SETTINGS, json.dumps({"REDIS_URL": url, "PARSE_WORKERS": "3"})],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["pool"] is True and result["workers"] == 3
+    assert result["stages"] == list(STAGE_NAMES)
+    assert "crawler.pipelines.pool.ParsePoolPipeline" in result["pipelines"]
+    assert "crawler.pipelines.redis_queue.RedisQueuePipeline" in result["pipelines"]
+    assert "crawler.pipelines.store.SQLiteStorePipeline" not in result["pipelines"]
