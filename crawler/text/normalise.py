@@ -7,6 +7,7 @@ drops empty ones.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from crawler.text.pinyin import strip_pinyin
@@ -96,13 +97,29 @@ SPACE_BY_PUNCT_RE = re.compile(r" (?=[，。、；：？！）》”])|(?<=[，�
 def normalise_fragment(text: str, *, traditional: bool) -> str:
     """Clean one string: pinyin out, Traditional → Simplified, widths, spaces.
 
-    Newlines are kept (each line cleaned on its own).
+    Newlines are kept (each line cleaned on its own).  Short strings (cells,
+    headings, metadata lines: the same template labels in every report) are
+    cleaned once and remembered.
 
     >>> normalise_fragment("送莊鎮(zhèn)　２０１６年", traditional=True)
     '送庄镇 2016年'
     >>> normalise_fragment("乾安县（一）", traditional=False)
     '乾安县（一）'
     """
+    if len(text) <= CACHED_CHARS:
+        return _cached_fragment(text, traditional)
+    return _fragment(text, traditional)
+
+
+CACHED_CHARS = 200
+
+
+@functools.lru_cache(maxsize=32768)
+def _cached_fragment(text: str, traditional: bool) -> str:
+    return _fragment(text, traditional)
+
+
+def _fragment(text: str, traditional: bool) -> str:
     text = strip_pinyin(text)
     if traditional:
         text = to_simplified(text)
