@@ -34,6 +34,7 @@ import asyncio
 import json
 import os
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -176,6 +177,7 @@ def load() -> str:
 
 
 def main() -> None:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # so the servers and crawls started here are stopped too
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--hosts", type=int, default=200)
     parser.add_argument("--reports", type=int, default=25, help="reports per host")

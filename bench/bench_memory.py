@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -150,8 +151,12 @@ def crawl(reports: int, extra: dict[str, str] | None = None) -> dict[str, float]
             )
             sampler = TreeSampler(proc)
             sampler.start()
-            if proc.wait() != 0:
-                raise SystemExit(f"crawl of {reports} reports failed ({proc.returncode}); see {log}")
+            try:
+                if proc.wait() != 0:
+                    raise SystemExit(f"crawl of {reports} reports failed ({proc.returncode}); see {log}")
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
             sampler.join()
             elapsed = time.monotonic() - start
             text = log.read_text("utf-8")
@@ -162,6 +167,7 @@ def crawl(reports: int, extra: dict[str, str] | None = None) -> dict[str, float]
 
 
 def main() -> None:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # so the servers and crawls started here are stopped too
     parser = argparse.ArgumentParser()
     parser.add_argument("--small", type=int, default=300)
     parser.add_argument("--large", type=int, default=3000)
