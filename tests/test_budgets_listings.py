@@ -181,3 +181,16 @@ def test_a_hanweb_proxy_that_always_answers_the_same_records_stops_at_the_first_
         pages += 1
     assert pages == 3  # the column page, the first answer, its repeat
     assert page.stop_reason and page.stop_reason.startswith("repeated listing page")
+
+
+def test_a_registry_entry_may_set_its_links_budget(tmp_path: Any) -> None:
+    from crawler.registry import RegistryError, load_registry
+
+    path = tmp_path / "portals.yaml"
+    entry = "  - {id: p, name: P, province: zhejiang, start_urls: ['http://127.0.0.1/x'], options: {max_links: %s}}\n"
+    path.write_text("portals:\n" + entry % "300", "utf-8")
+    [loaded] = load_registry(str(path)).select()
+    assert loaded.option("max_links") == 300
+    path.write_text("portals:\n" + entry % "0", "utf-8")
+    with pytest.raises(RegistryError, match="max_links"):
+        load_registry(str(path))

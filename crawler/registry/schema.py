@@ -45,7 +45,7 @@ START_URL_PATTERN = r"^(https?://[^\s/]+|\{site:[A-Za-z0-9_.-]+\})\S*$"
 HOST_PATTERN = r"^(\[[0-9A-Fa-f:.]+\]|[^\s/:@?#\[\]*]+)(:[0-9]{1,5})?$"
 
 # Options every listing adapter reads, and those only one family understands.
-COMMON_OPTIONS = ("list_selector", "link_pattern", "render", "max_pages")
+COMMON_OPTIONS = ("list_selector", "link_pattern", "render", "max_pages", "max_links")
 # ?page=N query pagers and per-year columns (crawler/cms/static.py)
 STATIC_PAGER_OPTIONS = ("page_param", "first_page", "column_pattern")
 CMS_OPTIONS: dict[str, tuple[str, ...]] = {
@@ -80,6 +80,7 @@ PORTAL_SCHEMA: dict[str, Any] = {
                 "list_selector": {"type": "string", "minLength": 1},
                 "link_pattern": {"type": "string", "minLength": 1},
                 "render": {"type": "boolean"},
+                "max_links": {"type": ["integer", "string"], "pattern": r"^[1-9][0-9]*$", "minimum": 1},
                 "columnid": _ID_OR_NUMBER,
                 "unitid": _ID_OR_NUMBER,
                 "webid": _ID_OR_NUMBER,
