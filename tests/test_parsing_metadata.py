@@ -266,3 +266,25 @@ def test_publisher_says_where_it_was_read(page, publisher, source):
 
     report = parse_report(page.encode("utf-8"), "text/html; charset=utf-8", "http://127.0.0.1/a.html")
     assert (report.publisher, report.publisher_source) == (publisher, source)
+
+
+def test_what_a_reader_sees_names_the_report_before_the_html_head_does():
+    """A generic heading: the report's own first sentence beats <title> and the meta tag."""
+    html = (
+        "<html><head><title>澜溪区东湖镇2021年政府信息公开工作年度报告</title>"
+        "<meta name='ArticleTitle' content='澜溪区东湖镇2021年政府信息公开工作年度报告'></head><body>"
+        "<div class='art-title'>政府信息公开年报</div>"
+        "<p>根据条例规定，东湖镇人民政府编制了东湖镇2021年政府信息公开工作年度报告。本报告统计期限为2021年。</p>"
+        "</body></html>"
+    )
+    text = "根据条例规定，东湖镇人民政府编制了东湖镇2021年政府信息公开工作年度报告。本报告统计期限为2021年。"
+    assert find_title(text, Selector(text=html), None) == "东湖镇2021年政府信息公开工作年度报告"
+
+
+def test_a_cms_title_box_is_a_visible_heading():
+    html = (
+        "<html><head><meta name='ArticleTitle' content='某区2022年度政府信息公开工作年度报告'></head><body>"
+        "<div class='art-title'>关于某区市场监督管理局2022年度政府信息公开工作年度报告</div>"
+        "<p>现将某区市场监督管理局2022年度政府信息公开工作年度报告公布如下。</p></body></html>"
+    )
+    assert find_title("", Selector(text=html), None) == "关于某区市场监督管理局2022年度政府信息公开工作年度报告"

@@ -228,25 +228,29 @@ def _is_report_title(line: str) -> bool:
 def find_title(
     text: str, tree: Selector | None, link_title: str | None, normalise: Callable[[str], str] | None = None
 ) -> str | None:
-    """The report's title: meta tag, heading, first title-like line, link, <title>.
+    """The report's title: the document's heading, a heading, a title-like line, its own name, link, meta, <title>.
 
     Strings taken from the tree go through ``normalise`` (the text stage's
     cleaner) so a Traditional page gives its Simplified title.
     """
     clean = normalise or (lambda s: s)
-    # The heading the document prints on itself (a centred or bold line) wins over
-    # the CMS's page title: 柘源县人民政府2019年… under an <h1> 2019年柘源县….
+    # What a reader sees comes before what only the HTML head says: the heading the
+    # document prints on itself (a centred bold line) first — 柘源县人民政府2019年… under
+    # an <h1> 2019年柘源县… —, then headings, the first lines, the name the report gives
+    # itself in its first sentences, the listing's link; the meta tag and <title> last.
     from_tree = [h.xpath("normalize-space(.)").get() for h in tree.xpath(_DOCUMENT_HEADING)[:3]] if tree else []
-    from_tree.append(_meta_tag(tree, META_TAGS["title"]))
     if tree is not None:
         from_tree += [" ".join(h.xpath("normalize-space(.)").getall()) for h in tree.xpath("//h1|//h2|//h3")]
+        from_tree += tree.xpath(_TITLE_BOX).xpath("normalize-space(.)").getall()[:3]
     candidates = [clean(c) if c else c for c in from_tree]
     lines = [line.strip() for line in (text or "").splitlines()[:12]]
     candidates += lines
     # A title printed over two lines (a PDF): 云杉县自然资源局 / 2021年政府信息公开工作年度报告
     candidates += [a + b for a, b in itertools.pairwise(lines) if is_body_name(a) and not _is_report_title(a)]
+    candidates += [m["title"] for m in _SELF_NAMED.finditer((text or "")[:800])]
     candidates.append(link_title)
     if tree is not None:
+        candidates.append(clean(_meta_tag(tree, META_TAGS["title"]) or ""))
         page_title = clean(tree.xpath("normalize-space(//title)").get() or "")
         candidates += re.split(r"\s*[_|｜]\s*|\s+-\s+|\s*—\s*", page_title)
     if tree is not None:  # a title split over two headings: <h1>某县人民政府</h1><h2>2020年…年度报告</h2>
@@ -264,6 +268,16 @@ def find_title(
     return first
 
 
+# The report naming itself: 编制了东湖镇2021年政府信息公开工作年度报告。
+_SELF_NAMED = re.compile(
+    r"(?:编制了?|现将|现公布|公布|发布|形成了?)(?P<title>[^，,。；;《》“”\s]{0,40}?(?:19|20)\d{2}\s*年[^，,。；;《》“”]{0,24}?报告)"
+)
+# A CMS's visible title box (Hanweb <div class="art-title">, TRS <div class="title">), not a link list.
+_TITLE_BOX = (
+    "//*[self::div or self::p or self::span or self::td]"
+    "[contains(concat(' ', translate(@class, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ_', 'abcdefghijklmnopqrstuvwxyz-'), ' '), 'title ')]"
+    "[not(.//a)]"
+)
 _DOCUMENT_HEADING = (
     "//p[contains(translate(@style, ' ', ''), 'text-align:center') or @align='center']"
     "[normalize-space(.) = normalize-space(strong) or normalize-space(.) = normalize-space(b)]"
