@@ -213,6 +213,34 @@ def test_discovery_asks_robots_txt_and_stays_on_each_home_pages_host(discovered:
         assert paths[0] == "/robots.txt", site
 
 
+# Real-shape column fixtures given as the start URL itself: (site, column path, cms), as fixtures/portals.yaml types them.
+COLUMN_STARTS = [
+    ("trs_funing", "/zwgk/xxgkzl/xxgknb/index.html", "trs"),
+    ("hanweb_huangyan", "/col/col1229427361/index.html", "hanweb"),
+    ("static_guannan", "/xxgk/zfxxgknb/index.html", "static"),
+    ("static_mengjin", "/zwgk/nb/List_23.html", "static"),  # Traditional, with pinyin glosses: 年報(bào)
+    ("static_wuyi_attachments", "/zwgk/ndbg/index.html", "static"),
+]
+
+
+@pytest.mark.services  # runs scrapy discover against the fixture server
+def test_a_column_page_given_as_start_is_one_entry_not_split_by_its_own_pager_or_crumb(tmp_path: Path) -> None:
+    with FixtureServer(FIXTURES, log_path=tmp_path / "requests.jsonl", workdir=tmp_path) as server:
+        urls = [server.sites[site] + path for site, path, _cms in COLUMN_STARTS]
+        proc = run("discover", *urls, tmp=tmp_path, name="columns")
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        entries = yaml.safe_load(proc.stdout)
+        got = sorted(
+            (
+                next(s for s, base in server.sites.items() if e["start_urls"][0].startswith(base + "/")),
+                e["start_urls"][0].split("/", 3)[3],
+                e["cms"],
+            )
+            for e in entries
+        )
+    assert got == sorted((site, path.lstrip("/"), cms) for site, path, cms in COLUMN_STARTS)
+
+
 @pytest.mark.services  # runs scrapy discover against the fixture server
 def test_home_page_without_a_column_prints_nothing_says_why_and_exits_1(tmp_path: Path) -> None:
     with FixtureServer(FIXTURES, log_path=tmp_path / "requests.jsonl", workdir=tmp_path) as server:

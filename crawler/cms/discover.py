@@ -33,6 +33,8 @@ from crawler.cms.base import SKIP_SCHEMES
 from crawler.parsing.titles import is_report_title
 from crawler.registry import PROVINCES, Portal
 from crawler.registry.provinces import province_slug
+from crawler.text.pinyin import strip_pinyin
+from crawler.text.script import TRADITIONAL, detect_script, to_simplified
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -74,9 +76,20 @@ class PageLink:
     how: str  # anchor | script | option | onclick
 
 
+def plain_words(text: str, traditional: bool) -> str:
+    """Link words as the rules read them: pinyin glosses out (年報(bào)), Traditional made Simplified."""
+    words = strip_pinyin(text or "")
+    return to_simplified(words) if traditional else words
+
+
+def is_traditional(selector: Selector) -> bool:
+    return detect_script(" ".join(selector.xpath("//title//text() | //a//text()").getall())) == TRADITIONAL
+
+
 def page_links(text: str, base_url: str) -> list[PageLink]:
     """Every link of the page: anchors, areas, jump-menu options, onclick targets and script-built menus."""
     selector = Selector(text=text or "<html></html>")
+    traditional = is_traditional(selector)
     found: list[PageLink] = []
     seen: set[tuple[str, str]] = set()
 
@@ -87,7 +100,7 @@ def page_links(text: str, base_url: str) -> list[PageLink]:
         url = urljoin(base_url, href)
         if not url.startswith(("http://", "https://")):
             return
-        label = re.sub(r"\s+", "", label or "")
+        label = re.sub(r"\s+", "", plain_words(label, traditional))
         if (url, label) not in seen:
             seen.add((url, label))
             found.append(PageLink(url, label, how))
@@ -126,10 +139,19 @@ def is_column_link(link: PageLink) -> bool:
 
 
 def is_hub_link(link: PageLink) -> bool:
-    """A link into the 信息公开 part of the site (where the 年报 column is listed)."""
-    if HUB_TEXT.search(link.text) and not NOT_HUB_TEXT.search(link.text) and len(link.text) <= 16:
+    """A link into the 信息公开 part of the site (where the 年报 column is listed).
+
+    By its words (信息公开, 政务公开 …), or by an xxgk/zwgk-style URL under
+    words short enough for a menu (更多, 目录) — not an item's title that
+    happens to live under /zwgk/ (2024年政府工作报告).
+    """
+    text = link.text
+    if NOT_HUB_TEXT.search(text) or is_report_title(text):
+        return False
+    if HUB_TEXT.search(text) and len(text) <= 16:
         return True
-    return bool(HUB_URL.search(urlsplit(link.url).path)) and not NOT_HUB_TEXT.search(link.text) and len(link.text) <= 16
+    menu_words = len(text) <= 8 and not re.search(r"\d", text)
+    return menu_words and bool(HUB_URL.search(urlsplit(link.url).path))
 
 
 def classify(links: list[PageLink]) -> tuple[list[PageLink], list[PageLink]]:
@@ -152,7 +174,14 @@ def classify(links: list[PageLink]) -> tuple[list[PageLink], list[PageLink]]:
 
 def page_title(text: str) -> str:
     selector = Selector(text=text or "<html></html>")
-    return re.sub(r"\s+", " ", " ".join(selector.css("title::text").getall())).strip()
+    title = " ".join(selector.css("title::text").getall())
+    return re.sub(r"\s+", " ", plain_words(title, is_traditional(selector))).strip()
+
+
+def column_words(title: str) -> str:
+    """The part of a page title that names the column (``政府信息公开年报_抚宁区人民政府`` → 政府信息公开年报)."""
+    parts = [p for p in re.split(r"[\s\-_|—–·:：>»]+", title) if p]
+    return next((p for p in parts if COLUMN_TEXT.search(p)), title)
 
 
 def site_name(title: str) -> str | None:
@@ -316,3 +345,13 @@ def candidate_portal(portal_id: str, url: str, fp: Fingerprint, allowed_hosts: t
 
 def same_page(a: str, b: str) -> bool:
     return canonicalize_url(a, keep_fragments=False) == canonicalize_url(b, keep_fragments=False)
+
+
+INDEX_FILE = re.compile(r"/(?:index|default)\.(?:s?html?|jsp|aspx?|php)$", re.I)
+
+
+def page_key(url: str) -> str:
+    """One key per page: ``…/xxgknb/`` and ``…/xxgknb/index.html`` are the same column (a platform's #column is kept)."""
+    canonical = canonicalize_url(url, keep_fragments="gkmlpt" in url)
+    parts = urlsplit(canonical)
+    return parts._replace(path=INDEX_FILE.sub("/", parts.path) or "/").geturl()

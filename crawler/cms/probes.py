@@ -30,7 +30,9 @@ from crawler.cms.discover import (
     Site,
     candidate_portal,
     classify,
+    column_words,
     describe_site,
+    page_key,
     page_links,
     page_title,
     probe,
@@ -107,7 +109,7 @@ class ColumnDiscovery:
     def start_requests(self) -> Iterator[Request]:
         for discovery in self.discoveries:
             url = discovery.portal.start_urls[0]
-            discovery.visited.add(url)
+            discovery.visited.add(page_key(url))
             yield self._request(discovery, url, self.parse, hops=0, trail=[], candidate=False)
 
     def _discovery(self, response_or_request: Response | Request) -> Discovery:
@@ -163,7 +165,7 @@ class ColumnDiscovery:
         self, discovery: Discovery, link: PageLink, depth: int, trail: list[str], candidate: bool
     ) -> Iterator[Request]:
         url = link.url.split("#", 1)[0] if "#" in link.url and "gkmlpt" not in link.url else link.url
-        if url in discovery.visited or any(same_page(url, c) for c in discovery.columns):
+        if page_key(url) in discovery.visited:
             return
         refusal = self.host_policy.refusal(url, discovery.portal.id)
         if refusal is not None:
@@ -174,7 +176,7 @@ class ColumnDiscovery:
             if "page budget" not in " ".join(discovery.problems):
                 discovery.problems.append(f"stopped after {MAX_PAGES} pages (page budget)")
             return
-        discovery.visited.add(url)
+        discovery.visited.add(page_key(url))
         (discovery.candidates_seen if candidate else discovery.hubs_seen).append(f"{link.text or '?'} <{url}>")
         yield self._request(
             discovery, url, self.parse, hops=depth, trail=trail, candidate=candidate, link_text=link.text
@@ -186,9 +188,9 @@ class ColumnDiscovery:
         """Run the fingerprinted adapter on the page (or on the first requests it makes) until it finds reports."""
         portal = candidate_portal(discovery.portal.id, response.url, fp, self.allowed)
         start = portal.start_urls[0]
-        if any(same_page(start, c) and c == start for c in discovery.columns):
+        if any(page_key(start) == page_key(c) for c in discovery.columns):
             return
-        label = link_text or page_title(response.text)
+        label = link_text or column_words(page_title(response.text))
         first = get_adapter(portal.cms).first_requests(portal, start)
         if all(same_page(r.url, response.url) for r in first):
             yield from self._judge(response, discovery, portal, fp, probe(response, portal), label, trail, 0)
@@ -235,8 +237,11 @@ class ColumnDiscovery:
         n: int,
     ) -> Iterator[Request]:
         start = portal.start_urls[0]
+        # The column's own further pages (index_1, list_2, ?pageNum=2) are not other columns.
+        discovery.visited.update(page_key(r.url) for r in result.next_requests)
+        discovery.visited.add(page_key(response.url))
         if result.reports:
-            if start not in discovery.columns:
+            if not any(page_key(start) == page_key(c) for c in discovery.columns):
                 column = Column(start, fp, label, trail, len(result.reports), result.titles[0])
                 discovery.columns[start] = column
                 logger.info("Discovery: %s is a %s column (%s)", start, fp.cms, "; ".join(fp.signals))

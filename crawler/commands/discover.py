@@ -82,6 +82,9 @@ def entries_text(discoveries: list[Discovery], today: str | None = None) -> tupl
 def explain(discovery: Discovery) -> list[str]:
     """Why a start URL gave no column: what was fetched, what was off-host, what failed."""
     url = discovery.portal.start_urls[0]
+    if discovery.site is None:  # the start page itself never arrived
+        why = "; ".join(discovery.problems) or "it could not be fetched"
+        return [f"{url}: no 年报 column found: the page could not be read ({why})"]
     lines = [f"{url}: no 年报 column found"]
     if discovery.hubs_seen:
         lines.append(f"  信息公开 pages followed: {', '.join(discovery.hubs_seen)}")
