@@ -12,7 +12,7 @@ import yaml
 
 from crawler.registry import load_registry
 from crawler.registry.provinces import PROVINCES
-from crawler.registry.schema import CMS_NAMES, validate_registry
+from crawler.registry.schema import CMS_NAMES, thin_notes, validate_registry
 
 DATA: dict[str, Any] = yaml.safe_load((resources.files("crawler.registry") / "portals.yaml").read_text("utf-8"))
 ENTRIES: list[dict[str, Any]] = DATA["portals"]
@@ -20,6 +20,7 @@ IDS = [e["id"] for e in ENTRIES]
 COVERED = {e["province"] for e in ENTRIES}
 NOT_YET = {item["province"]: item["reason"] for item in DATA.get("not_yet_grounded") or []}
 CORPORA = {"pages", "code", "docs", "issues"}
+THIN = thin_notes(DATA)
 
 
 def test_bundled_registry_loads():
@@ -55,7 +56,15 @@ def test_not_yet_grounded_provinces_have_no_entry_and_say_why():
 
 
 def test_thin_provinces_do_have_entries():
-    assert set(DATA.get("thin") or []) <= COVERED
+    assert set(THIN) <= COVERED
+
+
+@pytest.mark.parametrize("province", sorted(THIN))
+def test_thin_province_carries_a_note_of_what_was_searched_and_what_was_found(province):
+    """The bundled registry maps each thin province to what the stored public pages show instead."""
+    assert isinstance(DATA["thin"], dict)
+    note = THIN[province]
+    assert note and "searched" in note and ("found" in note or "seen" in note), note
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
@@ -108,14 +117,14 @@ def test_covered_province_without_a_provincial_column_is_listed_as_thin(province
 
     (A province may stay thin with a provincial entry too, e.g. when that column is a legacy site.)
     """
-    assert province in set(DATA.get("thin") or [])
+    assert province in THIN
 
 
 # Floors typed from the registry tally of 2026-12-01 (counted by hand-kept lists, not by the loader):
-# 385 grounded entries, 110 of them at level city. They only ever rise.
+# 473 grounded entries, 140 of them at level city (2026-12-01, round 2). They only ever rise.
 def test_bundled_registry_keeps_the_tallied_number_of_grounded_entries():
-    assert len(ENTRIES) >= 387
-    assert sum(1 for e in ENTRIES if e.get("level") == "city") >= 110
+    assert len(ENTRIES) >= 473
+    assert sum(1 for e in ENTRIES if e.get("level") == "city") >= 140
 
 
 # Prefecture-level cities (of the provinces tallied so far) whose own column is in the registry
@@ -126,7 +135,7 @@ CITY_COLUMNS: dict[str, str] = {
     "neimenggu": "赤峰 通辽 巴彦淖尔",
     "liaoning": "沈阳 本溪 盘锦 铁岭",
     "jilin": "长春 吉林市 四平 辽源 通化 白城 延边",
-    "heilongjiang": "哈尔滨 齐齐哈尔 大庆 佳木斯 牡丹江",
+    "heilongjiang": "哈尔滨 齐齐哈尔 鹤岗 大庆 佳木斯 牡丹江",
     "jiangsu": "苏州 南通 淮安 盐城 泰州 宿迁",
     "zhejiang": "杭州 温州 嘉兴 湖州 绍兴 衢州 舟山 台州 丽水",
     "anhui": "合肥",
@@ -137,8 +146,8 @@ CITY_COLUMNS: dict[str, str] = {
 TALLIED_CITIES = [(province, city) for province, cities in CITY_COLUMNS.items() for city in cities.split()]
 
 
-def test_city_tally_counts_58_prefecture_level_cities():
-    assert len(TALLIED_CITIES) == len(set(TALLIED_CITIES)) == 58
+def test_city_tally_counts_59_prefecture_level_cities():
+    assert len(TALLIED_CITIES) == len(set(TALLIED_CITIES)) == 59
 
 
 @pytest.mark.parametrize(("province", "city"), TALLIED_CITIES, ids=[f"{p}-{c}" for p, c in TALLIED_CITIES])

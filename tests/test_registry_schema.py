@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from crawler.registry import RegistryError, load_registry
-from crawler.registry.schema import REGISTRY_SCHEMA, validate_registry
+from crawler.registry.schema import REGISTRY_SCHEMA, thin_notes, validate_registry
 
 GOOD: dict[str, Any] = {
     "id": "zhejiang-example",
@@ -128,11 +128,23 @@ def test_duplicate_id_is_an_error_on_the_second_entry():
         ),
         (registry(GOOD, not_yet_grounded=[{"province": "xizang"}]), r"not_yet_grounded #0: field 'reason': missing"),
         (registry(GOOD, thin=["atlantis"]), r"field 'thin': unknown province"),
+        (registry(GOOD, thin={"atlantis": "searched; found nothing"}), r"field 'thin': unknown province 'atlantis'"),
+        (registry(GOOD, thin={"anhui": ""}), r"field 'thin\.anhui': must not be empty"),
+        (registry(GOOD, thin={"anhui": 3}), r"field 'thin\.anhui': expected string, got int"),
+        (registry(GOOD, thin="anhui"), r"field 'thin': expected array or object, got str"),
     ],
 )
 def test_broken_document_error_names_the_field(data, pattern):
     with pytest.raises(RegistryError, match=pattern):
         validate_registry(data, "mine.yaml")
+
+
+def test_thin_may_be_a_list_of_slugs_or_a_mapping_of_slug_to_note():
+    validate_registry(registry(GOOD, thin=["anhui", "xizang"]), "mine.yaml")
+    validate_registry(registry(GOOD, thin={"anhui": "searched the portal; found only city columns"}), "mine.yaml")
+    assert thin_notes(registry(GOOD, thin=["anhui"])) == {"anhui": None}
+    assert thin_notes(registry(GOOD, thin={"anhui": "only city columns"})) == {"anhui": "only city columns"}
+    assert thin_notes(registry(GOOD)) == {}
 
 
 def test_loading_a_broken_registry_file_reports_file_entry_and_field(tmp_path: Path):

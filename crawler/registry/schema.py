@@ -2,7 +2,9 @@
 
 `REGISTRY_SCHEMA` is a JSON Schema (draft 2020-12) for the YAML document:
 ``version``, ``portals`` (one entry per portal column) and the bookkeeping
-lists ``not_yet_grounded`` and ``thin``. `validate_registry` checks a loaded
+lists ``not_yet_grounded`` and ``thin`` (provinces whose own provincial column
+is not in the registry: a list of slugs, or a mapping of slug to a note saying
+what the stored public pages show instead). `validate_registry` checks a loaded
 document against it, then checks what a schema cannot say (known province,
 option names per CMS, a compilable link pattern, unique ids), and raises
 `RegistryError` naming the file, the entry and the field:
@@ -116,7 +118,13 @@ REGISTRY_SCHEMA: dict[str, Any] = {
     "properties": {
         "version": {"const": 1},
         "observed_with": {"type": "string"},
-        "thin": {"type": "array", "items": {"type": "string"}},
+        # A user's registry may list thin provinces by slug; the bundled one maps each
+        # slug to a note saying what the stored public pages show instead of the column.
+        "thin": {
+            "type": ["array", "object"],
+            "items": {"type": "string"},
+            "additionalProperties": {"type": "string", "minLength": 1},
+        },
         "not_yet_grounded": {
             "type": "array",
             "items": {
@@ -235,6 +243,14 @@ def _check_entry(entry: dict[str, Any], source: str, seen: set[str]) -> None:
             fail("options.link_pattern", f"not a valid regular expression: {exc}")
 
 
+def thin_notes(data: dict[str, Any]) -> dict[str, str | None]:
+    """Thin province slug -> its note (None in the old list form, which carries none)."""
+    thin = data.get("thin") or {}
+    if isinstance(thin, dict):
+        return {str(name): note for name, note in thin.items()}
+    return dict.fromkeys(thin)
+
+
 def validate_registry(data: dict[str, Any], source: str) -> None:
     """Raise RegistryError for the first problem in a loaded registry document."""
     if not isinstance(data, dict):
@@ -254,7 +270,7 @@ def validate_registry(data: dict[str, Any], source: str) -> None:
             raise RegistryError(
                 f"{source}: not_yet_grounded #{n}: field 'province': unknown province {item['province']!r}"
             ) from None
-    for name in plain.get("thin") or []:
+    for name in thin_notes(plain):
         try:
             province_slug(name)
         except KeyError:
@@ -262,4 +278,4 @@ def validate_registry(data: dict[str, Any], source: str) -> None:
     logger.debug("%s: %d portals valid", source, len(plain["portals"]))
 
 
-__all__ = ["CMS_NAMES", "CMS_OPTIONS", "LEVELS", "REGISTRY_SCHEMA", "RegistryError", "validate_registry"]
+__all__ = ["CMS_NAMES", "CMS_OPTIONS", "LEVELS", "REGISTRY_SCHEMA", "RegistryError", "thin_notes", "validate_registry"]
