@@ -9,17 +9,24 @@ indexed twice more; its sections repeated its text.  Now:
   once; ``cell_values`` holds per cell only (report_no, seq, label_id, raw,
   value, source, confidence), ``WITHOUT ROWID`` and clustered by report in
   printed order (``seq``), so it needs no second index;
-- ``checks`` is ``WITHOUT ROWID`` (its primary key was a second copy of it);
+- ``check_keys`` holds each (check_code, scope) once, ``check_evidence`` each
+  distinct evidence text of a report once (a report's outline checks and
+  its cross-year checks repeat theirs), and ``check_values`` per check only
+  (report_no, check_id, expected, actual, status, evidence_no), ``WITHOUT
+  ROWID``, with a small index of the failing ones;
 - ``section_spans`` holds a section's text as (``text_at``, ``text_len``),
   its place in ``reports.text``, when it is printed there (it always is for
   parsed reports), else the text itself.
 
-``table_cells`` and ``sections`` are plain SQL views over those tables with
-the columns they always had, so Datasette, the exports, pandas and the
+``table_cells``, ``sections`` and ``checks`` are plain SQL views over those
+tables with the columns they always had, so Datasette, the exports, pandas and the
 sqlite3 shell read them unchanged, with no function of ours registered.
 INSTEAD OF triggers keep the old writes working (``INSERT [OR REPLACE]``
-and ``DELETE`` on either view); the store itself writes the tables directly
-(:func:`write_cells`, :func:`write_sections`).  Triggers on ``reports`` keep
+and ``DELETE`` on each view: the findings write ``checks`` so); the store
+itself writes the tables directly (:func:`write_cells`,
+:func:`write_sections`, :func:`write_checks`).  A column added to one of
+these later goes into its table and its view (``ALTER TABLE`` cannot add
+one to a view).  Triggers on ``reports`` keep
 the spans honest: a report's deletion removes its parts, and a change of
 its text first turns its spans back into text.
 """
@@ -36,11 +43,19 @@ import sqlite_utils
 logger = logging.getLogger(__name__)
 
 # Tables only the views read: hidden in Datasette, not compared by scripts/compare_dbs.py.
-INTERNAL_TABLES = ("report_keys", "cell_labels", "cell_values", "section_spans")
+INTERNAL_TABLES = (
+    "report_keys",
+    "cell_labels",
+    "cell_values",
+    "section_spans",
+    "check_keys",
+    "check_values",
+    "check_evidence",
+)
 LABEL_COLUMNS = ("table_code", "row_code", "row_label", "col_code", "col_label")
 VALUE_COLUMNS = ("raw", "value", "source", "confidence")
+CHECK_KEY_COLUMNS = ("check_code", "scope")
 
-_NULL_SAFE = " AND ".join(f"ifnull({c}, x'') = ifnull(?, x'')" for c in LABEL_COLUMNS)
 _SAME_LABEL = " AND ".join(f"{c} IS new.{c}" for c in LABEL_COLUMNS)
 _SAME_CODES = "table_code IS {0}.table_code AND row_code IS {0}.row_code AND col_code IS {0}.col_code"
 _REPORT_NO = "(SELECT report_no FROM report_keys WHERE report_id = {0}.report_id)"
@@ -60,6 +75,14 @@ TABLES = (
     # tables spill rows over ~1 KB to overflow pages (measured: 1.5x the bytes of this layout).
     "CREATE TABLE IF NOT EXISTS section_spans (report_no INTEGER NOT NULL, seq INTEGER NOT NULL, code TEXT,"
     " heading TEXT, text TEXT, text_at INTEGER, text_len INTEGER, PRIMARY KEY (report_no, seq))",
+    "CREATE TABLE IF NOT EXISTS check_keys (check_id INTEGER PRIMARY KEY, check_code TEXT, scope TEXT)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS check_keys_unique ON check_keys (ifnull(check_code, x''), ifnull(scope, x''))",
+    "CREATE TABLE IF NOT EXISTS check_values (report_no INTEGER NOT NULL, check_id INTEGER NOT NULL,"
+    " expected ANY, actual ANY, status TEXT, evidence_no INTEGER, PRIMARY KEY (report_no, check_id)) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS check_values_failing ON check_values (report_no) WHERE status = 'fail'",
+    # A rowid table, as section_spans: an evidence text can be long.
+    "CREATE TABLE IF NOT EXISTS check_evidence (report_no INTEGER NOT NULL, evidence_no INTEGER NOT NULL,"
+    " evidence TEXT NOT NULL, PRIMARY KEY (report_no, evidence_no))",
 )
 
 VIEWS = (
@@ -71,11 +94,20 @@ VIEWS = (
     " CASE WHEN s.text_at IS NULL THEN s.text ELSE substr(r.text, s.text_at, s.text_len) END AS text"
     " FROM section_spans s JOIN report_keys k ON k.report_no = s.report_no"
     " LEFT JOIN reports r ON r.report_id = k.report_id",
+    "CREATE VIEW checks AS SELECT k.report_id AS report_id, c.check_code AS check_code, c.scope AS scope,"
+    " v.expected AS expected, v.actual AS actual, v.status AS status, e.evidence AS evidence"
+    " FROM check_values v JOIN report_keys k ON k.report_no = v.report_no JOIN check_keys c ON c.check_id = v.check_id"
+    " LEFT JOIN check_evidence e ON e.report_no = v.report_no AND e.evidence_no = v.evidence_no",
 )
 
 _NEW_KEY = (
     "INSERT INTO report_keys (report_id) SELECT new.report_id"
     " WHERE NOT EXISTS (SELECT 1 FROM report_keys WHERE report_id = new.report_id);"
+)
+# Evidence no check of the report points to any more (a check deleted or replaced).
+_UNUSED_EVIDENCE = (
+    "DELETE FROM check_evidence WHERE report_no = {0} AND NOT EXISTS (SELECT 1 FROM check_values v"
+    " WHERE v.report_no = check_evidence.report_no AND v.evidence_no = check_evidence.evidence_no);"
 )
 TRIGGERS = (
     # The old table's INSERT OR REPLACE: a cell with the same codes is replaced, and goes last.
@@ -99,9 +131,30 @@ TRIGGERS = (
     " new.seq, new.code, new.heading, new.text); END",
     "CREATE TRIGGER IF NOT EXISTS sections_delete INSTEAD OF DELETE ON sections BEGIN"
     f" DELETE FROM section_spans WHERE report_no = {_REPORT_NO.format('old')} AND seq IS old.seq; END",
+    # The findings' INSERT OR REPLACE INTO checks: the outer OR REPLACE replaces a check with the same key.
+    "CREATE TRIGGER IF NOT EXISTS checks_insert INSTEAD OF INSERT ON checks BEGIN "
+    + _NEW_KEY
+    + " INSERT INTO check_keys (check_code, scope) SELECT new.check_code, new.scope"
+    " WHERE NOT EXISTS (SELECT 1 FROM check_keys WHERE check_code IS new.check_code AND scope IS new.scope);"
+    " INSERT INTO check_evidence (report_no, evidence_no, evidence) SELECT k.report_no,"
+    " (SELECT ifnull(max(evidence_no), 0) + 1 FROM check_evidence WHERE report_no = k.report_no), new.evidence"
+    " FROM report_keys k WHERE k.report_id = new.report_id AND new.evidence IS NOT NULL AND NOT EXISTS"
+    " (SELECT 1 FROM check_evidence WHERE report_no = k.report_no AND evidence = new.evidence);"
+    " INSERT INTO check_values (report_no, check_id, expected, actual, status, evidence_no) SELECT k.report_no,"
+    " (SELECT check_id FROM check_keys WHERE check_code IS new.check_code AND scope IS new.scope),"
+    " new.expected, new.actual, new.status,"
+    " (SELECT evidence_no FROM check_evidence WHERE report_no = k.report_no AND evidence = new.evidence)"
+    " FROM report_keys k WHERE k.report_id = new.report_id;"
+    f" {_UNUSED_EVIDENCE.format(_REPORT_NO.format('new'))} END",
+    "CREATE TRIGGER IF NOT EXISTS checks_delete INSTEAD OF DELETE ON checks BEGIN"
+    f" DELETE FROM check_values WHERE report_no = {_REPORT_NO.format('old')} AND check_id IN"
+    " (SELECT check_id FROM check_keys WHERE check_code IS old.check_code AND scope IS old.scope);"
+    f" {_UNUSED_EVIDENCE.format(_REPORT_NO.format('old'))} END",
     "CREATE TRIGGER IF NOT EXISTS reports_parts_delete AFTER DELETE ON reports BEGIN"
     f" DELETE FROM cell_values WHERE report_no = {_REPORT_NO.format('old')};"
     f" DELETE FROM section_spans WHERE report_no = {_REPORT_NO.format('old')};"
+    f" DELETE FROM check_values WHERE report_no = {_REPORT_NO.format('old')};"
+    f" DELETE FROM check_evidence WHERE report_no = {_REPORT_NO.format('old')};"
     " DELETE FROM report_keys WHERE report_id = old.report_id; END",
     # A span points into the text as it was: a new text gets the sections' own text back first.
     "CREATE TRIGGER IF NOT EXISTS reports_text_update AFTER UPDATE OF text ON reports BEGIN"
@@ -128,41 +181,72 @@ def report_no(db: sqlite_utils.Database, report_id: str) -> int:
     return cursor.lastrowid
 
 
-def _label_cache(db: sqlite_utils.Database) -> dict[tuple[Any, ...], int]:
-    cache: dict[tuple[Any, ...], int] | None = getattr(db, "_cell_label_ids", None)
-    if cache is None:
-        cache = {}
-        db._cell_label_ids = cache  # type: ignore[attr-defined]
-    return cache
+def _id_cache(db: sqlite_utils.Database, table: str) -> dict[tuple[Any, ...], int]:
+    caches: dict[str, dict[tuple[Any, ...], int]] | None = getattr(db, "_compact_ids", None)
+    if caches is None:
+        caches = {}
+        db._compact_ids = caches  # type: ignore[attr-defined]
+    return caches.setdefault(table, {})
 
 
 def forget_labels(db: sqlite_utils.Database) -> None:
-    """Drop the label ids this connection remembers (after a rollback they may not exist)."""
-    _label_cache(db).clear()
+    """Drop the label and check ids this connection remembers (after a rollback they may not exist)."""
+    for table in ("cell_labels", "check_keys"):
+        _id_cache(db, table).clear()
 
 
-def label_ids(db: sqlite_utils.Database, labels: Sequence[tuple[Any, ...]]) -> list[int]:
-    """The label_id of each (table_code, row_code, row_label, col_code, col_label), added when new.
+def _ids(
+    db: sqlite_utils.Database, table: str, key: str, columns: Sequence[str], values: Sequence[tuple[Any, ...]]
+) -> list[int]:
+    """The id in `table` (a dictionary of distinct rows) of each tuple of `values`, added when new.
 
     Remembered per connection: a report reuses the labels of the reports
     before it.  A cache that outlived a rolled-back insert (ids above the
     table's largest) is dropped.
     """
-    cache = _label_cache(db)
+    cache = _id_cache(db, table)
     conn = db.conn
     if cache:
-        (largest,) = conn.execute("SELECT ifnull(max(label_id), 0) FROM cell_labels").fetchone()
+        (largest,) = conn.execute(f"SELECT ifnull(max({key}), 0) FROM {table}").fetchone()
         if max(cache.values()) > largest:
             cache.clear()
-    for label in dict.fromkeys(labels):
-        if label in cache:
+    same = " AND ".join(f"ifnull({c}, x'') = ifnull(?, x'')" for c in columns)
+    for value in dict.fromkeys(values):
+        if value in cache:
             continue
-        row = conn.execute(f"SELECT label_id FROM cell_labels WHERE {_NULL_SAFE}", label).fetchone()
+        row = conn.execute(f"SELECT {key} FROM {table} WHERE {same}", value).fetchone()
         if row is None:
-            cursor = conn.execute(f"INSERT INTO cell_labels ({', '.join(LABEL_COLUMNS)}) VALUES (?, ?, ?, ?, ?)", label)
-            row = (cursor.lastrowid,)
-        cache[label] = int(row[0])
-    return [cache[label] for label in labels]
+            marks = ", ".join("?" * len(columns))
+            row = (conn.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", value).lastrowid,)
+        cache[value] = int(row[0])
+    return [cache[value] for value in values]
+
+
+def label_ids(db: sqlite_utils.Database, labels: Sequence[tuple[Any, ...]]) -> list[int]:
+    """The label_id of each (table_code, row_code, row_label, col_code, col_label), added when new."""
+    return _ids(db, "cell_labels", "label_id", LABEL_COLUMNS, labels)
+
+
+def write_checks(db: sqlite_utils.Database, number: int, checks: Iterable[Mapping[str, Any]]) -> None:
+    """A report's checks (its old ones already deleted); a later check with the same key replaces an earlier one."""
+    kept = {(c.get("check_code"), c.get("scope")): c for c in checks}
+    ids = _ids(db, "check_keys", "check_id", CHECK_KEY_COLUMNS, list(kept))
+    evidence: dict[Any, int] = {}
+    for check in kept.values():
+        if check.get("evidence") is not None:
+            evidence.setdefault(check["evidence"], len(evidence) + 1)
+    db.conn.executemany(
+        "INSERT INTO check_evidence (report_no, evidence_no, evidence) VALUES (?, ?, ?)",
+        [(number, no, text) for text, no in evidence.items()],
+    )
+    db.conn.executemany(
+        "INSERT INTO check_values (report_no, check_id, expected, actual, status, evidence_no)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (number, check_id, c.get("expected"), c.get("actual"), c.get("status"), evidence.get(c.get("evidence")))
+            for check_id, c in zip(ids, kept.values(), strict=True)
+        ],
+    )
 
 
 def write_cells(db: sqlite_utils.Database, number: int, cells: Iterable[Mapping[str, Any]]) -> None:
@@ -240,9 +324,9 @@ def write_sections(
 
 
 def delete_parts(db: sqlite_utils.Database, number: int) -> None:
-    """Remove a report's cells and sections (before they are written again)."""
-    db.conn.execute("DELETE FROM cell_values WHERE report_no = ?", [number])
-    db.conn.execute("DELETE FROM section_spans WHERE report_no = ?", [number])
+    """Remove a report's cells, sections and checks (before they are written again)."""
+    for table in ("cell_values", "section_spans", "check_values", "check_evidence"):
+        db.conn.execute(f"DELETE FROM {table} WHERE report_no = ?", [number])
 
 
 # --------------------------------------------------------------------------
@@ -254,11 +338,10 @@ def convert(db: sqlite_utils.Database) -> None:
 
     Drops the trigram ``reports_fts`` (the bigram ``reports_search`` finds
     every word of two characters or more, and is a fifth of its size);
-    moves ``table_cells`` and ``sections`` into the compact tables behind
-    views of the same names and columns; rebuilds ``checks`` as a
-    ``WITHOUT ROWID`` table (its primary key is the table, no second copy),
-    with a small index of the failing checks in place of its ``check_code``
-    and ``status`` indexes.
+    moves ``table_cells``, ``sections`` and ``checks`` into the compact
+    tables behind views of the same names and columns (with their indexes:
+    the views are served by the compact tables' keys and a small index of
+    the failing checks).
     The freed pages are reused by later writes; ``VACUUM`` returns them to
     the file system.
     """
@@ -266,22 +349,21 @@ def convert(db: sqlite_utils.Database) -> None:
         db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
     db.execute("DROP TABLE IF EXISTS reports_fts")
     views = _drop_views(db)
-    _without_rowid(db, "checks", drop_indexes={"idx_checks_check_code", "idx_checks_status"})
-    db.execute("CREATE INDEX IF NOT EXISTS idx_checks_failing ON checks (report_id) WHERE status = 'fail'")
     for statement in TABLES:
         db.execute(statement)
     db.execute("INSERT INTO report_keys (report_id) SELECT report_id FROM reports ORDER BY rowid")
-    for table in ("table_cells", "sections"):
+    for table in ("table_cells", "sections", "checks"):
         db.execute(
             f"INSERT INTO report_keys (report_id) SELECT DISTINCT report_id FROM {table}"
             " WHERE report_id IS NOT NULL AND report_id NOT IN (SELECT report_id FROM report_keys)"
         )
     _move_cells(db)
     _move_sections(db)
+    _move_checks(db)
     for statement in (*VIEWS, *TRIGGERS):
         db.execute(statement)
     for name, sql in views:
-        if name not in ("table_cells", "sections"):
+        if name not in ("table_cells", "sections", "checks"):
             db.execute(sql)
 
 
@@ -293,37 +375,31 @@ def _drop_views(db: sqlite_utils.Database) -> list[tuple[str, str]]:
     return views
 
 
-def _without_rowid(db: sqlite_utils.Database, table: str, drop_indexes: set[str]) -> None:
-    """Rebuild `table` as WITHOUT ROWID (same columns, types and primary key), keeping its other indexes.
-
-    Left as it is when a primary-key column holds NULL (a WITHOUT ROWID key cannot).
-    """
-    if not db[table].exists():
+def _move_checks(db: sqlite_utils.Database) -> None:
+    if not _is_table(db, "checks"):
         return
-    (sql,) = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone()
-    if "WITHOUT ROWID" in sql.upper():
-        return
-    pks = [r[1] for r in db.execute(f"PRAGMA table_info([{table}])") if r[5]]
-    columns = [r[1] for r in db.execute(f"PRAGMA table_info([{table}])")]
-    nulls = " OR ".join(f"[{c}] IS NULL" for c in pks)
-    if not pks or db.execute(f"SELECT 1 FROM [{table}] WHERE {nulls} LIMIT 1").fetchone():
-        logger.warning("%s keeps its rowid: a primary-key column is NULL in some row", table)
-        return
-    indexes = db.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", [table]
-    ).fetchall()
-    new = f"{table}_compact"
-    _, body = sql.split("(", 1)
-    db.execute(f"CREATE TABLE [{new}] ({body} WITHOUT ROWID")
-    cols = ", ".join(f"[{c}]" for c in columns)
-    db.execute(f"INSERT INTO [{new}] ({cols}) SELECT {cols} FROM [{table}] ORDER BY {', '.join(pks)}")
-    if db.execute(f"SELECT (SELECT COUNT(*) FROM [{table}]) - (SELECT COUNT(*) FROM [{new}])").fetchone()[0]:
-        raise sqlite3.IntegrityError(f"{table}: rows lost while rebuilding it WITHOUT ROWID")
-    db.execute(f"DROP TABLE [{table}]")
-    db.execute(f"ALTER TABLE [{new}] RENAME TO [{table}]")
-    for name, index_sql in indexes:
-        if name not in drop_indexes:
-            db.execute(index_sql)
+    db.execute(
+        "INSERT INTO check_keys (check_code, scope) SELECT check_code, scope FROM checks"
+        " GROUP BY check_code, scope ORDER BY MIN(rowid)"
+    )
+    db.execute(
+        "INSERT INTO check_evidence (report_no, evidence_no, evidence) SELECT k.report_no,"
+        " row_number() OVER (PARTITION BY k.report_no ORDER BY MIN(c.rowid)), c.evidence"
+        " FROM checks c JOIN report_keys k ON k.report_id = c.report_id WHERE c.evidence IS NOT NULL"
+        " GROUP BY k.report_no, c.evidence"
+    )
+    db.execute(
+        "INSERT INTO check_values (report_no, check_id, expected, actual, status, evidence_no)"
+        " SELECT k.report_no, ck.check_id, c.expected, c.actual, c.status, e.evidence_no FROM checks c"
+        " JOIN report_keys k ON k.report_id = c.report_id"
+        " JOIN check_keys ck ON ifnull(ck.check_code, x'') = ifnull(c.check_code, x'')"
+        " AND ifnull(ck.scope, x'') = ifnull(c.scope, x'')"
+        " LEFT JOIN check_evidence e ON e.report_no = k.report_no AND e.evidence = c.evidence"
+    )
+    (lost,) = db.execute("SELECT (SELECT COUNT(*) FROM checks) - (SELECT COUNT(*) FROM check_values)").fetchone()
+    if lost:
+        raise sqlite3.IntegrityError(f"checks: {lost} rows without a report_id (or with a repeated key) cannot be kept")
+    db.execute("DROP TABLE checks")
 
 
 def _move_cells(db: sqlite_utils.Database) -> None:

@@ -364,7 +364,7 @@ def _v7(db: sqlite_utils.Database) -> None:
 @MIGRATIONS(name="v8_compact_store")
 def _v8(db: sqlite_utils.Database) -> None:
     """A smaller database (issue 17): no trigram index; cells and sections compact behind views of the
-    same names and columns; checks WITHOUT ROWID (crawler/compact_store.py)."""
+    same names and columns, checks too (crawler/compact_store.py)."""
     compact_store.convert(db)
 
 
@@ -557,27 +557,12 @@ def _write_report(db: sqlite_utils.Database, record: dict[str, Any], row: dict[s
             # Parts first: a changed text would otherwise turn the old sections' spans back into text.
             number = compact_store.report_no(db, report_id)
             compact_store.delete_parts(db, number)
-            db.execute("DELETE FROM checks WHERE report_id = ?", [report_id])
             db.conn.execute(UPSERT_REPORT, [row[c] for c in _COLUMNS])
-            # Plain executemany (here and in compact_store): a report has hundreds of cells, and
-            # per-row type sniffing in insert_all cost more than the rest of the store.
+            # Plain executemany (in compact_store): a report has hundreds of cells, and per-row
+            # type sniffing in insert_all cost more than the rest of the store.
             compact_store.write_sections(db, number, row["text"], record.get("sections") or [])
             compact_store.write_cells(db, number, record.get("cells") or [])
-            db.conn.executemany(
-                "INSERT OR REPLACE INTO checks (report_id, check_code, scope, expected, actual, status)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        report_id,
-                        c.get("check_code"),
-                        c.get("scope"),
-                        c.get("expected"),
-                        c.get("actual"),
-                        c.get("status"),
-                    )
-                    for c in record.get("checks") or []
-                ],
-            )
+            compact_store.write_checks(db, number, record.get("checks") or [])
             db.execute("UPDATE report_urls SET kept = 0 WHERE report_id = ?", [report_id])
         elif copy_of and not copy_of[1] and row.get("publisher"):  # the kept copy prints no body; this one does
             db.execute(
@@ -659,8 +644,8 @@ def _drop_if_unlinked(db: sqlite_utils.Database, report_id: str) -> None:
         " WHERE report_id = ?",
         [report_id],
     )
-    # The report's cells and sections go with its row (trigger reports_parts_delete).
-    for table in ("checks", "measures", "report_signatures", "reports"):
+    # The report's cells, sections and checks go with its row (trigger reports_parts_delete).
+    for table in ("measures", "report_signatures", "reports"):
         db.execute(f"DELETE FROM {table} WHERE report_id = ?", [report_id])
     logger.info("Report %s superseded: none of its URLs lead to it any more", report_id)
 

@@ -24,9 +24,17 @@ ROW_IDS = {"id", "fingerprint"}  # write order, and request hashes of URLs with 
 LOOPBACK = re.compile(r"(?:127\.0\.0\.1|localhost):\d+")
 
 
-# The compact store's tables behind the views table_cells and sections (crawler/compact_store.py):
+# The compact store's tables behind the views table_cells, sections and checks (crawler/compact_store.py):
 # their numbers (report_no, label_id) follow write order; the views are compared instead.
-BEHIND_VIEWS = {"report_keys", "cell_labels", "cell_values", "section_spans"}
+BEHIND_VIEWS = {
+    "report_keys",
+    "cell_labels",
+    "cell_values",
+    "section_spans",
+    "check_keys",
+    "check_values",
+    "check_evidence",
+}
 
 
 def _tables(conn: sqlite3.Connection) -> list[str]:

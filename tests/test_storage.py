@@ -342,7 +342,13 @@ INSERT INTO table_cells (report_id, table_code, row_code, row_label, col_code, c
 INSERT INTO checks (report_id, check_code, scope, expected, actual, status, evidence) VALUES
   ('a', 'applications_balance', 'total', 12, 11, 'fail', NULL),
   ('a', 'outline', 'parts_order', 'overview,other', 'overview,other', 'pass', '{"headings": ["一、总体情况"]}'),
+  ('a', 'outline', 'parts_present', 'overview,other', 'overview', 'fail', '{"headings": ["一、总体情况"]}'),
+  ('a', 'outline', 'numbering', '[1, 2]', '[1, 2]', 'pass', ''),
   ('b', 'applications_balance', 'total', NULL, NULL, 'not_checkable', NULL);
+INSERT INTO measures (report_id, code, value, denominator, evidence) VALUES
+  ('a', 'disclosure_rate', 0.25, 12, '{"numerator": {"applications.3.1.total": 3.0}}'),
+  ('a', 'days_late', 0, NULL, NULL),
+  ('b', 'days_late', 31, NULL, '{"deadline": "2024-01-31"}');
 """
 PUBLIC_READS = {  # what a reader runs in the sqlite3 shell or pandas, and the exports' row orders
     "table_cells": "SELECT * FROM table_cells ORDER BY report_id, table_code, row_code, col_code",
@@ -350,6 +356,8 @@ PUBLIC_READS = {  # what a reader runs in the sqlite3 shell or pandas, and the e
     "checks": "SELECT * FROM checks ORDER BY report_id, check_code, scope",
     "reports": "SELECT * FROM reports ORDER BY report_id",
     "failing": "SELECT report_id, check_code FROM checks WHERE status = 'fail'",
+    "measures": "SELECT * FROM measures ORDER BY report_id, code",
+    "late": "SELECT report_id, value FROM measures WHERE code = 'days_late' AND value > 0",
 }
 OLD_EXPORT_CELLS = (
     "SELECT report_id, table_code, row_code, row_label, col_code, col_label, raw, value FROM table_cells"
@@ -408,10 +416,11 @@ def test_a_database_of_the_previous_schema_is_compacted_in_place_keeping_every_r
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         names = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
         assert "reports_fts" not in names and "idx_table_cells_table_code_row_code_col_code" not in names
-        assert {"table_cells", "sections"} <= {
+        assert {"table_cells", "sections", "checks"} <= {
             n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'view'")
         }
-        assert "WITHOUT ROWID" in conn.execute("SELECT sql FROM sqlite_master WHERE name = 'checks'").fetchone()[0]
+        # report a's two checks with the same evidence share one copy of it
+        assert conn.execute("SELECT COUNT(*) FROM check_evidence").fetchone() == (2,)
         # the three texts printed in report a are kept as places in its text, the others as text
         assert conn.execute("SELECT COUNT(*) FROM section_spans WHERE text_at IS NOT NULL").fetchone() == (3,)
 
@@ -477,6 +486,17 @@ def test_writes_to_the_old_tables_go_through_their_views(tmp_path: Path) -> None
     conn.execute("INSERT INTO sections (report_id, seq, code, heading, text) VALUES ('r1', 1, 'overview', '', '正文')")
     assert conn.execute("SELECT row_code, raw, value FROM table_cells").fetchall() == [("2", "7", 7), ("1", "5", 5)]
     assert conn.execute("SELECT seq, text FROM sections").fetchall() == [(1, "正文")]
+    check = "INSERT OR REPLACE INTO checks (report_id, check_code, scope, status, evidence) VALUES ('r1', ?, ?, ?, ?)"
+    conn.execute(check, ("outline", "parts_order", "pass", '{"headings": ["一"]}'))
+    conn.execute(check, ("outline", "numbering", "pass", '{"headings": ["一"]}'))
+    conn.execute(check, ("outline", "parts_order", "fail", '{"headings": ["二"]}'))  # replaces the first
+    assert conn.execute("SELECT scope, status, evidence FROM checks ORDER BY scope").fetchall() == [
+        ("numbering", "pass", '{"headings": ["一"]}'),
+        ("parts_order", "fail", '{"headings": ["二"]}'),
+    ]
+    conn.execute("DELETE FROM checks WHERE report_id = 'r1' AND check_code IN ('outline') AND scope = 'numbering'")
+    assert conn.execute("SELECT scope FROM checks").fetchall() == [("parts_order",)]
+    assert conn.execute("SELECT evidence FROM check_evidence").fetchall() == [('{"headings": ["二"]}',)]
     conn.execute("DELETE FROM table_cells WHERE row_code = '2'")
     conn.execute("DELETE FROM sections WHERE report_id = 'r1'")
     assert conn.execute("SELECT row_code, value FROM table_cells").fetchall() == [("1", 5)]
