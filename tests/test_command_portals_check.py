@@ -39,6 +39,7 @@ STATUS = {
     "fx-home-empty": "empty",
     "fx-home-robots": "blocked",
     "fx-home-offsite": "moved",
+    "fx-home-apidead": "dead",
 }
 
 
@@ -84,7 +85,7 @@ def test_check_reports_every_fixture_column_with_its_status(checked: tuple[Check
     assert proc.returncode == 1, proc.stderr[-3000:]  # some columns need attention
     rows = table(proc)
     assert {pid: row[1] for pid, row in rows.items()} == STATUS
-    assert proc.stdout.splitlines()[-1] == "4 alive, 3 moved, 2 dead, 1 wrong_cms, 1 blocked, 1 empty"
+    assert proc.stdout.splitlines()[-1] == "4 alive, 3 moved, 3 dead, 1 wrong_cms, 1 blocked, 1 empty"
 
 
 @pytest.mark.services  # reads the module's check run
@@ -107,6 +108,12 @@ def test_dead_columns_say_how_they_died(checked: tuple[Checked, Any]) -> None:
     rows = {r[0]: r for r in check.rows()}
     assert rows["fx-home-dead"][2:5] == ("dead", "HTTP 404", 404)
     assert rows["fx-home-refused"][2:5] == ("dead", "connection refused after retries", None)
+    api = check.server.sites["home_gkmlpt"] + "/gkmlpt/api/all/9999?sid=710052&page=1"
+    assert rows["fx-home-apidead"][2:5] == (
+        "dead",
+        f"the listing page answers, but its adapter's request {api} failed: HTTP 404",
+        200,
+    )
 
 
 @pytest.mark.services  # reads the module's check run
@@ -181,6 +188,12 @@ def test_a_redirected_page_is_moved_with_its_target_even_when_the_target_is_a_co
     response = page("http://a.gov.cn/new/", redirect_urls=["http://a.gov.cn/nb/"], redirect_reasons=[302])
     check, _ = response_check(response, PORTAL, "http://a.gov.cn/nb/", 0)
     assert (check.status, check.http_status, check.final_url) == ("moved", 302, "http://a.gov.cn/new/")
+
+
+def test_a_redirect_to_the_same_page_is_no_move() -> None:
+    response = page("https://a.gov.cn/nb/index.html", redirect_urls=["http://a.gov.cn/nb"], redirect_reasons=[301])
+    check, _ = response_check(response, PORTAL, "http://a.gov.cn/nb", 0)
+    assert check.status == "alive"
 
 
 def test_a_meta_refresh_is_named_as_such() -> None:

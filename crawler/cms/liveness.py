@@ -38,7 +38,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.response import get_meta_refresh
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 
-from crawler.cms.discover import candidate_portal, probe
+from crawler.cms.discover import candidate_portal, page_key, probe
 from crawler.cms.fingerprint import fingerprints
 from crawler.security.offsite import OffsiteRefused
 
@@ -82,6 +82,8 @@ def response_check(response: Response, portal: Portal, url: str, hop: int) -> tu
             portal.id, url, "empty", f"not a text page ({ctype or 'no Content-Type'})", response.status, final
         ), []
     result = probe(response, portal)
+    if redirects and hop == 0 and same_place(redirects[0], final):
+        redirects = []  # /nb → /nb/, http → https: the same page, not a move worth anyone's attention
     if redirects and hop == 0:
         how = (
             "meta refresh"
@@ -112,6 +114,15 @@ def response_check(response: Response, portal: Portal, url: str, hop: int) -> tu
     return Check(
         portal.id, url, "empty", f"no adapter finds report links or a pager here{why}", response.status, final
     ), []
+
+
+def same_place(a: str, b: str) -> bool:
+    """The same page but for the scheme, a trailing slash or an index file (page_key)."""
+
+    def key(url: str) -> str:
+        return page_key(url).split("://", 1)[-1].rstrip("/")
+
+    return key(a) == key(b)
 
 
 def moved_notice(response: TextResponse) -> str | None:

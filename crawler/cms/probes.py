@@ -325,8 +325,13 @@ class CheckSpider(scrapy.Spider):
         self.checks[(portal_id, url)] = check
 
     def failed(self, failure: Any) -> None:
-        portal_id, url, _hop = failure.request.meta["check"]
-        self.checks[(portal_id, url)] = failure_check(failure, portal_id, url)
+        portal_id, url, hop = failure.request.meta["check"]
+        check = failure_check(failure, portal_id, url)
+        if hop:  # the listing page answered; the request its adapter makes next (a list API) did not
+            first = failure.request.meta.get("check_first") or (None, None)
+            detail = f"the listing page answers, but its adapter's request {failure.request.url} failed: {check.detail}"
+            check = replace(check, detail=detail, http_status=first[0], final_url=first[1])
+        self.checks[(portal_id, url)] = check
 
     def results(self) -> list[Check]:
         """One check per entry and start URL, in registry order (never fetched: said so)."""
