@@ -149,7 +149,8 @@ class ColumnDiscovery:
         platform = next((fp for fp in prints if fp.cms == "json" and fp.start_url), None)
         looks_like_column = bool(COLUMN_TEXT.search(page_title(response.text)))
         if response.meta.get("candidate") or platform is not None or looks_like_column:
-            discovery.candidates_seen.append(response.url)
+            if not response.meta.get("candidate"):  # a followed candidate is listed already, with its link's words
+                discovery.candidates_seen.append(f"{page_title(response.text) or '?'} <{response.url}>")
             label = response.meta.get("link_text", "")
             if platform is not None:  # the column is a node of the platform's tree: its name, not the link's
                 label = platform_column_name(response.text) or label
