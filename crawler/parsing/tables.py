@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from lxml import etree
 from parsel import Selector
 
 from crawler.parsing.grid import Grid, GridCell, clean_label, data_tables, table_grid, text_runs
@@ -407,6 +408,7 @@ class _Mapper:
         self.table, self.group, self.after_data = None, None, False
         header_rows: list[int] = []
         colmap: dict[int, tuple[str, str, str, int]] = {}
+        covered: set[int] = set()  # grid columns the header map reads (spans included)
         fresh_header = False
         prev_data = False
         for r, row in enumerate(grid):
@@ -420,7 +422,7 @@ class _Mapper:
                 if new_map:
                     colmap = new_map
                     carried[next(iter(new_map.values()))[0]] = colmap
-            covered = {c + k for c, v in colmap.items() for k in range(v[3])}
+                    covered = {c + k for c, v in colmap.items() for k in range(v[3])}
             labels = [
                 cell.text for c, cell in distinct if c not in covered and cell.text and not is_value_cell(cell.text)
             ]
@@ -513,6 +515,9 @@ class _Mapper:
                     self.result.errors.append(f"{table}: table not found")
 
 
+_IMAGES = etree.XPath("count(.//img)")  # on the element: no Selector per image just to count them
+
+
 def extract_tables(
     *,
     main: Selector | None = None,
@@ -538,6 +543,6 @@ def extract_tables(
     found = {str(c["table_code"]) for c in mapper.result.cells}
     if text and len(found) < len(TABLE_CODES):
         mapper.read_text(text, skip=found)
-    mapper.report_gaps(images=len(main.xpath(".//img")) if main is not None else 0)
+    mapper.report_gaps(images=int(_IMAGES(main.root)) if main is not None else 0)
     mapper.result.errors = list(dict.fromkeys(mapper.result.errors))
     return mapper.result
