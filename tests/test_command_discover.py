@@ -359,12 +359,13 @@ def test_column_links_are_told_from_reports_and_other_annual_reports(text: str, 
     assert is_column_link(PageLink("http://www.a.gov.cn" + url, text, "anchor")) is column
 
 
-def test_classify_puts_guides_and_applications_outside_the_hub_links() -> None:
+def test_classify_follows_the_guide_but_not_applications_or_regulations() -> None:
     html = """<a href="/zwgk/">政务公开</a><a href="/zwgk/zn/">政府信息公开指南</a>
-    <a href="/ysqgk/">依申请公开</a><a href="/xxgk/nb/">政府信息公开年报</a>"""
+    <a href="/ysqgk/">依申请公开</a><a href="/tl/">政府信息公开条例</a><a href="/xxgk/nb/">政府信息公开年报</a>
+    <a href="/zwgk/zfgzbg/2024.html">2024年政府工作报告</a>"""
     columns, hubs = classify(links_of(html))
     assert [link.url for link in columns] == ["http://www.a.gov.cn/xxgk/nb/"]
-    assert [link.url for link in hubs] == ["http://www.a.gov.cn/zwgk/"]
+    assert [link.url for link in hubs] == ["http://www.a.gov.cn/zwgk/", "http://www.a.gov.cn/zwgk/zn/"]
 
 
 def fixture_page(site: str, path: str, url_path: str | None = None) -> HtmlResponse:

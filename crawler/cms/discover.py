@@ -49,8 +49,10 @@ logger = logging.getLogger(__name__)
 COLUMN_TEXT = re.compile(r"(年报|年度报告|年度工作报告)")
 NOT_COLUMN_TEXT = re.compile(r"(19|20)\d\d|统计|企业|工商|财务|决算|预算|年报公示|审计|报表|图解|解读|通知|关于")
 COLUMN_URL = re.compile(r"(?i)(?:xxgknb|gknb|zfxxgknb|ndbg|annual_?report|nianbao|ndgzbg|gzndbg|xxgkndbg)")
+# 政府信息公开指南 / 制度 pages are followed too: many 信息公开 sections show their parts as tabs
+# (指南 | 制度 | 年报) on each of those pages, and a home page may link only the 指南.
 HUB_TEXT = re.compile(r"政府信息公开|信息公开|政务公开|公开目录|主动公开")
-NOT_HUB_TEXT = re.compile(r"指南|制度|申请|条例|规定|意见|监督|保障|解读|通知")
+NOT_HUB_TEXT = re.compile(r"申请|条例|规定|意见|监督|保障|解读|通知|表$")
 HUB_URL = re.compile(
     r"(?i)(?:^|/)(?:zfxxgk|xxgk|zwgk|gkml|gkmlpt|xxgkml|govinfo|openness|zfxxgkml|xxgkzl)(?:/|$|\.|index)"
 )
