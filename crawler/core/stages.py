@@ -13,7 +13,6 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import parsel
-from lxml import etree
 from w3lib.encoding import html_to_unicode
 
 from crawler.attachments import AttachmentError, converter_name, is_attachment, to_html
@@ -26,7 +25,7 @@ from crawler.parsing.metadata import extract_metadata
 from crawler.parsing.sections import split_sections
 from crawler.parsing.tables import extract_tables
 from crawler.text.encoding import decode_body
-from crawler.text.extract import iter_lines
+from crawler.text.extract import iter_lines, scan
 from crawler.text.page import page_text, parse_html
 from crawler.text.script import TRADITIONAL, detect_script
 
@@ -146,24 +145,6 @@ def plain_tree(report: Report) -> None:
 
 # ---------------------------------------------------------------- tree → text
 
-# The script is decided on what a reader sees, not on the markup: Word-pasted
-# cells repeat `font-family:宋体` hundreds of times in their style attributes.
-# Script and style hold only text, so parent:: suffices; plain strings, not smart ones.
-VISIBLE_TEXT = etree.XPath("//body//text()[not(parent::script or parent::style)]", smart_strings=False)
-SCRIPT_SAMPLE = 20_000
-
-
-def visible_text(root: etree._Element) -> str:
-    """The page's text nodes (no tags, attributes, scripts or styles), capped."""
-    parts: list[str] = []
-    size = 0
-    for text in VISIBLE_TEXT(root):
-        parts.append(str(text))
-        size += len(text)
-        if size >= SCRIPT_SAMPLE:
-            break
-    return "".join(parts)
-
 
 def normalise(report: Report) -> None:
     """Main content → clean Simplified text, the source's script, the metadata block's text."""
@@ -172,8 +153,9 @@ def normalise(report: Report) -> None:
         report.count("normalise/missing_tree_count")
         return
     root = report.tree.root
-    script = detect_script(visible_text(root))
-    page = page_text(root, traditional=script == TRADITIONAL)
+    scanned = scan(root)  # one walk: sizes, metadata labels, and the visible text the script is read from
+    script = detect_script(scanned.visible)
+    page = page_text(root, traditional=script == TRADITIONAL, scanned=scanned)
     report.script = script
     report.text = page.text
     # The element itself, wrapped (no XPath round trip: tag names on broken

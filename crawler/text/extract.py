@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 from lxml import etree
 
@@ -146,6 +148,91 @@ def _count(text: str | None) -> int:
     return len(text) - len(words) + 1 - text[0].isspace() - text[-1].isspace()
 
 
+# The script is decided on what a reader sees, not on the markup: Word-pasted
+# cells repeat `font-family:宋体` hundreds of times in their style attributes.
+SCRIPT_SAMPLE = 20_000
+_NOT_VISIBLE = frozenset(["script", "style"])
+
+
+@dataclass
+class Scan:
+    """What one walk of a parsed page gives the text stage (see :func:`scan`)."""
+
+    total: dict[etree._Element, int]  # non-space text size per element (text_sizes)
+    links: dict[etree._Element, int]  # of which inside links
+    key_texts: list[tuple[str, etree._Element]]  # text naming a metadata key, with its holder, in order
+    visible: str  # the body's text outside scripts and styles, in order, up to SCRIPT_SAMPLE
+
+
+def scan(root: etree._Element) -> Scan:
+    """Sizes, metadata-key texts and the visible-text sample in one walk of the tree.
+
+    Three walks before (a bottom-up size pass, an XPath for key texts, an XPath
+    for the body's visible text), the same results: sizes as
+    :func:`text_sizes`, key texts as :func:`_key_texts`, the sample as the text
+    nodes of ``//body//text()[not(parent::script or parent::style)]`` joined
+    until they reach ``SCRIPT_SAMPLE`` characters.  Iterative, so no nesting
+    depth is too deep.
+    """
+    total: dict[etree._Element, int] = {}
+    links: dict[etree._Element, int] = {}
+    keys: list[tuple[str, etree._Element]] = []
+    visible: list[str] = []
+    seen = 0  # characters of visible text so far
+    in_body = 0
+    count, search, skip_tags = _count, _META_KEY_RE.search, SKIP_TAGS
+    # [element, its tag (lower case), its size so far, its link size so far, children still to read]
+    stack: list[list[Any]] = []
+
+    def open_element(el: etree._Element) -> None:
+        nonlocal in_body, seen
+        tag = el.tag.lower()
+        if tag == "body":
+            in_body += 1
+        text = el.text
+        if text:
+            if search(text):
+                keys.append((text, el))
+            if in_body and seen < SCRIPT_SAMPLE and tag not in _NOT_VISIBLE:
+                visible.append(text)
+                seen += len(text)
+        stack.append([el, tag, count(text) if text else 0, 0, iter(el)])
+
+    def tail_text(text: str, holder: etree._Element, parent: list[Any]) -> None:
+        nonlocal seen
+        parent[2] += count(text)
+        if search(text):
+            keys.append((text, holder))
+        if in_body and seen < SCRIPT_SAMPLE and parent[1] not in _NOT_VISIBLE:
+            visible.append(text)
+            seen += len(text)
+
+    open_element(root)
+    while stack:
+        frame = stack[-1]
+        child = next(frame[4], None)
+        if child is None:
+            stack.pop()
+            el, tag, size, link = frame[0], frame[1], frame[2], frame[3]
+            if tag in skip_tags:
+                size = link = 0
+            total[el] = size
+            links[el] = size if tag == "a" else link
+            if tag == "body":
+                in_body -= 1
+            if stack:  # the root's own tail is not read
+                parent = stack[-1]
+                parent[2] += size
+                parent[3] += links[el]
+                if el.tail:
+                    tail_text(el.tail, el, parent)
+        elif isinstance(child.tag, str):
+            open_element(child)
+        elif child.tail:  # a comment or processing instruction: only its tail is text
+            tail_text(child.tail, child, frame)
+    return Scan(total, links, keys, "".join(visible))
+
+
 def text_sizes(root: etree._Element) -> Sizes:
     """Non-space text and link-text sizes per element, bottom-up in one pass."""
     total: dict[etree._Element, int] = {}
@@ -191,10 +278,14 @@ def find_main(root: etree._Element, sizes: Sizes | None = None) -> etree._Elemen
         node = best
 
 
-def find_meta(root: etree._Element, total: dict[etree._Element, int]) -> etree._Element | None:
-    """Smallest element naming at least two metadata labels."""
+def find_meta(
+    root: etree._Element,
+    total: dict[etree._Element, int],
+    key_texts: list[tuple[str, etree._Element]] | None = None,
+) -> etree._Element | None:
+    """Smallest element naming at least two metadata labels (`key_texts`: :func:`scan`'s, if done)."""
     hits: dict[etree._Element, set[str]] = {}
-    for text, parent in _key_texts(root):
+    for text, parent in _key_texts(root) if key_texts is None else key_texts:
         plain = strip_pinyin(text)  # 發(fā)布時(shí)間 is a label too
         if not _META_LABEL_RE.search(plain):  # most hits are body text saying 公开
             continue

@@ -45,11 +45,14 @@ class PageText:
     meta_text: str
 
 
-def page_text(root: etree._Element, *, traditional: bool) -> PageText:
-    """Main content and metadata of a parsed page, normalised to Simplified."""
-    sizes = extract.text_sizes(root)
-    main = extract.find_main(root, sizes)
-    meta = extract.find_meta(root, sizes[0])
+def page_text(root: etree._Element, *, traditional: bool, scanned: extract.Scan | None = None) -> PageText:
+    """Main content and metadata of a parsed page, normalised to Simplified.
+
+    ``scanned``: :func:`extract.scan` of `root`, when the caller walked it already.
+    """
+    found = scanned or extract.scan(root)
+    main = extract.find_main(root, (found.total, found.links))
+    meta = extract.find_meta(root, found.total, found.key_texts)
     skip = meta if meta is not None and _inside(meta, main) else None
     lines = normalise_lines(extract.render_lines(main, skip), traditional=traditional)
     lines = extract.drop_boilerplate(lines)
