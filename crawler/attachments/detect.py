@@ -119,8 +119,8 @@ _FILE_HINTS = (
     re.compile(rb"&period;" + _EXT),
     re.compile(rb"&#(?:0*(?:4[6-9]|[5-9]\d|1[0-2]\d|383)|x0*(?:[2-7][0-9a-f]|17f));"),  # ASCII letters, dot, _, ſ
 )
-_FILE_WORDS = (b"download", b"downfile", b"getfile", b"attach", b"fileid", b"file_id", b"&lowbar;")
-_FILE_WORDS += (b"\xc5\xbf",)  # ſ in UTF-8: the links' patterns ignore case, and Unicode folds ſ to s
+# The download scripts' names, an escaped _, and ſ in UTF-8 (the links' patterns ignore case: Unicode folds ſ to s).
+_FILE_WORDS = (b"download", b"downfile", b"getfile", b"attach", b"fileid", b"file_id", b"&lowbar;", b"\xc5\xbf")
 _IMAGE_HINTS = tuple(re.compile(dot + rb"(?:png|jpe?g)") for dot in (rb"\.", rb"%2e", rb"&period;"))  # &#46; is a hint
 _IMG_TAG = re.compile(rb"<img[\s/]")
 _WIDE = (b"\xff\xfe", b"\xfe\xff")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from lxml import etree
 from parsel import Selector
@@ -32,9 +32,12 @@ def clean_label(text: str) -> str:
     return _CJK_GAP.sub("", clean_cell(text))
 
 
-@dataclass(frozen=True)
-class GridCell:
-    """One slot of the grid; a spanned cell fills several slots with one origin."""
+class GridCell(NamedTuple):
+    """One slot of the grid; a spanned cell fills several slots with one origin.
+
+    A named tuple, not a frozen dataclass: one is made per cell of every
+    table, and a frozen dataclass's ``__init__`` costs three times as much.
+    """
 
     text: str
     origin: tuple[int, int]  # (row, column) of the <td> that fills this slot
