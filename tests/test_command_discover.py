@@ -24,8 +24,8 @@ from conftest import FAST, FIXTURES, ROOT, SCRAPY
 from scrapy.http import HtmlResponse, Request
 
 from crawler.arguments import ArgumentError
-from crawler.cms.discover import PageLink, classify, is_column_link, page_links
-from crawler.cms.fingerprint import fingerprints
+from crawler.cms.discover import Column, PageLink, Site, classify, column_entry, is_column_link, page_links
+from crawler.cms.fingerprint import Fingerprint, fingerprints
 from crawler.commands.discover import check_arguments
 from crawler.registry import parse_registry
 from fixture_server import FixtureServer
@@ -390,3 +390,20 @@ def test_fingerprint_names_the_family_the_adapters_read(
     response = fixture_page(site, path, url_path)
     best = fingerprints(response.text, response.url)[0]
     assert (best.cms, best.options) == (cms, options)
+
+
+def test_an_entry_found_through_another_allowed_host_allows_the_start_pages_host() -> None:
+    column = Column(
+        "https://xxgk.a.gov.cn/nb/",
+        Fingerprint("trs", ("TRS createPageHTML",)),
+        "政府信息公开年报",
+        [],
+        3,
+        "某县2024年报告",
+    )
+    site = Site("https://www.a.gov.cn/", "某县人民政府", "zhejiang", "county")
+    entry = column_entry(column, site, set(), "2026-12-01", ("xxgk.a.gov.cn", "files.a.gov.cn"))
+    assert entry["allowed_hosts"] == ["files.a.gov.cn", "www.a.gov.cn"]
+    assert entry["start_urls"] == ["https://xxgk.a.gov.cn/nb/"]
+    assert "allowed_hosts" not in column_entry(column, site, set(), "2026-12-01")
+    parse_registry({"portals": [entry]}, "test")  # valid as written

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,7 @@ from crawler.cms.base import SKIP_SCHEMES
 from crawler.parsing.titles import is_report_title
 from crawler.registry import PROVINCES, Portal
 from crawler.registry.provinces import province_slug
+from crawler.security.hosts import host_key, host_of
 from crawler.text.pinyin import strip_pinyin
 from crawler.text.script import TRADITIONAL, detect_script, to_simplified
 
@@ -280,8 +282,15 @@ def describe_site(text: str, start_url: str, province: str | None = None, level:
     return Site(start_url, name, found, level or (level_of(name) if name else None))
 
 
-def column_entry(column: Column, site: Site, taken: set[str], today: str | None = None) -> dict[str, Any]:
-    """The registry entry (crawler/registry/portals.yaml's schema) for a column found by discovery."""
+def column_entry(
+    column: Column, site: Site, taken: set[str], today: str | None = None, allowed_hosts: Iterable[str] = ()
+) -> dict[str, Any]:
+    """The registry entry (crawler/registry/portals.yaml's schema) for a column found by discovery.
+
+    With ``allowed_hosts`` (discovery's ``--allow-host``), the entry allows the
+    start page's host and those hosts besides the column's own: a column on
+    ``xxgk.example.gov.cn`` reached from ``www.example.gov.cn`` often links back.
+    """
     fp = column.fingerprint
     start = fp.start_url or column.url
     label = column.link_text if COLUMN_TEXT.search(column.link_text) else "政府信息公开年报"
@@ -294,6 +303,9 @@ def column_entry(column: Column, site: Site, taken: set[str], today: str | None 
         entry["level"] = site.level
     entry["cms"] = fp.cms
     entry["start_urls"] = [start]
+    allowed = {host_of(site.start_url), *map(host_key, allowed_hosts)} - {host_of(start)} if allowed_hosts else set()
+    if allowed:
+        entry["allowed_hosts"] = sorted(h for h in allowed if h)
     entry["options"] = dict(fp.options)
     entry["evidence"] = {
         "url": start,

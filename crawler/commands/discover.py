@@ -69,7 +69,8 @@ def entries_text(discoveries: list[Discovery], today: str | None = None) -> tupl
     for discovery in discoveries:
         if not discovery.columns or discovery.site is None:
             continue
-        entries = [column_entry(c, discovery.site, taken, today) for c in discovery.columns.values()]
+        allowed = discovery.portal.allowed_hosts
+        entries = [column_entry(c, discovery.site, taken, today, allowed) for c in discovery.columns.values()]
         count += len(entries)
         lines.append(f"  # {discovery.portal.start_urls[0]}: {len(entries)} column(s) found by scrapy discover")
         if not discovery.site.province:
