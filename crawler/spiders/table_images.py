@@ -25,7 +25,7 @@ from scrapy.exceptions import DownloadCancelledError
 from scrapy.http import Response, TextResponse
 
 from crawler.attachments.formats.images import table_image_urls
-from crawler.budgets import BudgetExceeded
+from crawler.budgets import BudgetExceeded, html_budget_error
 from crawler.security.offsite import refusal_of
 
 if TYPE_CHECKING:
@@ -52,6 +52,7 @@ def with_images(
         or "attachment_of" in response.meta
         or limit <= 0
         or not IMG_TAG.search(response.body)  # most report pages: no parse needed to know
+        or html_budget_error(response.body, "the page") is not None  # not parsed: decode names the budget
     ):
         yield spider._report_item(portal, response.meta, page, link_url)
         return
