@@ -107,9 +107,6 @@ LISTING_MAX_PAGES = 200
 # ... and the most links kept from one listing page (an entry's `max_links` wins); a page cut there,
 # or one repeating an earlier page of its column by content, leaves the column incomplete.
 LISTING_MAX_LINKS = 5_000
-# ... and the most links kept from one listing page (an entry's `max_links` wins); a page cut there,
-# or one repeating an earlier page of its column by content, leaves the column incomplete.
-LISTING_MAX_LINKS = 5_000
 
 # Findings (crawler/findings/): recomputed when a crawl closes, for the bodies whose
 # reports changed (cross-year, text vs tables, outline, reuse, timeliness, rates).
