@@ -1,13 +1,15 @@
 """`scrapy portals`: list the registry's portal columns, filtered; their coverage; their liveness.
 
     scrapy portals [--province X] [--level L] [--cms C] [--registry PATH]
-    scrapy portals --stats [filters]
+    scrapy portals --stats [--missing] [filters]
     scrapy portals --check [filters]
 
 Prints an aligned table (id, province, level, cms, start_url) and a count.
 ``--stats`` prints coverage per province and level (entries, distinct
 prefecture-level cities, observed vs derived start URLs:
-crawler/registry/coverage.py).  ``--check`` fetches each selected entry's
+crawler/registry/coverage.py) and, per province, how many of its
+prefecture-level divisions (民政部 2024, crawler/registry/prefectures.py)
+have an entry; ``--missing`` also names the ones that have none.  ``--check`` fetches each selected entry's
 first listing page through the Scrapy engine with the project's settings
 (robots.txt, politeness, retries, host policy), classifies it alive /
 moved / dead / wrong_cms / blocked / empty (crawler/cms/liveness.py),
@@ -28,7 +30,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.registry import LEVELS, RegistryError, load_registry
-from crawler.registry.coverage import format_coverage
+from crawler.registry.coverage import format_coverage, format_prefectures
 from crawler.registry.provinces import province_slug
 from crawler.registry.schema import CMS_NAMES
 
@@ -92,7 +94,7 @@ class Command(ScrapyCommand):
     default_settings: ClassVar[dict[str, Any]] = {"LOG_ENABLED": False}
 
     def syntax(self) -> str:
-        return "[--stats | --check] [--province X] [--level L] [--cms C] [--registry PATH]"
+        return "[--stats [--missing] | --check] [--province X] [--level L] [--cms C] [--registry PATH]"
 
     def short_desc(self) -> str:
         return "List the portal columns in the registry (--stats: coverage, --check: liveness)"
@@ -102,7 +104,8 @@ class Command(ScrapyCommand):
             "List the registry's portal columns (id, province, level, cms, start URL), "
             "optionally filtered by province (slug or Chinese name), level or CMS family. "
             "--registry reads another YAML registry instead of the bundled one. "
-            "--stats prints coverage per province and level; --check fetches each entry's first listing "
+            "--stats prints coverage per province and level and covered/total prefecture-level divisions "
+            "per province; --missing (implies --stats) also names the divisions with no entry; --check fetches each entry's first listing "
             "page (robots, politeness, retries), says alive/moved/dead/wrong_cms/blocked/empty and stores "
             "the result in REPORTS_DB (table portal_checks); exit 1 when any column is not alive."
         )
@@ -120,18 +123,25 @@ class Command(ScrapyCommand):
         mode.add_argument(
             "--check", action="store_true", help="fetch each entry's first listing page and store its liveness"
         )
+        parser.add_argument(
+            "--missing", action="store_true", help="with --stats: name the prefecture-level divisions with no entry"
+        )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if args:
             raise UsageError(f"unexpected arguments: {' '.join(args)}")
+        if opts.missing and opts.check:
+            raise UsageError("--missing goes with --stats, not --check")
         try:
             portals = select_portals(opts.registry, opts.province, opts.level, opts.cms)
         except (ValueError, RegistryError) as exc:  # RegistryError is a ValueError; named for the reader
             print(f"error: {exc}", file=sys.stderr)
             self.exitcode = 2
             return
-        if opts.stats:
+        if opts.stats or opts.missing:
             print(format_coverage(portals))
+            scope = [province_slug(opts.province)] if opts.province else None
+            print(format_prefectures(portals, scope, missing=opts.missing))
         elif opts.check:
             self.exitcode = self._check(portals)
         else:
