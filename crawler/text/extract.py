@@ -343,7 +343,37 @@ def _inline_text(el: etree._Element, skip: etree._Element | None) -> str:
     """A table cell's text on one line (`el` is a ``<td>``/``<th>``)."""
     if not len(el) and el is not skip:  # a bare cell: what _parts yields for it, without the walk
         return WS_RE.sub(" ", _unsoft(" " + _soft(el.text) if el.text else " ")).strip()
-    return WS_RE.sub(" ", _unsoft("".join(_parts(el, skip, inline=True)))).strip()
+    pieces: list[str] = []
+    _inline_pieces(el, skip, pieces)
+    return WS_RE.sub(" ", _unsoft("".join(pieces))).strip()
+
+
+def _inline_pieces(el: etree._Element, skip: etree._Element | None, out: list[str]) -> None:
+    """What ``_parts(el, skip, inline=True)`` yields, appended to `out`.
+
+    Plain calls, not a generator per element: a cell's ``<p><span>`` would
+    otherwise pass every piece up through a generator per level.  Recursive;
+    parsed pages nest at most ``HTML_MAX_DEPTH`` (256) deep.
+    """
+    tag = el.tag
+    if not isinstance(tag, str):
+        return
+    tag = tag.lower()
+    if tag in SKIP_TAGS or el is skip:
+        return
+    if tag in ("td", "th"):
+        out.append(" ")
+    block = tag in BLOCK_TAGS
+    if block:
+        out.append(" ")
+    if el.text:
+        out.append(_soft(el.text))
+    for child in el:
+        _inline_pieces(child, skip, out)
+        if child.tail:
+            out.append(_soft(child.tail))
+    if block:
+        out.append(" ")
 
 
 def _is_layout_table(table: etree._Element) -> bool:
