@@ -203,7 +203,7 @@ def test_command_stats_prints_coverage_of_a_registry_file(tmp_path: Path):
     entries = [
         {
             "id": "a-city",
-            "name": "某某市人民政府 年报",
+            "name": "湖州市人民政府 年报",
             "province": "浙江",
             "level": "city",
             "start_urls": ["https://a.gov.cn/nb/"],
@@ -211,7 +211,7 @@ def test_command_stats_prints_coverage_of_a_registry_file(tmp_path: Path):
         },
         {
             "id": "a-county",
-            "name": "某某市某县人民政府 年报",
+            "name": "湖州市某县人民政府 年报",
             "province": "浙江",
             "level": "county",
             "start_urls": ["https://b.gov.cn/nb/"],
@@ -229,6 +229,10 @@ def test_command_stats_prints_coverage_of_a_registry_file(tmp_path: Path):
     ] + [
         ["2", "entries,", "1/31", "provinces,", "0/31", "with", "a", "province-level", "entry,", "1"]
         + ["prefecture-level", "cities,", "1", "observed", "/", "1", "derived", "start", "URLs"]
+    ] + [
+        ["province", "prefectures", "city_level"],
+        ["zhejiang", "1/11", "1"],  # 湖州市 of zhejiang's 11, by its city-level entry
+        ["all", "1/333", "1"],
     ]
 
 
@@ -240,20 +244,21 @@ def test_command_refuses_stats_and_check_together():
 
 
 @pytest.mark.parametrize(
-    ("name", "level", "city"),
+    ("name", "level", "city", "province"),
     [
-        ("杭州市西湖区人民政府 年报", "county", "杭州市"),
-        ("杭州高新区（滨江）管委会 年报", "department", "杭州市"),  # a two-character 州 is the city's short name
-        ("黔东南州人民政府新闻办公室 年报", "department", "黔东南州"),
-        ("凉山彝族自治州人民政府 年报", "city", "凉山彝族自治州"),
-        ("泽州县人民政府 年报", "county", None),  # a county, not a 州
-        ("高平市人民政府办公室 年报", "county", None),  # a county-level city itself
-        ("重庆市渝中区人民政府 年报", "county", None),  # municipality districts have no prefecture
-        ("山西省晋城市人民政府 年报", "city", "晋城市"),  # the province printed first
+        ("杭州市西湖区人民政府 年报", "county", "杭州市", "zhejiang"),
+        # a two-character 州 is the city's short name
+        ("杭州高新区（滨江）管委会 年报", "department", "杭州市", "zhejiang"),
+        ("黔东南州人民政府新闻办公室 年报", "department", "黔东南州", "guizhou"),
+        ("凉山彝族自治州人民政府 年报", "city", "凉山彝族自治州", "sichuan"),
+        ("泽州县人民政府 年报", "county", None, "shanxi"),  # a county, not a 州
+        ("高平市人民政府办公室 年报", "county", None, "shanxi"),  # a county-level city itself
+        ("重庆市渝中区人民政府 年报", "county", None, "chongqing"),  # municipality districts have no prefecture
+        ("山西省晋城市人民政府 年报", "city", "晋城市", "shanxi"),  # the province printed first
     ],
 )
-def test_prefecture_city_is_read_from_the_entry_name(name, level, city):
+def test_prefecture_city_is_read_from_the_entry_name(name, level, city, province):
     from crawler.registry.coverage import prefecture_city
 
-    entry = Portal(id="x", name=name, province="zhejiang", start_urls=("https://a/",), level=level)
+    entry = Portal(id="x", name=name, province=province, start_urls=("https://a/",), level=level)
     assert prefecture_city(entry) == city

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
@@ -153,3 +154,59 @@ def test_city_tally_counts_64_prefecture_level_cities():
 @pytest.mark.parametrize(("province", "city"), TALLIED_CITIES, ids=[f"{p}-{c}" for p, c in TALLIED_CITIES])
 def test_tallied_prefecture_level_city_has_a_city_level_column(province, city):
     assert any(e["province"] == province and e.get("level") == "city" and city in e["name"] for e in ENTRIES)
+
+
+# Prefecture-level divisions (crawler/registry/prefectures.py, 民政部 2024) that some entry belongs to by its
+# name (the division printed first, after the province), read off the entry names by hand on 2026-12-01
+# after the round-3 renames (黄石市大冶市 …): 183 of 333. County-level cities that print no prefecture
+# (and the four municipalities) count none. It only ever rises.
+PREFECTURE_TALLY: dict[str, str] = {
+    "hebei": "石家庄 唐山 沧州 邯郸",
+    "shanxi": "临汾 忻州 晋城 朔州 长治 吕梁",
+    "neimenggu": "巴彦淖尔 赤峰 通辽 包头 鄂尔多斯 锡林郭勒盟 阿拉善盟 呼和浩特",
+    "liaoning": "本溪 沈阳 盘锦 铁岭 大连",
+    "jilin": "吉林市 四平 延边 白城 辽源 通化 长春",
+    "heilongjiang": "佳木斯 哈尔滨 大庆 牡丹江 鹤岗 齐齐哈尔",
+    "jiangsu": "南通 宿迁 泰州 淮安 盐城 苏州 南京 连云港",
+    "zhejiang": "丽水 台州 嘉兴 杭州 温州 湖州 绍兴 舟山 衢州 金华 宁波",
+    "anhui": "六安 合肥 淮北 淮南 芜湖",
+    "fujian": "三明 厦门 宁德 泉州 莆田 福州 龙岩",
+    "jiangxi": "九江 宜春 景德镇 赣州 鹰潭 上饶",
+    "shandong": "东营 威海 泰安 济南 济宁 淄博 烟台 青岛 枣庄 滨州 德州 潍坊 聊城",
+    "henan": "三门峡 周口 平顶山 驻马店 商丘",
+    "hubei": "十堰 咸宁 孝感 武汉 荆门 鄂州 随州 黄冈 黄石 荆州 襄阳",
+    "hunan": "常德 益阳 衡阳 郴州 株洲 长沙 湘西 邵阳 张家界",
+    "guangdong": "东莞 中山 云浮 佛山 广州 揭阳 汕尾 江门 深圳 湛江 肇庆 梅州 河源 潮州 韶关 汕头 清远 茂名",
+    "guangxi": "北海 南宁 河池 玉林 贵港 钦州 防城港 柳州 桂林 百色",
+    "hainan": "儋州 海口",
+    "sichuan": "凉山 南充 泸州 绵阳 攀枝花",
+    "guizhou": "六盘水 安顺 贵阳 遵义 铜仁 黔南 黔西南 毕节 黔东南",
+    "yunnan": "昆明 昭通 曲靖 楚雄",
+    "xizang": "山南",
+    "shaanxi": "咸阳 宝鸡 延安 西安 榆林",
+    "gansu": "兰州 嘉峪关 定西 平凉 庆阳 张掖 武威 白银 临夏 金昌 甘南",
+    "qinghai": "海东 海南 黄南",
+    "ningxia": "银川 石嘴山 固原",
+    "xinjiang": "昌吉",
+}
+TALLIED_PREFECTURES = [(p, stem) for p, stems in PREFECTURE_TALLY.items() for stem in stems.split()]
+
+
+@functools.cache
+def _covered_prefectures() -> dict[str, set[str]]:
+    from crawler.registry.coverage import prefecture_coverage
+
+    return {row.province: row.covered for row in prefecture_coverage(load_registry().portals)}
+
+
+def test_prefecture_tally_counts_183_of_333():
+    assert len(TALLIED_PREFECTURES) == len(set(TALLIED_PREFECTURES)) == 183
+
+
+def test_bundled_registry_keeps_the_tallied_number_of_prefecture_level_divisions():
+    assert sum(len(names) for names in _covered_prefectures().values()) >= 183
+
+
+@pytest.mark.parametrize(("province", "stem"), TALLIED_PREFECTURES, ids=[f"{p}-{s}" for p, s in TALLIED_PREFECTURES])
+def test_tallied_prefecture_is_covered_by_an_entry(province, stem):
+    assert any(name.startswith(stem) for name in _covered_prefectures()[province])
