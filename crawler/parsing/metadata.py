@@ -8,6 +8,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import date
 
+from lxml import etree
 from parsel import Selector
 
 from crawler.parsing.labels import (
@@ -206,14 +207,31 @@ def parse_date(text: str) -> str | None:
     return None
 
 
-def _meta_tag(tree: Selector | None, names: tuple[str, ...]) -> str | None:
-    if tree is None:
-        return None
-    for name in names:
-        value = tree.xpath(f'//meta[@name="{name}"]/@content').get()
-        if value and value.strip():
-            return value.strip()
-    return None
+_META = etree.XPath("//meta[@name][@content]")
+_HEADINGS = etree.XPath("//h1|//h2|//h3")
+_TEXT = etree.XPath("normalize-space(.)")
+_PAGE_TITLE = etree.XPath("normalize-space(//title)")
+
+
+def _meta_tags(tree: Selector | None) -> dict[str, str]:
+    """Every ``<meta name content>`` of the page, first one per name (one pass, not one query per name)."""
+    if tree is None or not isinstance(tree.root, etree._Element):
+        return {}
+    found: dict[str, str] = {}
+    for meta in _META(tree.root):
+        value = (meta.get("content") or "").strip()
+        if value:
+            found.setdefault(meta.get("name") or "", value)
+    return found
+
+
+def _meta_tag(tree: Selector | None, names: tuple[str, ...], tags: dict[str, str] | None = None) -> str | None:
+    tags = _meta_tags(tree) if tags is None else tags
+    return next((tags[name] for name in names if name in tags), None)
+
+
+def _texts(root: etree._Element, xpath: etree.XPath, limit: int | None = None) -> list[str]:
+    return [str(_TEXT(el)) for el in xpath(root)[:limit]]
 
 
 def _is_report_title(line: str) -> bool:
@@ -226,7 +244,11 @@ def _is_report_title(line: str) -> bool:
 
 
 def find_title(
-    text: str, tree: Selector | None, link_title: str | None, normalise: Callable[[str], str] | None = None
+    text: str,
+    tree: Selector | None,
+    link_title: str | None,
+    normalise: Callable[[str], str] | None = None,
+    meta: dict[str, str] | None = None,
 ) -> str | None:
     """The report's title: the document's heading, a heading, a title-like line, its own name, link, meta, <title>.
 
@@ -234,27 +256,27 @@ def find_title(
     cleaner) so a Traditional page gives its Simplified title.
     """
     clean = normalise or (lambda s: s)
+    root = tree.root if tree is not None and isinstance(tree.root, etree._Element) else None
     # What a reader sees comes before what only the HTML head says: the heading the
     # document prints on itself (a centred bold line) first — 柘源县人民政府2019年… under
     # an <h1> 2019年柘源县… —, then headings, the first lines, the name the report gives
     # itself in its first sentences, the listing's link; the meta tag and <title> last.
-    from_tree = [h.xpath("normalize-space(.)").get() for h in tree.xpath(_DOCUMENT_HEADING)[:3]] if tree else []
-    if tree is not None:
-        from_tree += [" ".join(h.xpath("normalize-space(.)").getall()) for h in tree.xpath("//h1|//h2|//h3")]
-        from_tree += tree.xpath(_TITLE_BOX).xpath("normalize-space(.)").getall()[:3]
-    candidates = [clean(c) if c else c for c in from_tree]
+    heads = [clean(h) for h in _texts(root, _HEADINGS)] if root is not None else []
+    from_tree = _texts(root, _DOCUMENT_HEADING, 3) if root is not None else []
+    candidates = [clean(c) for c in from_tree if c] + heads
+    if root is not None:
+        candidates += [clean(c) for c in _texts(root, _TITLE_BOX, 3) if c]
     lines = [line.strip() for line in (text or "").splitlines()[:12]]
     candidates += lines
     # A title printed over two lines (a PDF): 云杉县自然资源局 / 2021年政府信息公开工作年度报告
     candidates += [a + b for a, b in itertools.pairwise(lines) if is_body_name(a) and not _is_report_title(a)]
     candidates += [m["title"] for m in _SELF_NAMED.finditer((text or "")[:800])]
     candidates.append(link_title)
-    if tree is not None:
-        candidates.append(clean(_meta_tag(tree, META_TAGS["title"]) or ""))
-        page_title = clean(tree.xpath("normalize-space(//title)").get() or "")
+    if root is not None:
+        candidates.append(clean(_meta_tag(tree, META_TAGS["title"], meta) or ""))
+        page_title = clean(str(_PAGE_TITLE(root)))
         candidates += re.split(r"\s*[_|｜]\s*|\s+-\s+|\s*—\s*", page_title)
-    if tree is not None:  # a title split over two headings: <h1>某县人民政府</h1><h2>2020年…年度报告</h2>
-        heads = [clean(h) for h in tree.xpath("//h1|//h2|//h3").xpath("normalize-space(.)").getall()]
+        # a title split over two headings: <h1>某县人民政府</h1><h2>2020年…年度报告</h2>
         candidates += [a + b for a, b in itertools.pairwise(heads) if is_body_name(a)]
     titles = [_tidy_title(c) for c in candidates if c and _is_report_title(c.strip())]
     if not titles:
@@ -273,12 +295,12 @@ _SELF_NAMED = re.compile(
     r"(?:编制了?|现将|现公布|公布|发布|形成了?)(?P<title>[^，,。；;《》“”\s]{0,40}?(?:19|20)\d{2}\s*年[^，,。；;《》“”]{0,24}?报告)"
 )
 # A CMS's visible title box (Hanweb <div class="art-title">, TRS <div class="title">), not a link list.
-_TITLE_BOX = (
+_TITLE_BOX = etree.XPath(
     "//*[self::div or self::p or self::span or self::td]"
     "[contains(concat(' ', translate(@class, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ_', 'abcdefghijklmnopqrstuvwxyz-'), ' '), 'title ')]"
     "[not(.//a)]"
 )
-_DOCUMENT_HEADING = (
+_DOCUMENT_HEADING = etree.XPath(
     "//p[contains(translate(@style, ' ', ''), 'text-align:center') or @align='center']"
     "[normalize-space(.) = normalize-space(strong) or normalize-space(.) = normalize-space(b)]"
 )
@@ -424,18 +446,19 @@ def extract_metadata(
     ):
         for key, value in source.items():
             fields.setdefault(key, value)
-    title = find_title(text, tree, link_title, normalise) or fields.get("title")
+    meta = _meta_tags(tree)
+    title = find_title(text, tree, link_title, normalise, meta) or fields.get("title")
     sig_body, sig_date = signature(text)
     by_body, by_date = byline([clean(line) for line in header])
     if by_date:
         fields.setdefault("publish_date", by_date)
     publish_date = (
         parse_date(fields.get("publish_date", ""))
-        or parse_date(_meta_tag(tree, META_TAGS["publish_date"]) or "")
+        or parse_date(_meta_tag(tree, META_TAGS["publish_date"], meta) or "")
         or sig_date
         or parse_date(link_date or "")
     )
-    tag_publisher = _meta_tag(tree, META_TAGS["publisher"])
+    tag_publisher = _meta_tag(tree, META_TAGS["publisher"], meta)
     publisher, publisher_source = next(
         (
             (value, source)
