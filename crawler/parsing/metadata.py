@@ -271,7 +271,7 @@ def find_title(
     # A title printed over two lines (a PDF): 云杉县自然资源局 / 2021年政府信息公开工作年度报告
     candidates += [a + b for a, b in itertools.pairwise(lines) if is_body_name(a) and not _is_report_title(a)]
     candidates += [m["title"] for m in _SELF_NAMED.finditer((text or "")[:800])]
-    candidates.append(link_title)
+    candidates.append(link_title or "")
     if root is not None:
         candidates.append(clean(_meta_tag(tree, META_TAGS["title"], meta) or ""))
         page_title = clean(str(_PAGE_TITLE(root)))
