@@ -17,9 +17,10 @@ ranking.
 from __future__ import annotations
 
 import functools
-import importlib.resources
+import importlib.util
 import math
 import re
+from pathlib import Path
 
 import opencc
 
@@ -37,12 +38,20 @@ PUNCTUATION = 4.0
 PUNCTUATION_RE = re.compile("[，。、；：？！“”（）《》〔〕]")
 
 
+def _jieba_dictionary() -> Path:
+    """jieba's dict.txt, found without importing jieba: its __init__ imports the deprecated
+    pkg_resources, whose warning would reach a worker process's stderr (only the data is used)."""
+    spec = importlib.util.find_spec("jieba")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("jieba (its dict.txt is the mojibake repair's word list) is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "dict.txt"
+
+
 @functools.cache
 def word_costs() -> dict[str, int]:
     """Word → cost (-log p × SCALE), words of up to MAX_WORD characters."""
     counts: dict[str, int] = {}
-    source = importlib.resources.files("jieba").joinpath("dict.txt")
-    with source.open(encoding="utf-8") as lines:
+    with _jieba_dictionary().open(encoding="utf-8") as lines:
         for line in lines:
             word, count, _ = line.split(" ", 2)
             if len(word) <= MAX_WORD:
