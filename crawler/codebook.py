@@ -26,6 +26,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "title": "标题 · title",
         "report_year": "报告年度 · year reported on",
         "publisher": "发布机构 · publisher",
+        "publisher_source": "发布机构来源 · where the publisher was read: field / meta / byline / signature / title",
         "publish_date": "发布日期 · publish date (ISO)",
         "doc_no": "文号 · document number",
         "format": "模板 · template (2021 / 2019 / legacy)",
@@ -43,6 +44,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "repairs": "修复 · text repairs made (JSON)",
         "errors": "处理错误 · what went wrong while parsing (JSON)",
         "body_id": "机关ID · the reporting body",
+        "content_key": "内容指纹 · fingerprint of the table cells (the same report printed twice)",
     },
     "report_urls": {
         "url": "网址 · URL",
@@ -135,6 +137,16 @@ COLUMNS: dict[str, dict[str, str]] = {
         "status": "状态 · complete / incomplete",
         "reason": "原因 · why a listing is incomplete",
         "checked_at": "检查时间 · when its completeness was last checked",
+    },
+    "portal_checks": {
+        "id": "序号 · id",
+        "portal_id": "门户 · registry entry checked",
+        "url": "起始网址 · start URL checked",
+        "status": "状态 · alive / moved / dead / wrong_cms / blocked / empty",
+        "detail": "说明 · what the check saw",
+        "http_status": "HTTP状态码 · HTTP status",
+        "final_url": "最终网址 · where a redirect led",
+        "checked_at": "检查时间 · checked at",
     },
     "_sqlite_migrations": {
         "id": "序号 · id",
