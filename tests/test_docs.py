@@ -32,7 +32,7 @@ def test_custom_setting_is_documented(setting: str) -> None:
     assert f"`{setting}`" in README
 
 
-@pytest.mark.parametrize("argument", ["province", "portals", "years", "refresh"])
+@pytest.mark.parametrize("argument", ["province", "portals", "years", "refresh", "discover"])
 def test_spider_argument_is_documented(argument: str) -> None:
     assert f"`{argument}`" in README
 
