@@ -121,12 +121,14 @@ def comparable(db: Path, dest: Path) -> Path:
     """A copy without what two crawls cannot share: run ids (a time and a pid) and fetches that timed out.
 
     On this loaded machine an in-process parse can hold the reactor past the
-    tests' 4 s DOWNLOAD_TIMEOUT; the retried fetch is in both databases.
+    tests' 4 s DOWNLOAD_TIMEOUT; the retried fetch is in both databases, with
+    the attempt number the timeout gave it.
     """
     shutil.copy(db, dest)
     with sqlite3.connect(dest) as conn:
         conn.execute("UPDATE runs SET run_id = ''")
         conn.execute("DELETE FROM pages WHERE error LIKE 'DownloadTimeoutError:%'")
+        conn.execute("UPDATE pages SET attempt = 1 WHERE error IS NULL")
     return dest
 
 
