@@ -6,7 +6,7 @@ processes and hands back a :class:`concurrent.futures.Future` per report,
 which the item pipeline awaits (crawler/pipelines/pool.py) and a blocking
 caller can simply ``.result()``.
 
-Our own ~200 lines rather than ``ProcessPoolExecutor``: when one of its
+Our own code rather than ``ProcessPoolExecutor``: when one of its
 workers dies every report in flight fails with ``BrokenProcessPool`` and a
 running task cannot be stopped; here each worker runs one report at a time,
 so a crash or a timeout is charged to exactly that report
