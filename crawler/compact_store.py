@@ -280,7 +280,7 @@ def spans(text: str | None, parts: Sequence[str | None]) -> list[tuple[int, int]
     (one holding NUL), stay literal.
 
     >>> spans("一、总体情况 正文。二、其他 无。", ["正文。", "无。", "缺"])
-    [(8, 3), (15, 2), None]
+    [(8, 3), (16, 2), None]
     """
     if not isinstance(text, str) or "\x00" in text:
         return [None] * len(parts)

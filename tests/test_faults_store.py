@@ -15,7 +15,7 @@ the database open for writing.
 
 Two ways to a full disk: SQLite's own ``PRAGMA max_page_count`` (the
 REPORTS_DB_MAX_MB budget), which fails writes with the same SQLITE_FULL a
-full disk gives, everywhere; and a real 1 MB tmpfs in a private user and
+full disk gives, everywhere; and a real 2 MB tmpfs (the empty database and the page log of the first listings take ~0.9 MB) in a private user and
 mount namespace (``unshare -rm``: no root needed, nothing left mounted when
 the crawl ends), where the kernel itself answers ENOSPC.  A read-only
 database is a read-only bind mount in such a namespace (root ignores file
@@ -111,7 +111,7 @@ def test_a_really_full_disk_stops_the_crawl_with_exit_74_and_an_intact_file(craw
     db = mount / "reports.db"
     log = crawl.tmp / "disk.log"
     script = (
-        'mount -t tmpfs -o size=1m tmpfs "$1" || exit 99; shift; "$@"; rc=$?; '
+        'mount -t tmpfs -o size=2m tmpfs "$1" || exit 99; shift; "$@"; rc=$?; '
         f'df -k "{mount}" | tail -1 >&2; cp "{mount}"/reports.db* "{kept}"/; exit $rc'
     )
     proc = subprocess.run(
