@@ -145,6 +145,8 @@ def crawl(reports: int, extra: dict[str, str] | None = None) -> dict[str, float]
                     "CONCURRENT_REQUESTS_PER_DOMAIN=8",
                     "-s",
                     "MEMUSAGE_CHECK_INTERVAL_SECONDS=0.5",
+                    "-s",
+                    f"LISTING_MAX_PAGES={reports // PER_PAGE + 10}",  # the column is walked to its end
                     *(arg for setting in settings for arg in ("-s", setting)),
                 ],
                 cwd=ROOT,
