@@ -139,7 +139,15 @@ def crawl_stats(log: str) -> dict[str, int]:
 
 
 def stage_stats(crawl: Crawl, run: int) -> dict[str, int]:
-    return {k: v for k, v in crawl_stats(crawl.log(run)).items() if STAGE_STATS.search(k)}
+    """The stage and store counts of one run.
+
+    Kept and duplicate are summed: when two copies of one report arrive, whether the
+    second one counts as kept (it is more complete) or as a duplicate depends on
+    which copy the network delivered first, in any crawl, pooled or not.
+    """
+    stats = {k: v for k, v in crawl_stats(crawl.log(run)).items() if STAGE_STATS.search(k)}
+    stored = stats.pop("store/report_kept_count", 0) + stats.pop("store/report_duplicate_count", 0)
+    return {**stats, "store/report_kept_or_duplicate": stored}
 
 
 def rows(crawl: Crawl, sql: str, *params: Any) -> list[tuple[Any, ...]]:
