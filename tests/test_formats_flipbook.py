@@ -201,3 +201,38 @@ def test_a_book_page_with_only_a_code_text_layer_keeps_its_text_as_paragraphs_no
     assert "信息内容 本年制发件数 本年废止件数 现行有效件数" in paragraphs  # columns of spaces: text, not a table
     assert not any("- 2 -" in p for p in paragraphs)
     assert tree.xpath("count(//table)").get() == "0.0"
+
+
+def test_pages_a_pages_navigation_adds_before_those_read_are_still_read_in_page_order() -> None:
+    """Entered at page 3 (its index listed 3 and 4), page 3's navigation lists 1–4: page 1 is fetched next."""
+    from scrapy.http import HtmlResponse, Request
+    from scrapy.utils.test import get_crawler
+
+    from crawler.spiders import flipbook
+    from crawler.spiders.province_reports import ProvinceReportsSpider
+
+    crawler = get_crawler(ProvinceReportsSpider, {"REPORTS_DB": ""})
+    spider = crawler._create_spider()
+    base = "http://127.0.0.1/files/basic-html/"
+    book = {
+        "index": {},
+        "link_url": base,
+        "title": None,
+        "urls": [base + "page3.html", base + "page4.html"],
+        "pages": {},
+        "errors": [],
+    }
+    meta = {"portal_id": "p", "listing_url": None, "link_title": None, "link_date": None, flipbook.META: book}
+    nav = "".join(f'<a href="page{n}.html">{n}</a>' for n in range(1, 5))
+    page3 = HtmlResponse(
+        base + "page3.html",
+        body=f"<html><body>{nav}</body></html>".encode(),
+        encoding="utf-8",
+        request=Request(base + "page3.html", meta=meta),
+    )
+    (nxt,) = list(flipbook.page_arrived(spider, page3))
+    assert nxt.url == base + "page1.html"
+    assert book["urls"] == [base + f"page{n}.html" for n in range(1, 5)]
+    page1 = HtmlResponse(nxt.url, body=b"<html><body>1</body></html>", encoding="utf-8", request=nxt)
+    (nxt,) = list(flipbook.page_arrived(spider, page1))
+    assert nxt.url == base + "page2.html"

@@ -120,7 +120,7 @@ def _start(spider: ProvinceReportsSpider, response: TextResponse, urls: list[str
         "link_url": _link_url(response),
         "title": title,
         "urls": urls,
-        "pages": [],  # bytes per page read, None for a missing one
+        "pages": {},  # page URL -> bytes read, None for a missing one (the URLs' order is the book's)
         "errors": [],
     }
     logger.info("Flipbook %s: %d pages listed", response.url, len(urls))
@@ -143,10 +143,11 @@ def _cap(spider: ProvinceReportsSpider, book: dict[str, Any]) -> None:
 def _next(spider: ProvinceReportsSpider, meta: dict[str, Any], book: dict[str, Any]) -> Iterable[Any]:
     """The request for the book's next page, or (all read) the report item."""
     _cap(spider, book)
-    done = len(book["pages"])
-    if done < len(book["urls"]):
+    # The first listed page not yet tried: pages a page's navigation adds may sort before ones already read.
+    todo = next((url for url in book["urls"] if url not in book["pages"]), None)
+    if todo is not None:
         yield Request(
-            book["urls"][done],
+            todo,
             callback=spider.parse_report,
             errback=spider.report_failed,
             priority=20,  # finish a book before starting other reports: its pages ride in memory
@@ -160,7 +161,7 @@ def _next(spider: ProvinceReportsSpider, meta: dict[str, Any], book: dict[str, A
 def page_arrived(spider: ProvinceReportsSpider, response: Response) -> Iterable[Any]:
     """One page of the book is in: keep it, add pages its navigation lists, go on."""
     book = response.meta[META]
-    book["pages"].append(response.body)
+    book["pages"][response.request.url if response.request else response.url] = response.body
     spider.crawler.stats.inc_value("flipbook/pages_count")
     if isinstance(response, TextResponse) and not book.get("capped"):
         known = set(book["urls"])
@@ -174,7 +175,8 @@ def page_failed(spider: ProvinceReportsSpider, failure: Any) -> Iterable[Any]:
     """A page could not be fetched: named on the report; the other pages are still read."""
     request = failure.request
     book = request.meta[META]
-    n, total = len(book["pages"]) + 1, len(book["urls"])
+    urls = book["urls"]
+    n, total = (urls.index(request.url) + 1 if request.url in urls else len(book["pages"]) + 1), len(urls)
     response = getattr(failure.value, "response", None)  # HttpError: the server answered, not with the page
     if refusal_of(failure) is not None:
         why = "refused by the host policy"
@@ -183,7 +185,7 @@ def page_failed(spider: ProvinceReportsSpider, failure: Any) -> Iterable[Any]:
     else:
         why = f"{type(failure.value).__name__}: {failure.value}"
     book["errors"].append(f"flipbook page {n} of {total} missing: {request.url} ({why}); the other pages are kept")
-    book["pages"].append(None)
+    book["pages"][request.url] = None
     spider.crawler.stats.inc_value("flipbook/missing_pages_count")
     logger.warning("Flipbook page %s missing: %s", request.url, why)
     yield from _next(spider, _meta(request.meta), book)
@@ -204,7 +206,7 @@ def _in_page_order(urls: list[str]) -> list[str]:
 def _item(spider: ProvinceReportsSpider, meta: dict[str, Any], book: dict[str, Any]) -> ReportItem:
     """The book as one report: its pages joined, or (nothing readable) the index page, with what went wrong."""
     portal = spider._portal(meta["portal_id"])
-    read = [page for page in book["pages"] if page is not None]
+    read = [book["pages"][url] for url in book["urls"] if book["pages"].get(url) is not None]
     errors = list(book["errors"])
     index = book["index"]
     page = {"url": index["url"], "status": index["status"], "content_type": "text/html; charset=utf-8"}
