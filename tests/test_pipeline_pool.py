@@ -369,3 +369,38 @@ def test_a_distributed_worker_parses_in_the_pool_and_pushes_to_redis() -> None:
     assert "crawler.pipelines.pool.ParsePoolPipeline" in result["pipelines"]
     assert "crawler.pipelines.redis_queue.RedisQueuePipeline" in result["pipelines"]
     assert "crawler.pipelines.store.SQLiteStorePipeline" not in result["pipelines"]
+
+
+class _ItemThatCannotBeRead(dict):  # type: ignore[type-arg]
+    """A report item whose fields raise when read: a bug before the report's turn."""
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        if key == "title":
+            raise ValueError("unreadable field")
+        return super().get(key, default)
+
+
+def test_a_report_failing_before_its_turn_does_not_hold_up_the_reports_after_it() -> None:
+    from scrapy.utils.test import get_crawler
+
+    from crawler.pipelines.pool import ParsePoolPipeline
+
+    crawler = get_crawler(settings_dict={"PARSE_WORKERS": 1})
+    assert crawler.stats is not None
+    pipeline = ParsePoolPipeline(crawler.stats, 1, None, STAGE_NAMES)
+    page = TEMPLATE.read_bytes()
+
+    async def both() -> list[Any]:
+        pipeline.open_spider()
+        bad = _ItemThatCannotBeRead(url="http://127.0.0.1/bad.html", body=page, errors=[])
+        good = {"url": "http://127.0.0.1/good.html", "body": page, "content_type": "text/html", "errors": []}
+        return await asyncio.wait_for(
+            asyncio.gather(pipeline.process_item(bad), pipeline.process_item(good), return_exceptions=True), 120
+        )
+
+    try:
+        failed, stored = asyncio.run(both())
+    finally:
+        pipeline.close_spider()
+    assert isinstance(failed, ValueError)
+    assert stored["title"] and stored["report_id"]

@@ -131,6 +131,7 @@ class ParsePoolPipeline:
         self.tickets = 0  # handed out in arrival order
         self.turn = 0  # the ticket whose result goes on next
         self.waiting: dict[int, asyncio.Future[None]] = {}
+        self.abandoned: set[int] = set()  # tickets whose report failed before its turn: skipped
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -162,29 +163,45 @@ class ParsePoolPipeline:
             # The ticket is taken inside the slot: the earliest ticket always holds a slot, so the
             # reports waiting for their turn can never starve the one they wait for.
             ticket, self.tickets = self.tickets, self.tickets + 1
-            report = Report.from_mapping(item)
-            assert self.pool is not None, "open_spider starts the pool"
-            parsed: Parsed | None = None
-            failure: Exception | None = None
             try:
-                parsed = await asyncio.wrap_future(self.pool.parse(report, self.skip))
-            except Exception as exc:  # noqa: BLE001 - a dead or stopped worker, or the pool: logged, on the report
-                failure = exc
-            await self._my_turn(ticket)
-            try:
-                if parsed is not None:
-                    replay(parsed.records)
-                    apply(report, parsed)
-                else:
-                    self._failed(report, failure)
-                for name, value in report.filled():
-                    item[name] = value
-                item["errors"] = report.errors
-                for key, n in report.counts.items():
-                    self.stats.inc_value(key, n)
-            finally:
-                self._next_turn()
+                await self._parse_in_turn(item, ticket)
+            except BaseException:  # a bug or a cancellation before its turn: the reports after it still go on
+                if self.turn <= ticket:
+                    self._give_up_turn(ticket)
+                raise
         return item
+
+    async def _parse_in_turn(self, item: ReportItem, ticket: int) -> None:
+        report = Report.from_mapping(item)
+        assert self.pool is not None, "open_spider starts the pool"
+        parsed: Parsed | None = None
+        failure: Exception | None = None
+        try:
+            parsed = await asyncio.wrap_future(self.pool.parse(report, self.skip))
+        except Exception as exc:  # noqa: BLE001 - a dead or stopped worker, or the pool: logged, on the report
+            failure = exc
+        await self._my_turn(ticket)
+        try:
+            if parsed is not None:
+                replay(parsed.records)
+                apply(report, parsed)
+            else:
+                self._failed(report, failure)
+            for name, value in report.filled():
+                item[name] = value
+            item["errors"] = report.errors
+            for key, n in report.counts.items():
+                self.stats.inc_value(key, n)
+        finally:
+            self._next_turn()
+
+    def _give_up_turn(self, ticket: int) -> None:
+        """A report that will never take its turn: skipped when the turn reaches it."""
+        self.waiting.pop(ticket, None)
+        if ticket == self.turn:
+            self._next_turn()
+        else:
+            self.abandoned.add(ticket)
 
     async def _my_turn(self, ticket: int) -> None:
         """Wait until every report that arrived before this one has gone on."""
@@ -195,6 +212,9 @@ class ParsePoolPipeline:
 
     def _next_turn(self) -> None:
         self.turn += 1
+        while self.turn in self.abandoned:
+            self.abandoned.discard(self.turn)
+            self.turn += 1
         waiter = self.waiting.pop(self.turn, None)
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
