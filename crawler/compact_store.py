@@ -1,4 +1,4 @@
-"""The compact layout of a report's cells and sections (migration ``v6_compact_store``, issue 17).
+"""The compact layout of a report's cells and sections (migration ``v8_compact_store``, issue 17).
 
 A report's ~200 cells used to repeat, in every row, the 16-character
 report_id, the codes and the printed row and column labels, and to be
@@ -334,7 +334,7 @@ def delete_parts(db: sqlite_utils.Database, number: int) -> None:
 
 
 def convert(db: sqlite_utils.Database) -> None:
-    """Migration v6_compact_store: an existing database, in place, every row kept.
+    """Migration v8_compact_store: an existing database, in place, every row kept.
 
     Drops the trigram ``reports_fts`` (the bigram ``reports_search`` finds
     every word of two characters or more, and is a fifth of its size);

@@ -464,7 +464,7 @@ def extract_metadata(
             (value, source)
             for value, source in (
                 (fields.get("publisher"), "field"),
-                (clean(tag_publisher) if tag_publisher and is_body_name(clean(tag_publisher)) else None, "meta"),
+                (clean(tag_publisher) if tag_publisher else None, "meta"),
                 (by_body, "byline"),
                 (sig_body, "signature"),
                 (publisher_from_title(title), "title"),
