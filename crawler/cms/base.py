@@ -136,30 +136,23 @@ def current_page(response: TextResponse) -> int:
 
 def page_cap(response: TextResponse, portal: Portal) -> int:
     """Pages to walk at most: the entry's option, else request meta (the spider's setting), else the default."""
-    sources = (
-        ("option max_pages", portal.option("max_pages")),
-        ("meta listing_max_pages", response.meta.get("listing_max_pages")),
-    )
-    for source, value in sources:
-        if value is not None:
-            cap = page_count(value, source, response.url)
-            if cap is not None:
-                return cap
-    return DEFAULT_MAX_PAGES
+    return _cap(response, portal, "max_pages", DEFAULT_MAX_PAGES)
 
 
 def links_cap(response: TextResponse, portal: Portal) -> int:
     """Links kept per page at most: the entry's option, else request meta (the spider's setting), else the default."""
-    sources = (
-        ("option max_links", portal.option("max_links")),
-        ("meta listing_max_links", response.meta.get("listing_max_links")),
-    )
+    return _cap(response, portal, "max_links", DEFAULT_MAX_LINKS)
+
+
+def _cap(response: TextResponse, portal: Portal, name: str, default: int) -> int:
+    """The entry's option ``name``, else the request's ``listing_<name>`` meta, else ``default``; bad values skipped."""
+    sources = ((f"option {name}", portal.option(name)), (f"meta listing_{name}", response.meta.get(f"listing_{name}")))
     for source, value in sources:
         if value is not None:
             cap = page_count(value, source, response.url)
             if cap is not None:
                 return cap
-    return DEFAULT_MAX_LINKS
+    return default
 
 
 def _digest(data: bytes) -> str:
