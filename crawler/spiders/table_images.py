@@ -27,6 +27,7 @@ from scrapy.http import Response, TextResponse
 from crawler.attachments.formats.images import table_image_urls
 from crawler.budgets import BudgetExceeded, html_budget_error
 from crawler.security.offsite import refusal_of
+from crawler.spiders.chains import report_meta
 
 if TYPE_CHECKING:
     from crawler.items import ReportItem
@@ -38,7 +39,6 @@ logger = logging.getLogger(__name__)
 META = "table_images"  # request meta key holding the report whose images are being fetched
 IMG_TAG = re.compile(rb"<img\b", re.I)
 SIZE = re.compile(r"(?:receive|Received) (\d+) bytes")  # Scrapy's get_maxsize_msg
-PAGE_META = ("portal_id", "listing_url", "link_title", "link_date")
 
 
 def with_images(
@@ -59,17 +59,19 @@ def with_images(
     stats = spider.crawler.stats
     errors: list[dict[str, str]] = []
     wanted: list[str] = []
-    candidates = table_image_urls(response.selector, response.url, limit=None)
-    for url in candidates:
+    allowed = 0
+    for url in table_image_urls(response.selector, response.url, limit=None):
         if spider.host_policy.refusal(url, portal.id) is not None:
             stats.inc_value("images/skipped_count")
             stats.inc_value("images/offsite_count")
             logger.debug("Table image %s of %s is off the portal's hosts: not fetched", url, response.url)
-        elif len(wanted) < limit:
+            continue
+        allowed += 1
+        if len(wanted) < limit:
             wanted.append(url)
         else:
             stats.inc_value("images/skipped_count")
-    over = len([u for u in candidates if spider.host_policy.refusal(u, portal.id) is None]) - len(wanted)
+    over = allowed - len(wanted)
     if over:
         error = BudgetExceeded(f"{len(wanted) + over} table images in the page", "TABLE_IMAGES_MAX_PER_REPORT", limit)
         errors.append({"stage": "images", "error": f"{error}; the first {limit} were fetched"})
@@ -78,11 +80,7 @@ def with_images(
         return
     stats.inc_value("images/reports_count")
     state = {"page": page, "link_url": link_url, "urls": wanted, "done": 0, "images": {}, "errors": errors}
-    yield _next(spider, _meta(response.meta), state)
-
-
-def _meta(meta: dict[str, Any]) -> dict[str, Any]:
-    return {key: meta.get(key) for key in PAGE_META}
+    yield _next(spider, report_meta(response.meta), state)
 
 
 def _next(spider: ProvinceReportsSpider, meta: dict[str, Any], state: dict[str, Any]) -> ReportItem | Request:
@@ -113,7 +111,7 @@ def image_arrived(spider: ProvinceReportsSpider, response: Response) -> Iterable
     state["images"][state["urls"][state["done"]]] = response.body
     state["done"] += 1
     spider.crawler.stats.inc_value("images/fetched_count")
-    yield _next(spider, _meta(response.meta), state)
+    yield _next(spider, report_meta(response.meta), state)
 
 
 def image_failed(spider: ProvinceReportsSpider, failure: Any) -> Iterable[ReportItem | Request]:
@@ -136,4 +134,4 @@ def image_failed(spider: ProvinceReportsSpider, failure: Any) -> Iterable[Report
     state["done"] += 1
     spider.crawler.stats.inc_value("images/failed_count")
     logger.warning("%s", error)
-    yield _next(spider, _meta(request.meta), state)
+    yield _next(spider, report_meta(request.meta), state)
