@@ -29,6 +29,7 @@ from crawler.attachments.formats.flipbook import PAGE_LINK, flipbook_to_html, pa
 from crawler.attachments.render import AttachmentError
 from crawler.budgets import BudgetExceeded
 from crawler.security.offsite import refusal_of
+from crawler.spiders.chains import linked_url, report_meta
 
 if TYPE_CHECKING:
     from crawler.items import ReportItem
@@ -41,7 +42,6 @@ BOOK_INDEX = re.compile(r"/basic-html/(?:index\.html?)?$", re.I)
 BOOK_LINK = re.compile(r"(?:^|/)files/basic-html/index\.html?$", re.I)
 MAYBE_BOOK = re.compile(rb"page\d+\.html?|basic-html", re.I)
 VIEWER_MAX_TEXT = 2_000  # characters: a page with more text of its own is a report, not a book's viewer
-PAGE_META = ("portal_id", "listing_url", "link_title", "link_date")
 
 
 def _text_length(response: TextResponse) -> int:
@@ -84,7 +84,7 @@ def follow(spider: ProvinceReportsSpider, response: TextResponse) -> Iterable[Re
 
 
 def _viewer_request(spider: ProvinceReportsSpider, response: TextResponse, index: str) -> Iterable[Request]:
-    meta = {key: response.meta.get(key) for key in PAGE_META}
+    meta = report_meta(response.meta)
     meta.update(page_kind="report", flipbook_viewer=_link_url(response))
     request = Request(
         index,
@@ -100,9 +100,7 @@ def _viewer_request(spider: ProvinceReportsSpider, response: TextResponse, index
 
 
 def _link_url(response: Response) -> str:
-    return response.meta.get("flipbook_viewer") or canonicalize_url(
-        response.meta.get("redirect_urls", [response.url])[0]
-    )
+    return response.meta.get("flipbook_viewer") or linked_url(response)
 
 
 def _start(spider: ProvinceReportsSpider, response: TextResponse, urls: list[str]) -> Iterable[Request]:
@@ -124,7 +122,7 @@ def _start(spider: ProvinceReportsSpider, response: TextResponse, urls: list[str
         "errors": [],
     }
     logger.info("Flipbook %s: %d pages listed", response.url, len(urls))
-    yield from _next(spider, {key: response.meta.get(key) for key in PAGE_META}, book)
+    yield from _next(spider, report_meta(response.meta), book)
 
 
 def _cap(spider: ProvinceReportsSpider, book: dict[str, Any]) -> None:
@@ -168,7 +166,7 @@ def page_arrived(spider: ProvinceReportsSpider, response: Response) -> Iterable[
         extra = [u for u in page_urls(response.text, response.url, limit=None) if u not in known]
         if extra:
             book["urls"] = _in_page_order(book["urls"] + extra)
-    yield from _next(spider, _meta(response.meta), book)
+    yield from _next(spider, report_meta(response.meta), book)
 
 
 def page_failed(spider: ProvinceReportsSpider, failure: Any) -> Iterable[Any]:
@@ -188,11 +186,7 @@ def page_failed(spider: ProvinceReportsSpider, failure: Any) -> Iterable[Any]:
     book["pages"][request.url] = None
     spider.crawler.stats.inc_value("flipbook/missing_pages_count")
     logger.warning("Flipbook page %s missing: %s", request.url, why)
-    yield from _next(spider, _meta(request.meta), book)
-
-
-def _meta(meta: dict[str, Any]) -> dict[str, Any]:
-    return {key: meta.get(key) for key in PAGE_META}
+    yield from _next(spider, report_meta(request.meta), book)
 
 
 def _in_page_order(urls: list[str]) -> list[str]:

@@ -53,6 +53,7 @@ from crawler.registry import Portal, Registry, RegistryError, load_registry
 from crawler.security.hosts import PortalHosts
 from crawler.security.offsite import policy_for, refusal_of
 from crawler.spiders import flipbook, table_images
+from crawler.spiders.chains import linked_url, report_meta
 from crawler.storage import (
     completed_listings,
     known_report_urls,
@@ -277,9 +278,7 @@ class ProvinceReportsSpider(scrapy.Spider):
             if book is not None:
                 yield from book
                 return
-        link_url = response.meta.get("attachment_of") or canonicalize_url(
-            response.meta.get("redirect_urls", [response.url])[0]
-        )
+        link_url = response.meta.get("attachment_of") or linked_url(response)
         yield from table_images.with_images(self, response, portal, fetched(response), link_url)
 
     def _report_item(
@@ -312,7 +311,7 @@ class ProvinceReportsSpider(scrapy.Spider):
         if canonicalize_url(url) in self.known:
             self.crawler.stats.inc_value("report/attachment_known_count")
             return
-        meta = {key: response.meta.get(key) for key in ("portal_id", "listing_url", "link_title", "link_date")}
+        meta = report_meta(response.meta)
         # The cover page rides along (it is small: that is why it is a cover page),
         # so that an attachment which never arrives still leaves the page stored.
         request = Request(
@@ -325,7 +324,7 @@ class ProvinceReportsSpider(scrapy.Spider):
                 **meta,
                 "page_kind": "report",
                 "cover_page": fetched(response),
-                "cover_link_url": canonicalize_url(response.meta.get("redirect_urls", [response.url])[0]),
+                "cover_link_url": linked_url(response),
                 "attachment_of": canonicalize_url(response.url),
             },
         )
@@ -370,7 +369,7 @@ class ProvinceReportsSpider(scrapy.Spider):
             reason = f"attachment {request.url} was cut ({over_budget})"
             if request.meta.get("cover_page") is None:
                 page = {"url": canonicalize_url(request.url), "status": None, "content_type": None, "body": b""}
-                link_url = canonicalize_url(request.meta.get("redirect_urls", [request.url])[0])
+                link_url = linked_url(request)
                 error = {"stage": "fetch", "error": over_budget}
                 yield self._report_item(self._portal(request.meta["portal_id"]), request.meta, page, link_url, [error])
                 return

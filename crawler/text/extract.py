@@ -349,7 +349,7 @@ def _inline_text(el: etree._Element, skip: etree._Element | None) -> str:
 
 
 def _inline_pieces(el: etree._Element, skip: etree._Element | None, out: list[str]) -> None:
-    """What ``_parts(el, skip, inline=True)`` yields, appended to `out`.
+    """The text of `el` in document order with every boundary a space (a table cell's), appended to `out`.
 
     Plain calls, not a generator per element: a cell's ``<p><span>`` would
     otherwise pass every piece up through a generator per level.  Recursive;
@@ -386,15 +386,15 @@ def _is_layout_table(table: etree._Element) -> bool:
     return False
 
 
-def _parts(el: etree._Element, skip: etree._Element | None, inline: bool = False) -> Iterator[str]:
-    """The text of `el` in document order; block boundaries are "\n" unless inline."""
+def _parts(el: etree._Element, skip: etree._Element | None) -> Iterator[str]:
+    """The text of `el` in document order; block boundaries are "\n" (cells inline: ``_inline_pieces``)."""
     tag = el.tag
     if not isinstance(tag, str):
         return
     tag = tag.lower()
     if tag in SKIP_TAGS or el is skip:
         return
-    if tag == "table" and not inline and not _is_layout_table(el):
+    if tag == "table" and not _is_layout_table(el):
         yield "\n"
         for row in el.iter("tr"):
             cells = [_inline_text(cell, skip) for cell in row if _is_element(cell) and cell.tag.lower() in ("td", "th")]
@@ -405,15 +405,15 @@ def _parts(el: etree._Element, skip: etree._Element | None, inline: bool = False
         yield " "
     block = tag in BLOCK_TAGS
     if block:
-        yield " " if inline else "\n"
+        yield "\n"
     if el.text:
         yield _soft(el.text)
     for child in el:
-        yield from _parts(child, skip, inline)
+        yield from _parts(child, skip)
         if child.tail:
             yield _soft(child.tail)
     if block:
-        yield " " if inline else "\n"
+        yield "\n"
 
 
 def iter_lines(el: etree._Element, skip: etree._Element | None = None) -> Iterator[str]:
