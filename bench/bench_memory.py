@@ -1,7 +1,7 @@
 """Memory stays flat however long the crawl: peak RSS of a small and a large crawl.
 
     .venv/bin/python bench/bench_memory.py [--small 300] [--large 3000]
-    .venv/bin/python bench/bench_memory.py --sizes 500 5000 20000 [--workers N]
+    .venv/bin/python bench/bench_memory.py --sizes 500 5000 20000 [--workers N] [-s NAME=VALUE ...]
 
 Builds a synthetic plain-HTML portal (20 links per listing page, 下一页
 paging) whose report pages are the guannan 2025 fixture with a distinct
@@ -12,10 +12,14 @@ ratio near 1.0 means memory does not grow with the number of reports.
 
 With ``--sizes`` each size is crawled once and compared with the first;
 ``--workers`` sets ``PARSE_WORKERS`` (default: the project's, one parse worker
-per core).  The parse workers are processes of their own, which MemoryUsage
-does not see, so the whole process tree (crawl, fork server, workers) is
-sampled from /proc every 0.5 s too: its peak summed PSS (shared pages
-counted once, split between the processes sharing them) and RSS.
+per core); ``-s NAME=VALUE`` passes any other setting to every crawl
+(``-s FINDINGS_ENABLED=0`` leaves out the findings recompute at the end,
+which over one synthetic body of 20,000 reports is not what a crawl of real
+bodies of ~10 reports each costs).  The parse workers are processes of
+their own, which MemoryUsage does not see, so the whole process tree (crawl,
+fork server, workers) is sampled from /proc every 0.5 s too: its peak summed
+PSS (shared pages counted once, split between the processes sharing them)
+and RSS.
 """
 
 from __future__ import annotations
@@ -175,11 +179,16 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=3000)
     parser.add_argument("--sizes", type=int, nargs="+", help="crawl each size once; ratios to the first")
     parser.add_argument("--workers", help="PARSE_WORKERS for the crawls (default: the project's)")
+    parser.add_argument(
+        "-s", "--set", action="append", default=[], metavar="NAME=VALUE", help="a setting for every crawl (repeatable)"
+    )
     args = parser.parse_args()
     extra = {"PARSE_WORKERS": args.workers} if args.workers is not None else {}
+    extra.update(setting.split("=", 1) for setting in args.set)
     mib = 1024 * 1024
     if args.sizes:
-        print(f"PARSE_WORKERS={args.workers or 'default'}; {os.cpu_count()} cores; load {os.getloadavg()[0]:.2f}")
+        shown = " ".join(f"{k}={v}" for k, v in extra.items()) or "project defaults"
+        print(f"settings: {shown}; {os.cpu_count()} cores; load {os.getloadavg()[0]:.2f}")
         runs = []
         for size in args.sizes:
             s = crawl(size, extra)

@@ -3,10 +3,15 @@
 The core builds its character tables, converters and compiled patterns on
 first use (~1 s of CPU).  Done once here, in the process every worker is
 forked from, each worker starts ready and shares those pages with the
-others instead of building its own copy (crawler/core/pool.py).
+others instead of building its own copy (crawler/core/pool.py).  Then
+``gc.freeze()``: the collector never walks (and so never writes to) the
+objects built here, so a worker's collections do not turn the pages it
+shares with the fork server into private copies.
 """
 
 from __future__ import annotations
+
+import gc
 
 from crawler.core import parse_report
 from crawler.text import lm
@@ -26,3 +31,4 @@ SAMPLE = (
 parse_report(SAMPLE, "text/html; charset=utf-8", "http://prewarm.invalid/report.html")
 normalise_fragment("政府資訊公開", traditional=True)
 lm.score("政府信息公開")  # the mojibake repair's word model (jieba's dictionary), built on first use
+gc.freeze()  # after the warm-up: what every worker inherits stays out of the collector's reach
