@@ -152,6 +152,8 @@ def _count(text: str | None) -> int:
 # cells repeat `font-family:宋体` hundreds of times in their style attributes.
 SCRIPT_SAMPLE = 20_000
 _NOT_VISIBLE = frozenset(["script", "style"])
+# iterwalk events: comments and processing instructions for their tails
+_WALK_EVENTS = ("start", "end", "comment", "pi")
 
 
 @dataclass
@@ -171,8 +173,10 @@ def scan(root: etree._Element) -> Scan:
     for the body's visible text), the same results: sizes as
     :func:`text_sizes`, key texts as :func:`_key_texts`, the sample as the text
     nodes of ``//body//text()[not(parent::script or parent::style)]`` joined
-    until they reach ``SCRIPT_SAMPLE`` characters.  Iterative, so no nesting
-    depth is too deep.
+    until they reach ``SCRIPT_SAMPLE`` characters.  The walk is lxml's
+    ``iterwalk`` (iterative, so no nesting depth is too deep) and the sizes
+    are :func:`_count` inlined: per element and text node this loop is most
+    of the normalise stage.
     """
     total: dict[etree._Element, int] = {}
     links: dict[etree._Element, int] = {}
@@ -180,56 +184,58 @@ def scan(root: etree._Element) -> Scan:
     visible: list[str] = []
     seen = 0  # characters of visible text so far
     in_body = 0
-    count, search, skip_tags = _count, _META_KEY_RE.search, SKIP_TAGS
-    # [element, its tag (lower case), its size so far, its link size so far, children still to read]
+    search, skip_tags, not_visible = _META_KEY_RE.search, SKIP_TAGS, _NOT_VISIBLE
+    # per open element: [its tag (lower case), its size so far, its link size so far]
     stack: list[list[Any]] = []
-
-    def open_element(el: etree._Element) -> None:
-        nonlocal in_body, seen
-        tag = el.tag.lower()
-        if tag == "body":
-            in_body += 1
-        text = el.text
-        if text:
-            if search(text):
-                keys.append((text, el))
-            if in_body and seen < SCRIPT_SAMPLE and tag not in _NOT_VISIBLE:
-                visible.append(text)
-                seen += len(text)
-        stack.append([el, tag, count(text) if text else 0, 0, iter(el)])
-
-    def tail_text(text: str, holder: etree._Element, parent: list[Any]) -> None:
-        nonlocal seen
-        parent[2] += count(text)
-        if search(text):
-            keys.append((text, holder))
-        if in_body and seen < SCRIPT_SAMPLE and parent[1] not in _NOT_VISIBLE:
-            visible.append(text)
-            seen += len(text)
-
-    open_element(root)
-    while stack:
-        frame = stack[-1]
-        child = next(frame[4], None)
-        if child is None:
-            stack.pop()
-            el, tag, size, link = frame[0], frame[1], frame[2], frame[3]
+    frame: list[Any] = []
+    for event, el in etree.iterwalk(root, events=_WALK_EVENTS):
+        if event == "start":
+            tag = el.tag.lower()
+            if tag == "body":
+                in_body += 1
+            text = el.text
+            if text:
+                if search(text):
+                    keys.append((text, el))
+                if in_body and seen < SCRIPT_SAMPLE and tag not in not_visible:
+                    visible.append(text)
+                    seen += len(text)
+                if text.isspace():
+                    size = len(text) - 1
+                else:
+                    size = len(text) - len(text.split()) + 1 - text[0].isspace() - text[-1].isspace()
+                frame = [tag, size, 0]
+            else:
+                frame = [tag, 0, 0]
+            stack.append(frame)
+            continue
+        if event == "end":
+            tag, size, link = stack.pop()
             if tag in skip_tags:
                 size = link = 0
+            elif tag == "a":
+                link = size
             total[el] = size
-            links[el] = size if tag == "a" else link
+            links[el] = link
             if tag == "body":
                 in_body -= 1
-            if stack:  # the root's own tail is not read
-                parent = stack[-1]
-                parent[2] += size
-                parent[3] += links[el]
-                if el.tail:
-                    tail_text(el.tail, el, parent)
-        elif isinstance(child.tag, str):
-            open_element(child)
-        elif child.tail:  # a comment or processing instruction: only its tail is text
-            tail_text(child.tail, child, frame)
+            if not stack:  # the root's own tail is not read
+                break
+            frame = stack[-1]
+            frame[1] += size
+            frame[2] += link
+        # the tail of an element just closed, or of a comment or processing instruction
+        tail = el.tail
+        if tail:
+            if tail.isspace():
+                frame[1] += len(tail) - 1
+            else:
+                frame[1] += len(tail) - len(tail.split()) + 1 - tail[0].isspace() - tail[-1].isspace()
+                if search(tail):
+                    keys.append((tail, el))
+            if in_body and seen < SCRIPT_SAMPLE and frame[0] not in not_visible:
+                visible.append(tail)
+                seen += len(tail)
     return Scan(total, links, keys, "".join(visible))
 
 
