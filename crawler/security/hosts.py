@@ -22,6 +22,7 @@ address literally still needs a start URL that spells one.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import socket
@@ -63,6 +64,7 @@ def normalise_hostname(hostname: str) -> str:
     return name
 
 
+@functools.lru_cache(maxsize=4096)  # asked for every request; addresses are immutable
 def literal_address(hostname: str) -> Address | None:
     """The IP address a hostname spells literally, in any form a resolver would accept.
 
@@ -246,6 +248,10 @@ class HostPolicy:
             if portal is None:
                 return Refusal("unknown_portal", url, f"portal {portal_id!r} is not one of this crawl's portals")
             return portal.refusal(url)
+        # Only a portal listing the host can allow it: those first (a crawl of hundreds of portals asks for
+        # every robots.txt); the whole list only to say why a URL is refused.
+        if any(p.refusal(url) is None for p in self._by_host.get(host_of(url) or "", ())):
+            return None
         refusals = [p.refusal(url) for p in self.portals.values()]
         if not refusals:
             return Refusal("host", url, "this crawl has no portals, so no host is allowed")
@@ -256,7 +262,15 @@ class HostPolicy:
             return Refusal("host", url, f"host {host_of(url)} is not a host of any portal of this crawl")
         return first
 
+    @functools.cached_property
+    def _by_host(self) -> dict[str, list[PortalHosts]]:
+        """The portals of each host, in the crawl's order."""
+        index: dict[str, list[PortalHosts]] = {}
+        for portal in self.portals.values():
+            for host in portal.hosts:
+                index.setdefault(host, []).append(portal)
+        return index
+
     def portals_on(self, url: str) -> list[PortalHosts]:
         """The portals whose hosts include `url`'s host (who a rendered page belongs to)."""
-        host = host_of(url)
-        return [p for p in self.portals.values() if host in p.hosts]
+        return list(self._by_host.get(host_of(url) or "", ()))
