@@ -20,7 +20,9 @@ It prints the median reports/s of each and the ratios b/a and c/a (issue
 17's target: c/a >= 0.6), then re-crawls the unchanged portals on c's
 database, once with the default ``CONCURRENT_REQUESTS`` and once with 16,
 and counts the requests (target: one listing page per column plus
-robots.txt per host).  ``--quick`` is 20 hosts and 2 rounds.
+robots.txt per host).  It prints the size of c's database per report (the
+issue's "bytes per report" on the crawl it measured; ``--keep FILE`` copies
+it for ``bench_dbsize.py --db FILE``).  ``--quick`` is 20 hosts and 2 rounds.
 
 The server is our own ~60 lines of asyncio (``--serve``), not the fixture
 server: that one binds 127.0.0.1 only, with a thread per connection, and
@@ -34,7 +36,9 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import signal
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -172,6 +176,11 @@ def crawl(portals: Path, db: Path, log: Path, settings: dict[str, str]) -> dict[
     return stats
 
 
+def stats_reports(db: Path) -> int:
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute("SELECT count(*) FROM reports").fetchone()[0])
+
+
 def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -184,6 +193,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--modes", default="abc")
     parser.add_argument("--quick", action="store_true", help="20 hosts, 2 rounds")
+    parser.add_argument("--keep", type=Path, help="copy the last c crawl's database here (for bench_dbsize.py --db)")
     parser.add_argument("--serve", nargs=3, metavar=("TEMPLATES", "HOSTS", "REPORTS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -241,6 +251,14 @@ def main() -> None:
                             + ")"
                         )
             if last_db.exists():
+                size = sum(p.stat().st_size for p in last_db.parent.glob(last_db.name + "*"))  # with its WAL
+                stored = stats_reports(last_db)
+                print(
+                    f"c's database after its crawl: {size / 1e6:.2f} MB for {stored} reports = "
+                    f"{size / max(stored, 1) / 1000:.1f} KB per report (file and WAL; 1 KB = 1,000 B)"
+                )
+                if args.keep:
+                    shutil.copy(last_db, args.keep)  # the crawl closed its connection: the WAL is checkpointed
                 for label, extra in (
                     ("default CONCURRENT_REQUESTS", {}),
                     ("CONCURRENT_REQUESTS=16", {"CONCURRENT_REQUESTS": "16"}),
