@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
@@ -130,6 +131,13 @@ def is_body_name(value: str) -> bool:
     >>> is_body_name("2024-01-25"), is_body_name("澜溪")
     (False, False)
     """
+    return _is_body_name(value) if len(value) <= _CACHED_NAME_CHARS else _body_name_test(value)
+
+
+_CACHED_NAME_CHARS = 80  # lines and names this short repeat across a portal's pages
+
+
+def _body_name_test(value: str) -> bool:
     text = value.strip()
     if text in NOT_BODIES or len(re.findall(r"[\u4e00-\u9fff]", text)) < 2:
         return False
@@ -138,6 +146,7 @@ def is_body_name(value: str) -> bool:
     return text.endswith(BODY_ENDINGS)
 
 
+_is_body_name = functools.lru_cache(maxsize=16384)(_body_name_test)
 _FIELD_OF_LABEL = {re.sub(r"\s+", "", label): field for field, labels in META_LABELS.items() for label in labels}
 
 
@@ -207,8 +216,8 @@ def parse_date(text: str) -> str | None:
     return None
 
 
-_META = etree.XPath("//meta[@name][@content]")
-_HEADINGS = etree.XPath("//h1|//h2|//h3")
+# Elements are found by lxml's tag filter (C, a proxy only per match), not XPath: libxml2
+# evaluates ``//h1|//h2|//h3`` as three walks and a sort, and ``self::`` tests slowly.
 _TEXT = etree.XPath("normalize-space(.)")
 _PAGE_TITLE = etree.XPath("normalize-space(//title)")
 
@@ -218,10 +227,13 @@ def _meta_tags(tree: Selector | None) -> dict[str, str]:
     if tree is None or not isinstance(tree.root, etree._Element):
         return {}
     found: dict[str, str] = {}
-    for meta in _META(tree.root):
-        value = (meta.get("content") or "").strip()
+    for meta in tree.root.iter("meta"):
+        name, content = meta.get("name"), meta.get("content")
+        if name is None or content is None:
+            continue
+        value = content.strip()
         if value:
-            found.setdefault(meta.get("name") or "", value)
+            found.setdefault(name, value)
     return found
 
 
@@ -230,8 +242,9 @@ def _meta_tag(tree: Selector | None, names: tuple[str, ...], tags: dict[str, str
     return next((tags[name] for name in names if name in tags), None)
 
 
-def _texts(root: etree._Element, xpath: etree.XPath, limit: int | None = None) -> list[str]:
-    return [str(_TEXT(el)) for el in xpath(root)[:limit]]
+def _texts(elements: Iterable[etree._Element]) -> list[str]:
+    """Each element's text, whitespace normalised as XPath's ``normalize-space`` does."""
+    return [str(_TEXT(el)) for el in elements]
 
 
 def _is_report_title(line: str) -> bool:
@@ -261,11 +274,11 @@ def find_title(
     # document prints on itself (a centred bold line) first — 柘源县人民政府2019年… under
     # an <h1> 2019年柘源县… —, then headings, the first lines, the name the report gives
     # itself in its first sentences, the listing's link; the meta tag and <title> last.
-    heads = [clean(h) for h in _texts(root, _HEADINGS)] if root is not None else []
-    from_tree = [str(_TEXT(el)) for el in _document_headings(root)] if root is not None else []
+    heads = [clean(h) for h in _texts(root.iter("h1", "h2", "h3"))] if root is not None else []
+    from_tree = _texts(_document_headings(root)) if root is not None else []
     candidates = [clean(c) for c in from_tree if c] + heads
     if root is not None:
-        candidates += [clean(c) for c in (str(_TEXT(el)) for el in _title_boxes(root)) if c]
+        candidates += [clean(c) for c in _texts(_title_boxes(root)) if c]
     lines = [line.strip() for line in (text or "").splitlines()[:12]]
     candidates += lines
     # A title printed over two lines (a PDF): 云杉县自然资源局 / 2021年政府信息公开工作年度报告
