@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from dataclasses import dataclass
@@ -9,16 +10,24 @@ from dataclasses import dataclass
 from crawler.parsing.labels import SECTION_PATTERNS, UNNUMBERED_HEADINGS, compact, strip_numbering
 
 # A heading may start a line or follow whitespace / the end of a sentence
-# (headings run together with their text on one line, seed 004).
-_BEFORE = r"(?<![^\s。；;:：])"
+# (headings run together with their text on one line, seed 004).  The test is
+# written after the numbering's first character (``_AFTER_FIRST``: the
+# character before that one is no such boundary), so each pattern starts with
+# a character class and the regex engine skips to the candidates instead of
+# trying a lookbehind at every position of the text.
+_AFTER_FIRST = r"(?<![^\s。；;:：].)"
 _HEAD = r"(?P<h>[^\n。；;，,：:]{2,60}?)(?=\s|$|[。；;，,：:])"
 _STYLES: dict[str, re.Pattern[str]] = {
+    # 一、 二. 十二、 or 第三部分
     "top": re.compile(
-        _BEFORE
-        + r"(?P<num>[一二三四五六七八九十]{1,2}\s*[、.．]|第[一二三四五六七八九十]{1,2}部分\s*[、:：.]?)\s*"
+        r"(?P<num>[一二三四五六七八九十第]"
+        + _AFTER_FIRST
+        + r"(?:(?<=第)[一二三四五六七八九十]{1,2}部分\s*[、:：.]?|(?<!第)[一二三四五六七八九十]?\s*[、.．]))\s*"
         + _HEAD
     ),
-    "paren": re.compile(_BEFORE + r"(?P<num>[(（]\s*[一二三四五六七八九十]{1,2}\s*[)）][、.．]?)\s*" + _HEAD),
+    "paren": re.compile(
+        r"(?P<num>[(（]" + _AFTER_FIRST + r"\s*[一二三四五六七八九十]{1,2}\s*[)）][、.．]?)\s*" + _HEAD
+    ),
     "arabic": re.compile(r"(?m)^[ \t\u3000]*(?P<num>\d{1,2}\s*[、.．](?!\d))\s*" + _HEAD),
 }
 _UNNUMBERED = re.compile(r"(?m)^[ \t\u3000]*(?P<h>[^\n]{2,40}?)[ \t\u3000]*$")
@@ -39,6 +48,7 @@ EXTRA_PART = "other_part"
 _CN = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 
 
+@functools.lru_cache(maxsize=1024)
 def numbering_value(num: str) -> int | None:
     """The number a heading's numbering prints.
 
@@ -62,14 +72,27 @@ def numbering_value(num: str) -> int | None:
 def classify_heading(heading: str) -> str | None:
     """Section code for a heading's words (numbering already removed), or None.
 
+    Remembered for short strings: every report prints the template's headings,
+    and the tables stage asks about the same captions.
+
     >>> [classify_heading(h) for h in ["总体情况", "依申请公开和不予公开情况", "存在的主要问题及改进情况"]]
     ['overview', 'applications', 'problems']
     """
+    return _classify_cached(heading) if len(heading) <= _CACHED_CHARS else _classify(heading)
+
+
+_CACHED_CHARS = 120
+
+
+def _classify(heading: str) -> str | None:
     flat = compact(heading)
     for code, pattern in SECTION_PATTERNS:
         if pattern.search(flat):
             return code
     return None
+
+
+_classify_cached = functools.lru_cache(maxsize=16384)(_classify)
 
 
 def _candidates(text: str, style: str, *, uncoded: bool = False) -> list[_Heading]:
@@ -154,11 +177,16 @@ def _unnumbered(text: str) -> list[_Heading]:
     found = []
     for match in _UNNUMBERED.finditer(text):
         words = match["h"].strip()
-        if UNNUMBERED_HEADINGS.match(compact(words)):
-            code = classify_heading(words)
-            if code:
-                found.append(_Heading(match.start("h"), match.end("h"), words, code))
+        code = _unnumbered_code(words)
+        if code:
+            found.append(_Heading(match.start("h"), match.end("h"), words, code))
     return found
+
+
+@functools.lru_cache(maxsize=16384)
+def _unnumbered_code(words: str) -> str | None:
+    """The code of a line that is an unnumbered part heading, else None (short lines: remembered)."""
+    return classify_heading(words) if UNNUMBERED_HEADINGS.match(compact(words)) else None
 
 
 def _whole_line(text: str, head: _Heading) -> bool:
@@ -169,7 +197,7 @@ def _whole_line(text: str, head: _Heading) -> bool:
     return not text[line_start : head.start].strip() and not text[head.end : line_end].strip(" \t\u3000:：。.")
 
 
-def _misnumbered_parts(text: str, top: list[_Heading]) -> list[_Heading]:
+def _misnumbered_parts(text: str, top: list[_Heading], paren: list[_Heading] | None = None) -> list[_Heading]:
     """``（二）`` headings inside a top-level part that are really parts of their own.
 
     Seed 000 prints the legacy parts 依申请公开… / 收费及减免… / 行政复议… as
@@ -178,7 +206,7 @@ def _misnumbered_parts(text: str, top: list[_Heading]) -> list[_Heading]:
     part it sits in; ``（一）主动公开。全年…`` under 总体情况 stays prose.
     """
     found = []
-    for head in _candidates(text, "paren"):
+    for head in _candidates(text, "paren") if paren is None else paren:
         enclosing = [t for t in top if t.start < head.start]
         if not enclosing or enclosing[-1].code == head.code:
             continue
@@ -191,21 +219,30 @@ def _misnumbered_parts(text: str, top: list[_Heading]) -> list[_Heading]:
 def find_headings(text: str) -> list[_Heading]:
     """Headings of the report's parts, in order, in the numbering style it uses."""
     unnumbered = _unnumbered(text)
+    # Each style's text is scanned once: its coded headings are those of the
+    # uncoded scan that have a code, in the same order.
+    scanned: dict[str, list[_Heading]] = {}
+
+    def coded(style: str) -> list[_Heading]:
+        if style not in scanned:
+            scanned[style] = _candidates(text, style, uncoded=True)
+        return [h for h in scanned[style] if h.code]
+
     best: list[_Heading] = []
     best_score = 0
     best_style = ""
     for style in _STYLES:  # top level first: it wins ties
-        heads = _candidates(text, style)
+        heads = coded(style)
         score = len({h.code for h in heads})
         if score > best_score and (style == "top" or score >= 3):
             best, best_score, best_style = heads, score, style
         if style == "top" and score >= 2:
             break
     if best_style in ("top", "arabic"):
-        uncoded = [h for h in _candidates(text, best_style, uncoded=True) if not h.code]
+        uncoded = [h for h in scanned[best_style] if not h.code]
         best = _in_sequence(best, uncoded, strict=best_style == "arabic")
     if best_style == "top":
-        best = sorted(best + _misnumbered_parts(text, best), key=lambda h: h.start)
+        best = sorted(best + _misnumbered_parts(text, best, coded("paren")), key=lambda h: h.start)
     best = _drop_table_of_contents(best, text)
     taken = {h.start for h in best}
     numbered_words = {_words(b.heading) for b in best}
