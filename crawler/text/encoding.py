@@ -255,6 +255,7 @@ def decode_body(body: bytes, content_type: str | None = None) -> Decoded:
     choice = choose_encoding(body, content_type)
     if choice.reason == "bom":
         return Decoded(choice.text, choice.encoding, choice.reason)
-    page_script = script.detect_script(choice.text[: SAMPLE_CHARS * 5])
+    # The script is told by hanzi alone: the markup is dropped first.
+    page_script = script.detect_script(charsets.non_ascii(choice.text[: SAMPLE_CHARS * 5]))
     html, repairs = mojibake.repair_text(choice.text, choice.encoding, page_script)
     return Decoded(html, choice.encoding, choice.reason, repairs)

@@ -1,0 +1,75 @@
+"""The decode stage's shortcuts give the answers of the rules they shortcut, at their edges."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.text import charsets
+from crawler.text.encoding import choose_encoding
+from crawler.text.mojibake import repair_text
+from crawler.text.script import detect_script
+
+TRAD, SIMP = "開", "开"  # a Traditional-only character and its Simplified form
+
+
+@pytest.mark.parametrize(
+    ("trad", "simp", "script"),
+    [
+        (0, 0, "simplified"),
+        (1, 0, "traditional"),  # no Simplified-only character at all
+        (4, 0, "traditional"),
+        (4, 1, "simplified"),  # under five Traditional ones: any Simplified one decides
+        (5, 1, "traditional"),  # at least three times as many
+        (6, 2, "traditional"),
+        (5, 2, "simplified"),
+        (7, 3, "simplified"),
+        (9, 3, "traditional"),
+        (9, 4, "simplified"),
+        (30, 10, "traditional"),
+        (30, 11, "simplified"),
+        (30, 500, "simplified"),
+    ],
+)
+def test_script_rule_at_its_edges(trad: int, simp: int, script: str) -> None:
+    text = "<p>政府信息公" + "x".join([TRAD] * trad) + "<br>" + SIMP * simp + "</p>"
+    assert detect_script(text) == script
+    assert detect_script(charsets.non_ascii(text)) == script
+
+
+def test_non_ascii_keeps_every_non_ascii_character_in_order() -> None:
+    text = "<p class=a>年报\u00a02023</p>\udc81x€𠀀z\udcff"
+    assert charsets.non_ascii(text) == "年报\u00a0\udc81€𠀀\udcff"
+    assert charsets.non_ascii("<html>ascii only</html>") == ""
+    assert charsets.non_ascii_count(text) == 7
+
+
+def test_declared_codec_with_an_undecodable_byte_counts_its_error() -> None:
+    body = "<meta charset=utf-8><p>政府信息公开年度报告</p>".encode() + b"\xff<p>" + "工作".encode()
+    choice = choose_encoding(body, "text/html")
+    assert choice.encoding == "utf-8"
+    assert choice.reason == "detected: meta said utf-8 but 1 decode errors; utf-8 fewest errors (1), 92% common"
+
+
+@pytest.mark.parametrize("traces", [1, 30])  # few: found by str.find; many: one scan
+def test_every_damaged_run_is_repaired_however_many_traces(traces: int) -> None:
+    clean = "（一）健全机构，强化领导"
+    damaged = clean.encode("utf-8").decode("gb18030", "replace")
+    rare = "".join(chr(0xE000 + i) for i in range(traces))  # private use: a trace each
+    text = f"<p>{damaged}</p><p>说明{rare}</p><p>{damaged}</p>"
+    fixed, repairs = repair_text(text)
+    assert fixed == f"<p>{clean}</p><p>说明{rare}</p><p>{clean}</p>"
+    assert [r["where"] for r in repairs] == [3, fixed.rindex("（一）")]
+
+
+def test_undecodable_bytes_become_replacement_characters_one_record_per_page() -> None:
+    body = "<p>政府信息公开</p>".encode() + b"\xff\xfe<p>" + "年度报告".encode() + b"\xc3"
+    fixed, repairs = repair_text(body.decode("utf-8", "surrogateescape"), "utf-8", "simplified")
+    assert fixed == "<p>政府信息公开</p>\ufffd<p>年度报告\ufffd"
+    assert repairs == [{"kind": "undecodable-bytes", "where": 13, "count": 2}]
+
+
+def test_a_byte_cut_by_the_repair_leaves_no_undecodable_bytes_record() -> None:
+    body = "<p>政府信息公开</p>".encode("gbk") + b"\x81<p>" + "年度报告".encode("gbk")
+    fixed, repairs = repair_text(body.decode("gb18030", "surrogateescape"), "gb18030", "simplified")
+    assert fixed == "<p>政府信息公开</p><p>年度报告"
+    assert [r["kind"] for r in repairs] == ["gbk-dropped-byte"]
