@@ -346,12 +346,21 @@ def _key_texts(root: etree._Element) -> list[tuple[str, etree._Element]]:
 
 
 def _inline_text(el: etree._Element, skip: etree._Element | None) -> str:
-    """A table cell's text on one line (`el` is a ``<td>``/``<th>``)."""
+    """A table cell's text on one line (`el` is a ``<td>``/``<th>``).
+
+    ``" ".join(s.split())`` is ``WS_RE.sub(" ", s).strip()`` (the same
+    whitespace, as ``str.isspace``) without the regex.
+    """
     if not len(el) and el is not skip:  # a bare cell: what _parts yields for it, without the walk
-        return WS_RE.sub(" ", _unsoft(" " + _soft(el.text) if el.text else " ")).strip()
+        text = el.text
+        if not text:
+            return ""
+        if "\n" not in text and SOFT not in text:  # _soft and _unsoft would leave it as it is
+            return " ".join(text.split())
+        return " ".join(_unsoft(_soft(text)).split())
     pieces: list[str] = []
     _inline_pieces(el, skip, pieces)
-    return WS_RE.sub(" ", _unsoft("".join(pieces))).strip()
+    return " ".join(_unsoft("".join(pieces)).split())
 
 
 def _inline_pieces(el: etree._Element, skip: etree._Element | None, out: list[str]) -> None:
@@ -392,8 +401,13 @@ def _is_layout_table(table: etree._Element) -> bool:
     return False
 
 
-def _parts(el: etree._Element, skip: etree._Element | None) -> Iterator[str]:
-    """The text of `el` in document order; block boundaries are "\n" (cells inline: ``_inline_pieces``)."""
+def _walk(el: etree._Element, skip: etree._Element | None, out: list[str]) -> None:
+    """The text of `el` in document order, appended to `out`; block boundaries are "\n" (cells inline).
+
+    Plain calls appending to one list, not a generator per element (each
+    piece passed up through every level), so a page renders in one join.
+    Recursive; parsed pages nest at most ``HTML_MAX_DEPTH`` (256) deep.
+    """
     tag = el.tag
     if not isinstance(tag, str):
         return
@@ -401,13 +415,47 @@ def _parts(el: etree._Element, skip: etree._Element | None) -> Iterator[str]:
     if tag in SKIP_TAGS or el is skip:
         return
     if tag == "table" and not _is_layout_table(el):
-        yield "\n"
+        out.append("\n")
         for row in el.iter("tr"):
-            cells = [_inline_text(cell, skip) for cell in row if _is_element(cell) and cell.tag.lower() in ("td", "th")]
+            # HTML parsing lowercases tag names, so lxml's tag filter is the td/th test
+            cells = [_inline_text(cell, skip) for cell in row.iterchildren("td", "th")]
             if any(cells):
-                yield CELL_SEPARATOR.join(cells) + "\n"
+                out.append(CELL_SEPARATOR.join(cells) + "\n")
         return
     if tag in ("td", "th"):  # a cell outside a rendered table: keep cells apart
+        out.append(" ")
+    block = tag in BLOCK_TAGS
+    if block:
+        out.append("\n")
+    text = el.text
+    if text:
+        out.append(SOURCE_BREAK_RE.sub(SOFT, text) if "\n" in text else text)
+    for child in el:
+        _walk(child, skip, out)
+        text = child.tail
+        if text:
+            out.append(SOURCE_BREAK_RE.sub(SOFT, text) if "\n" in text else text)
+    if block:
+        out.append("\n")
+
+
+# iter_lines yields lines as it walks this many levels down; below, a subtree renders in one piece.
+LAZY_DEPTH = 6
+
+
+def _chunks(el: etree._Element, skip: etree._Element | None, depth: int = 0) -> Iterator[str]:
+    """What :func:`_walk` appends for `el`, a subtree at a time (deeper than ``LAZY_DEPTH``: whole)."""
+    tag = el.tag
+    if depth >= LAZY_DEPTH or not isinstance(tag, str) or not len(el) or tag.lower() == "table":
+        out: list[str] = []
+        _walk(el, skip, out)
+        if out:
+            yield "".join(out)
+        return
+    tag = tag.lower()
+    if tag in SKIP_TAGS or el is skip:
+        return
+    if tag in ("td", "th"):
         yield " "
     block = tag in BLOCK_TAGS
     if block:
@@ -415,7 +463,7 @@ def _parts(el: etree._Element, skip: etree._Element | None) -> Iterator[str]:
     if el.text:
         yield _soft(el.text)
     for child in el:
-        yield from _parts(child, skip)
+        yield from _chunks(child, skip, depth + 1)
         if child.tail:
             yield _soft(child.tail)
     if block:
@@ -426,25 +474,32 @@ def iter_lines(el: etree._Element, skip: etree._Element | None = None) -> Iterat
     """Paragraph lines of `el` (raw: not normalised), `skip` left out; lazily,
     so a reader that needs only the top of a page stops walking where it stops."""
     current: list[str] = []
-    for part in _parts(el, skip):
+    for part in _chunks(el, skip):
         if "\n" not in part:
             current.append(part)
             continue
         first, *rest = part.split("\n")
         current.append(first)
         for piece in rest:
-            line = WS_RE.sub(" ", _unsoft("".join(current))).strip()
+            line = " ".join(_unsoft("".join(current)).split())
             if line:
                 yield line
             current = [piece]
-    line = WS_RE.sub(" ", _unsoft("".join(current))).strip()
+    line = " ".join(_unsoft("".join(current)).split())
     if line:
         yield line
 
 
 def render_lines(el: etree._Element, skip: etree._Element | None = None) -> list[str]:
-    """:func:`iter_lines`, as a list."""
-    return list(iter_lines(el, skip))
+    """:func:`iter_lines`, as a list: one walk, one join, then the lines.
+
+    Soft breaks are resolved over the whole text at once: neither of
+    ``_unsoft``'s patterns matches across a newline, so this is line by line.
+    """
+    out: list[str] = []
+    _walk(el, skip, out)
+    text = _unsoft("".join(out))
+    return [line for piece in text.split("\n") if (line := " ".join(piece.split()))]
 
 
 def drop_boilerplate(lines: list[str]) -> list[str]:
