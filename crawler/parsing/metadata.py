@@ -20,6 +20,7 @@ from crawler.parsing.labels import (
     META_LABELS,
     META_TAGS,
     NOT_BODIES,
+    TAIWAN_WORDS,
     compact,
 )
 from crawler.parsing.titles import YEAR, is_report_title
@@ -447,18 +448,29 @@ def detect_format(text: str, year: int | None) -> str:
 _FLAT_MARKERS = {fmt: tuple(compact(marker) for marker in markers) for fmt, markers in FORMAT_MARKERS.items()}
 
 
+# A marker found in the raw text is in the compacted text too when each of its characters is a
+# CJK ideograph (compact's NFKC and whitespace removal leave those in place) that no Taiwan word
+# compact rewrites contains.
+_RAW_2021_MARKERS = tuple(
+    marker
+    for marker in _FLAT_MARKERS["2021"]
+    if all("\u4e00" <= ch <= "\u9fff" and not any(ch in word for word, _ in TAIWAN_WORDS) for ch in marker)
+)
+
+
 def _report_format(text: str, table_text: str, clean: Callable[[str], str], year: int | None) -> str:
     """:func:`detect_format` of the text and the cleaned table text, cleaning the tables only when needed.
 
     A text printing as many 2021 markers as there are 2019 markers is '2021'
-    whatever its tables add (2021 wins ties), so its tables are not cleaned.  Otherwise
-    the table text is cleaned with its whitespace runs collapsed first: the
-    markers are matched compacted (no whitespace), and the cleaner's changes
-    (pinyin, script, widths) do not depend on how long a blank run is, but
-    cleaning the page's blank text nodes one line at a time was half the cost.
+    whatever its tables add (2021 wins ties), so neither it nor its tables are
+    compacted (the raw text is searched for markers that compacting cannot
+    change).  Otherwise the table text is cleaned with its whitespace runs
+    collapsed first: the markers are matched compacted (no whitespace), and
+    the cleaner's changes (pinyin, script, widths) do not depend on how long
+    a blank run is, but cleaning the page's blank text nodes one line at a
+    time was half the cost.
     """
-    flat = compact(text)
-    printed_2021 = sum(marker in flat for marker in _FLAT_MARKERS["2021"])
+    printed_2021 = sum(marker in text for marker in _RAW_2021_MARKERS)
     if printed_2021 and printed_2021 >= len(_FLAT_MARKERS["2019"]):
         return "2021"
     return detect_format(f"{text}\n{clean(' '.join(table_text.split()))}", year)
@@ -502,13 +514,17 @@ def extract_metadata(
     """
     clean = normalise or (lambda s: s)
     header = header_lines(page_lines or [])
+    header_text = "\n".join(header)
+    clean_header = [clean(line) for line in header]
+    clean_header_text = "\n".join(clean_header)
+    header_fields = meta_fields(header_text)
     # 索引号 and 文号 exactly as printed: from the page's own lines first
-    printed = {k: v for k, v in meta_fields("\n".join(header)).items() if k in ("index_no", "doc_no")}
+    printed = {k: v for k, v in header_fields.items() if k in ("index_no", "doc_no")}
     fields: dict[str, str] = {}
     for source in (
         printed,
         meta_fields(meta_text),
-        meta_fields("\n".join(clean(line) for line in header)),
+        header_fields if clean_header_text == header_text else meta_fields(clean_header_text),
         meta_fields("\n".join((text or "").splitlines()[:15])),
     ):
         for key, value in source.items():
@@ -516,7 +532,7 @@ def extract_metadata(
     meta = _meta_tags(tree)
     title = find_title(text, tree, link_title, normalise, meta) or fields.get("title")
     sig_body, sig_date = signature(text)
-    by_body, by_date = byline([clean(line) for line in header])
+    by_body, by_date = byline(clean_header)
     if by_date:
         fields.setdefault("publish_date", by_date)
     publish_date = (

@@ -8,6 +8,7 @@ Kept as data in one place: real listings mix reports with 政府工作报告,
 
 from __future__ import annotations
 
+import functools
 import re
 
 from crawler.text.pinyin import strip_pinyin
@@ -47,13 +48,25 @@ def is_report_title(title: str) -> bool:
     >>> is_report_title("图解：某县人民政府2021年政府信息公开工作年度报告")
     False
     """
-    text = strip_pinyin(re.sub(r"\s+", "", title or ""))
+    title = title or ""
+    return _report_title_cached(title) if len(title) <= _CACHED_CHARS else _is_report_title(title)
+
+
+_CACHED_CHARS = 200  # link texts, headings and first lines: the same few recur on every page of a portal
+
+
+def _is_report_title(title: str) -> bool:
+    text = strip_pinyin(_SPACES.sub("", title))
     return bool(
         REPORT_TITLE.search(text)
         and DISCLOSURE.search(text)
         and (ANY_YEAR.search(text) or BODY_THEN_REPORT.search(text))
         and not NOT_A_REPORT.search(text)
     )
+
+
+_SPACES = re.compile(r"\s+")
+_report_title_cached = functools.lru_cache(maxsize=16384)(_is_report_title)
 
 
 def title_year(title: str) -> int | None:
