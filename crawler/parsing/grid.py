@@ -7,6 +7,7 @@ more than ``TABLES_MAX_PER_PAGE`` data tables is refused as it is scanned.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import NamedTuple
@@ -45,16 +46,22 @@ class GridCell(NamedTuple):
 
 
 Grid = list[list[GridCell]]
+# GridCell's generated __new__ only passes its fields on: the tuple is made directly, once per cell.
+_new_cell = tuple.__new__
 
 
 _SPAN = re.compile(r"\s*(\d+)")
 
 
-def _span(value: str | None) -> int:
-    if value is None:
-        return 1
+@functools.lru_cache(maxsize=256)
+def _parsed_span(value: str) -> int:
     match = _SPAN.match(value)
     return min(max(int(match[1]), 1), _MAX_SPAN) if match else 1
+
+
+def _span(value: str | None) -> int:
+    """A rowspan/colspan attribute as a count of slots (1 when absent or not a number); few distinct values: cached."""
+    return 1 if value is None else _parsed_span(value)
 
 
 # Compiled once and run on lxml elements: wrapping every cell in a parsel
@@ -64,19 +71,22 @@ _CELLS = etree.XPath("./td|./th")
 _CELL_TEXT = etree.XPath(".//text()[not(ancestor::script) and not(ancestor::style)]")
 
 
-def _cell_text(cell: etree._Element) -> str:
+def _cell_text(cell: etree._Element, scripts: bool = True) -> str:
     """The cell's text nodes joined by spaces, scripts and styles left out.
 
     Most cells are a bare number or hold no script: their text is read
-    without an XPath (the same text nodes, in the same order).
+    without an XPath (the same text nodes, in the same order).  ``scripts``
+    False says the table holds none, so no cell is searched for one.
     """
     if not len(cell):
         return clean_cell(cell.text or "")
-    for _ in cell.iter("script", "style"):
-        return clean_cell(" ".join(_CELL_TEXT(cell)))
+    if scripts:
+        for _ in cell.iter("script", "style"):
+            return clean_cell(" ".join(_CELL_TEXT(cell)))
     return clean_cell(" ".join(cell.itertext()))
 
 
+@functools.lru_cache(maxsize=256)
 def _confidence(value: str | None) -> float | None:
     """An OCR cell's ``data-confidence`` (0..1), None when absent or not a number."""
     try:
@@ -88,45 +98,63 @@ def _confidence(value: str | None) -> float | None:
 def table_grid(table: Selector, normalise: Callable[[str], str] | None = None) -> Grid:
     """Expand rowspan/colspan into a rectangular grid of slots.
 
+    One pass that fills each row's list of slots in place (a slot a span
+    from above already holds is skipped), the budget counted before a
+    cell's slots are made.
+
     >>> html = '<table><tr><td rowspan="2">a</td><td colspan="2">b</td></tr><tr><td>c</td><td>d</td></tr></table>'
     >>> [[c.text for c in row] for row in table_grid(Selector(html).xpath("//table")[0])]
     [['a', 'b', 'b'], ['a', 'c', 'd']]
     """
-    rows = _ROWS(table.root)
+    element = table.root
+    rows = _ROWS(element)
+    n_rows = len(rows)
+    scripts = next(element.iter("script", "style"), None) is not None  # searched once, not per cell
     seen: dict[str, str] = {}  # most cells are "0": normalise each distinct text once
-
-    def text_of(cell: etree._Element) -> str:
-        text = _cell_text(cell)
-        if normalise is None:
-            return text
-        if text not in seen:
-            seen[text] = normalise(text)
-        return seen[text]
-
     limit = current().grid_max_cells
     slots = 0  # slots the spans ask for so far: counted before they are made
-    taken: dict[tuple[int, int], GridCell] = {}
-    row_width = [0] * len(rows)  # rightmost slot filled in each row, spans included
+    lines: list[list[GridCell | None]] = [[] for _ in range(n_rows)]
     for r, row in enumerate(rows):
+        line = lines[r]
         c = 0
         for cell in _CELLS(row):
-            while (r, c) in taken:
+            while c < len(line) and line[c] is not None:
                 c += 1
-            rowspan = min(_span(cell.get("rowspan")), len(rows) - r)
-            colspan = _span(cell.get("colspan"))
+            get = cell.get
+            rowspan = get("rowspan")
+            rowspan = 1 if rowspan is None else min(_parsed_span(rowspan), n_rows - r)
+            colspan = get("colspan")
+            colspan = 1 if colspan is None else _parsed_span(colspan)
             slots += rowspan * colspan
-            check(slots, limit, "GRID_MAX_CELLS", f"table spans ask for more than {limit} cells (row {r + 1})")
-            slot = GridCell(text_of(cell), (r, c), _confidence(cell.get("data-confidence")))
-            for dr in range(rowspan):
-                for dc in range(colspan):
-                    taken.setdefault((r + dr, c + dc), slot)
-                row_width[r + dr] = max(row_width[r + dr], c + colspan)
-            c += colspan
-        row_width[r] = max(row_width[r], c)
-    width = max(row_width, default=0)
-    check(len(rows) * width, limit, "GRID_MAX_CELLS", f"table of {len(rows)} rows by {width} columns")
+            if slots > limit:
+                check(slots, limit, "GRID_MAX_CELLS", f"table spans ask for more than {limit} cells (row {r + 1})")
+            text = _cell_text(cell, scripts)
+            if normalise is not None:
+                normalised = seen.get(text)
+                if normalised is None:
+                    normalised = seen[text] = normalise(text)
+                text = normalised
+            confidence = get("data-confidence")
+            slot = _new_cell(GridCell, (text, (r, c), None if confidence is None else _confidence(confidence)))
+            end = c + colspan
+            if rowspan == 1 and colspan == 1:  # most cells: one slot, free (skipped to above)
+                if c == len(line):
+                    line.append(slot)
+                else:
+                    line[c] = slot
+                c = end
+                continue
+            for below in lines[r : r + rowspan]:
+                if len(below) < end:
+                    below.extend([None] * (end - len(below)))
+                for k in range(c, end):
+                    if below[k] is None:
+                        below[k] = slot
+            c = end
+    width = max(map(len, lines), default=0)
+    check(n_rows * width, limit, "GRID_MAX_CELLS", f"table of {n_rows} rows by {width} columns")
     empty = GridCell("", (-1, -1))
-    return [[taken.get((r, c), empty) for c in range(width)] for r in range(len(rows))]
+    return [[empty if s is None else s for s in line] + [empty] * (width - len(line)) for line in lines]
 
 
 def data_tables(main: Selector) -> list[Selector]:
