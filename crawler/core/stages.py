@@ -181,7 +181,7 @@ def metadata(report: Report) -> None:
         text=report.plain_text(),
         meta_text=report.meta_text or "",
         tree=tree,
-        table_text=report.table_text(),
+        table_text=report.table_text,  # read only when the text leaves the format open
         link_title=report.link_title,
         link_date=report.link_date,
         page_lines=iter_lines(tree.root) if tree is not None else (),

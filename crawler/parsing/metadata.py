@@ -55,7 +55,7 @@ def meta_fields(meta_text: str) -> dict[str, str]:
         if "|" in line:
             cells = [c.strip() for c in line.split("|")]
             for label_cell, value_cell in itertools.pairwise(cells):
-                field = _FIELD_OF_LABEL.get(re.sub(r"[\s:：]+", "", label_cell))
+                field = _FIELD_OF_LABEL.get(_LABEL_NOISE.sub("", label_cell))
                 if field:
                     _keep(found, field, _LABEL_RE.sub("", value_cell) if _LABEL_RE.match(value_cell) else value_cell)
             segments = cells
@@ -63,7 +63,7 @@ def meta_fields(meta_text: str) -> dict[str, str]:
             segments = [line]
         for segment in segments:
             for match in _LABEL_RE.finditer(segment):
-                field = _FIELD_OF_LABEL[re.sub(r"\s+", "", match["label"])]
+                field = _FIELD_OF_LABEL[_SPACES.sub("", match["label"])]
                 rest = segment[match.end() :]
                 end = _value_end(rest)
                 _keep(found, field, rest[:end])
@@ -104,15 +104,22 @@ def _label_lines_joined(lines: list[str]) -> list[str]:
     i = 0
     while i < len(lines):
         line = lines[i]
-        label = re.sub(r"[\s:：]+", "", line)
-        nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
-        if label in _FIELD_OF_LABEL and nxt and re.sub(r"[\s:：]+", "", nxt) not in _FIELD_OF_LABEL:
+        label = _LABEL_NOISE.sub("", line)
+        nxt = lines[i + 1].strip() if label in _FIELD_OF_LABEL and i + 1 < len(lines) else ""
+        if nxt and _LABEL_NOISE.sub("", nxt) not in _FIELD_OF_LABEL:
             out.append(f"{label}：{nxt}")
             i += 2
             continue
         out.append(line)
         i += 1
     return out
+
+
+_LABEL_NOISE = re.compile(r"[\s:：]+")  # around a label: 发布 单位 ：
+_SPACES = re.compile(r"\s+")
+_HANZI = re.compile(r"[\u4e00-\u9fff]")
+_DATE_START = re.compile(r"\d{4}\s*[-年/.]")
+_WIDE_GAP = re.compile(r"\s{2,}|\t")
 
 
 def _value_end(rest: str) -> int:
@@ -140,9 +147,9 @@ _CACHED_NAME_CHARS = 80  # lines and names this short repeat across a portal's p
 
 def _body_name_test(value: str) -> bool:
     text = value.strip()
-    if text in NOT_BODIES or len(re.findall(r"[\u4e00-\u9fff]", text)) < 2:
+    if text in NOT_BODIES or len(_HANZI.findall(text)) < 2:
         return False
-    if re.search(r"\d{4}\s*[-年/.]", text):
+    if _DATE_START.search(text):
         return False
     return text.endswith(BODY_ENDINGS)
 
@@ -157,7 +164,7 @@ def _keep(found: dict[str, str], field: str, value: str) -> None:
     if field in ("index_no", "doc_no"):
         value = value.split()[0] if value.split() else ""
     elif field != "publish_date":
-        value = re.split(r"\s{2,}|\t", value)[0].strip()
+        value = _WIDE_GAP.split(value)[0].strip()
     if field == "publish_date":
         value = _CHROME_TAIL.split(value, maxsplit=1)[0].strip()
         if parse_date(value) is None:
@@ -206,7 +213,15 @@ def parse_date(text: str) -> str | None:
     >>> [parse_date(x) for x in ["2022-01-21 15:41", "20211月7", "2021年3月5日", "二〇二一年一月七日"]]
     ['2022-01-21', '2021-01-07', '2021-03-05', '2021-01-07']
     """
-    text = unicodedata.normalize("NFKC", text or "")
+    text = text or ""
+    return _parse_date_cached(text) if len(text) <= _CACHED_DATE_CHARS else _parse_date(text)
+
+
+_CACHED_DATE_CHARS = 80  # printed dates and the values labelled as dates: short, and they recur
+
+
+def _parse_date(text: str) -> str | None:
+    text = unicodedata.normalize("NFKC", text)
     for regex, conv in ((_DATE_RE, int), (_CN_DATE_RE, _cn_number)):
         for match in regex.finditer(text):
             try:
@@ -215,6 +230,9 @@ def parse_date(text: str) -> str | None:
             except (TypeError, ValueError):
                 continue
     return None
+
+
+_parse_date_cached = functools.lru_cache(maxsize=8192)(_parse_date)
 
 
 # Elements are found by lxml's tag filter (C, a proxy only per match), not XPath: libxml2
@@ -458,7 +476,9 @@ _RAW_2021_MARKERS = tuple(
 )
 
 
-def _report_format(text: str, table_text: str, clean: Callable[[str], str], year: int | None) -> str:
+def _report_format(
+    text: str, table_text: str | Callable[[], str], clean: Callable[[str], str], year: int | None
+) -> str:
     """:func:`detect_format` of the text and the cleaned table text, cleaning the tables only when needed.
 
     A text printing as many 2021 markers as there are 2019 markers is '2021'
@@ -473,7 +493,8 @@ def _report_format(text: str, table_text: str, clean: Callable[[str], str], year
     printed_2021 = sum(marker in text for marker in _RAW_2021_MARKERS)
     if printed_2021 and printed_2021 >= len(_FLAT_MARKERS["2019"]):
         return "2021"
-    return detect_format(f"{text}\n{clean(' '.join(table_text.split()))}", year)
+    tables = table_text() if callable(table_text) else table_text
+    return detect_format(f"{text}\n{clean(' '.join(tables.split()))}", year)
 
 
 def header_lines(lines: Iterable[str], *, limit: int = 120) -> list[str]:
@@ -499,7 +520,7 @@ def extract_metadata(
     text: str,
     meta_text: str = "",
     tree: Selector | None = None,
-    table_text: str = "",
+    table_text: str | Callable[[], str] = "",
     link_title: str | None = None,
     link_date: str | None = None,
     page_lines: Iterable[str] | None = None,
@@ -510,7 +531,9 @@ def extract_metadata(
     Labelled values come from, in order: the metadata block the text stage
     found (``meta_text``), the page's lines above the report's first part
     (``page_lines``, e.g. a TRS ``发布机构:`` line outside the block), and the
-    first lines of the report text.
+    first lines of the report text.  ``table_text`` (the text of the tables,
+    where the format's markers are printed) may be a function giving it: it
+    is read only when the report text leaves the format open.
     """
     clean = normalise or (lambda s: s)
     header = header_lines(page_lines or [])
