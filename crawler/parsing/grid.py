@@ -22,6 +22,7 @@ _MAX_SPAN = 200
 _CJK_GAP = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef()、.:,“”])\s+(?=[\u3000-\u9fff\uff00-\uffef()“”])")
 
 
+@functools.lru_cache(maxsize=8192)
 def clean_label(text: str) -> str:
     """Printed label with line breaks and stray spaces inside words removed.
 

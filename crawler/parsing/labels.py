@@ -8,6 +8,7 @@ variants of their own.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -28,11 +29,30 @@ _MAINLAND = dict(TAIWAN_WORDS)
 def compact(text: str) -> str:
     """Fold width, drop whitespace, read Taiwan vocabulary as mainland: the form labels are matched in.
 
+    Labels and headings recur in every report: a short text is compacted
+    once (cached); a long one (a page's text) is not kept.
+
     >>> compact("（三） 商业 企业"), compact("行政规范性档案"), compact("政府资讯公开")
     ('(三)商业企业', '行政规范性文件', '政府信息公开')
     """
+    if text and len(text) <= _CACHED_LENGTH:
+        return _compact_cached(text)
+    return _compact(text)
+
+
+_CACHED_LENGTH = 200
+
+
+def _compact(text: str) -> str:
     flat = _WHITESPACE.sub("", unicodedata.normalize("NFKC", text or ""))
-    return _TAIWAN.sub(lambda m: _MAINLAND[m.group(0)], flat)
+    return _TAIWAN.sub(_mainland, flat)
+
+
+_compact_cached = functools.lru_cache(maxsize=16384)(_compact)
+
+
+def _mainland(match: re.Match[str]) -> str:
+    return _MAINLAND[match.group(0)]
 
 
 CN_DIGITS = "零〇一二三四五六七八九十"

@@ -51,10 +51,13 @@ class TablesResult:
     @property
     def tables(self) -> dict[str, dict[str, dict[str, object]]]:
         nested: dict[str, dict[str, dict[str, object]]] = {}
-        for cell in self.cells:
-            nested.setdefault(str(cell["table_code"]), {}).setdefault(str(cell["row_code"]), {})[
-                str(cell["col_code"])
-            ] = cell["value"]
+        key: tuple[object, object] | None = None
+        row: dict[str, object] = {}
+        for cell in self.cells:  # a row's cells are consecutive: its dict is looked up once
+            if (cell["table_code"], cell["row_code"]) != key:
+                key = (cell["table_code"], cell["row_code"])
+                row = nested.setdefault(str(key[0]), {}).setdefault(str(key[1]), {})
+            row[str(cell["col_code"])] = cell["value"]
         return nested
 
 
@@ -102,6 +105,12 @@ _NOTE = re.compile(r"\([^()]*\)")
 _EXTRA_LABEL = re.compile(r"^[\u4e00-\u9fff()、]{2,30}$")
 
 
+@functools.lru_cache(maxsize=4096)
+def _leaf_words(text: str) -> str:
+    """A header label as its column is matched (compacted, numbering stripped); cached, as labels recur."""
+    return strip_numbering(compact(text))
+
+
 def _row_of(words: str) -> tuple[str, str] | None:
     return next(((table, code) for table, code, pattern in ROW_PATTERNS if pattern.search(words)), None)
 
@@ -135,6 +144,7 @@ class _Mapper:
         self.fmt = fmt
         self.result = TablesResult()
         self.rows: dict[tuple[str, str], list[int | float | None]] = {}
+        self.tables_read: set[str] = set()  # tables of ``rows``: asked per label, kept as rows are added
         self.table: str | None = None  # table the last label belonged to
         self.group: str | None = None  # applications group, e.g. "3.6"
         self.active_format: str | None = None
@@ -167,7 +177,7 @@ class _Mapper:
 
     def _in_apps(self) -> bool:
         """Reading the applications table, with an applications row already read."""
-        return self.table == "applications" and any(t == "applications" for t, _ in self.rows)
+        return self.table == "applications" and "applications" in self.tables_read
 
     def _note(self, label: Label, text: str) -> None:
         """Update the reading state with one label."""
@@ -219,7 +229,7 @@ class _Mapper:
         kept as ``extra:<label>`` (never summed into a national total) instead
         of being dropped with their numbers.
         """
-        if self.table != "active" or "active" not in {t for t, _ in self.rows}:
+        if self.table != "active" or "active" not in self.tables_read:
             return None
         facts = _label_facts(text)
         if not isinstance(facts, tuple) or facts[2] is not None or facts[3] is not None:
@@ -279,6 +289,7 @@ class _Mapper:
                 self.result.errors.append(f"{table}/{row}: printed twice with different values; first kept")
             return
         self.rows[key] = parsed
+        self.tables_read.add(table)
         confs = confidences or [None] * len(values)
         for (col, col_label, raw), value, conf in zip(values, parsed, confs, strict=False):
             cell: dict[str, object] = {
@@ -331,39 +342,52 @@ class _Mapper:
     # -- HTML grids ---------------------------------------------------------
 
     def header_map(self, grid: Grid, header_rows: list[int]) -> dict[int, tuple[str, str, str, int]]:
-        """Grid column → (table, col_code, printed label, span) from header rows."""
+        """Grid column → (table, col_code, printed label, span) from header rows.
+
+        A spanned header cell is classified once, not once per column it
+        covers (the reading state does not change while the map is made).
+        """
         width = len(grid[0]) if grid else 0
+        head = [grid[r] for r in header_rows]
+        known: dict[tuple[int, int], Label | None] = {}  # origin → its label
         paths: list[list[tuple[str, Label | None, tuple[int, int]]]] = []
-        for c in range(width):
-            path, seen = [], set()
-            for r in header_rows:
-                cell = grid[r][c]
-                if cell.origin in seen or not cell.text:
-                    continue
-                seen.add(cell.origin)
-                path.append((cell.text, self.classify(cell.text), cell.origin))
-            paths.append(path)
         votes: dict[str, int] = {}
-        for path in paths:
-            for _, label, _ in path:
-                if label and label.table and label.kind in ("column", "group"):
+        for c in range(width):
+            path: list[tuple[str, Label | None, tuple[int, int]]] = []
+            seen: set[tuple[int, int]] = set()
+            for line in head:
+                cell = line[c]
+                origin = cell.origin
+                if origin in seen or not cell.text:
+                    continue
+                seen.add(origin)
+                if origin in known:
+                    label = known[origin]
+                else:
+                    label = known[origin] = self.classify(cell.text)
+                path.append((cell.text, label, origin))
+                if label is not None and label.table and label.kind in ("column", "group"):
                     votes[label.table] = votes.get(label.table, 0) + 1
+            paths.append(path)
         if not votes:
             return {}
         table = max(votes, key=lambda t: votes[t])
         columns: dict[int, tuple[str, str, str, int]] = {}
         for c, path in enumerate(paths):
-            leaf = next((p for p in reversed(path) if p[1] and p[1].kind == "column"), None)
+            leaf = None
+            for p in reversed(path):
+                if p[1] is not None and p[1].kind == "column":
+                    leaf = p
+                    break
             if leaf is None:
                 continue
             text, _, origin = leaf
-            if c > 0 and any(grid[r][c - 1].origin == origin for r in header_rows):
+            if c > 0 and any(line[c - 1].origin == origin for line in head):
                 continue  # not the first column of a spanned header cell
             span = 1
-            while c + span < width and any(grid[r][c + span].origin == origin for r in header_rows):
+            while c + span < width and any(line[c + span].origin == origin for line in head):
                 span += 1
-            words = strip_numbering(compact(text))
-            code = next((code for t, code in _column_matches(words) if t == table), None)
+            code = next((code for t, code in _column_matches(_leaf_words(text)) if t == table), None)
             if table == "review_litigation":
                 groups = [p[1].code for p in path if p[1] and p[1].kind == "group" and p[1].code in REVIEW_GROUPS]
                 code = f"{groups[-1] if groups else '?'}.{code}"
@@ -412,7 +436,8 @@ class _Mapper:
         fresh_header = False
         prev_data = False
         for r, row in enumerate(grid):
-            distinct, seen = [], set()
+            distinct: list[tuple[int, GridCell]] = []
+            seen: set[tuple[int, int]] = set()
             for c, cell in enumerate(row):
                 if cell.origin not in seen:
                     seen.add(cell.origin)
@@ -423,13 +448,19 @@ class _Mapper:
                     colmap = new_map
                     carried[next(iter(new_map.values()))[0]] = colmap
                     covered = {c + k for c, v in colmap.items() for k in range(v[3])}
-            labels = [
-                cell.text for c, cell in distinct if c not in covered and cell.text and not is_value_cell(cell.text)
-            ]
-            mapped_values = [cell.text for c, cell in distinct if c in covered]
-            loose_values = self._values_after_labels(distinct)
+            # A label is a cell that is not a value (an empty cell is a value): decided once per cell.
+            is_label = [not is_value_cell(cell.text) for _, cell in distinct]
+            labels = [cell.text for (c, cell), lab in zip(distinct, is_label, strict=True) if lab and c not in covered]
+            mapped_values = [cell.text for c, cell in distinct if c in covered] if covered else []
+            last_label = max((i for i, lab in enumerate(is_label) if lab), default=-1)
+            loose_values = [cell.text for _, cell in distinct[last_label + 1 :]]
             has_values = bool(loose_values) or bool(mapped_values)
-            saved = (self.table, self.group, self.after_data, {k: dict(v) for k, v in self.header.items()})
+            # Without values the row is read once: a second reading from the same state would repeat it.
+            saved = (
+                (self.table, self.group, self.after_data, {k: dict(v) for k, v in self.header.items()})
+                if has_values
+                else None
+            )
             found = self.resolve_row(labels, has_values)
             if found is None and has_values and any(parse_value(t) is not None for t in mapped_values + loose_values):
                 table_of_map = next(iter(colmap.values()))[0] if colmap else None
@@ -437,8 +468,9 @@ class _Mapper:
                     found = ("review_litigation", "all", "")
             is_data = found is not None and (has_values or bool(covered))
             if not is_data:
-                self.table, self.group, self.after_data, self.header = saved[0], saved[1], saved[2], saved[3]
-                self.resolve_row(labels, False)
+                if saved is not None:
+                    self.table, self.group, self.after_data, self.header = saved
+                    self.resolve_row(labels, False)
                 kinds = [self.classify(t) for t in labels]
                 if any(k and k.kind in ("column", "group") for k in kinds):
                     if prev_data or not header_rows:
@@ -451,38 +483,38 @@ class _Mapper:
             prev_data = True
             table, code, row_label = found  # type: ignore[misc]  # is_data holds only when found is not None
             use = colmap if colmap and next(iter(colmap.values()))[0] == table else carried.get(table)
-            if use and len(use) and max(use) < len(row):
+            width = len(row)
+            if use and len(use) and max(use) < width:
                 values = []
                 confidences: list[float | None] = []
                 used: set[tuple[int, int]] = set()
                 for c in sorted(use):
                     _, col_code, col_label, span = use[c]
-                    slots = [row[k] for k in range(c, min(c + span, len(row)))]
-                    fresh = [s for s in slots if s.origin not in used]
-                    pick = next((s for s in fresh if s.text), fresh[0] if fresh else None)
-                    raw = pick.text if pick else ""
-                    if pick:
-                        used.add(pick.origin)
-                    values.append((col_code, col_label, raw))
-                    confidences.append(pick.confidence if pick else None)
+                    # the first slot of the column's span not read yet that has text, else the first not read
+                    pick = first = None
+                    for k in range(c, min(c + span, width)):
+                        slot = row[k]
+                        if slot.origin in used:
+                            continue
+                        if first is None:
+                            first = slot
+                        if slot.text:
+                            pick = slot
+                            break
+                    if pick is None:
+                        pick = first
+                    if pick is None:
+                        values.append((col_code, col_label, ""))
+                        confidences.append(None)
+                        continue
+                    used.add(pick.origin)
+                    values.append((col_code, col_label, pick.text))
+                    confidences.append(pick.confidence)
                 self.emit(table, code, row_label, values, confidences)
             else:
-                self.emit_sequence(table, code, row_label, loose_values, self._confidences_after_labels(distinct))
+                confs = [cell.confidence for _, cell in distinct[last_label + 1 :]]
+                self.emit_sequence(table, code, row_label, loose_values, confs)
             self.after_data = True
-
-    @staticmethod
-    def _confidences_after_labels(distinct: list[tuple[int, GridCell]]) -> list[float | None]:
-        last_label = max(
-            (i for i, (_, cell) in enumerate(distinct) if cell.text and not is_value_cell(cell.text)), default=-1
-        )
-        return [cell.confidence for _, cell in distinct[last_label + 1 :]]
-
-    @staticmethod
-    def _values_after_labels(distinct: list[tuple[int, GridCell]]) -> list[str]:
-        last_label = max(
-            (i for i, (_, cell) in enumerate(distinct) if cell.text and not is_value_cell(cell.text)), default=-1
-        )
-        return [cell.text for _, cell in distinct[last_label + 1 :]]
 
     # -- completeness ---------------------------------------------------------
 
