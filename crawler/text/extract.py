@@ -130,6 +130,14 @@ def _unsoft(text: str) -> str:
     return SOFT_BETWEEN_CJK_RE.sub("", text).replace(SOFT, " ")
 
 
+# How rendering treats a tag: its text runs on (INLINE), a block boundary before and after
+# (BLOCK), a cell boundary before (CELL), or nothing of it (SKIPPED; its tail still counts).
+INLINE, BLOCK, CELL, SKIPPED = 0, 1, 2, 3
+_KIND: dict[str, int] = {
+    **dict.fromkeys(BLOCK_TAGS, BLOCK),
+    **dict.fromkeys(("td", "th"), CELL),
+    **dict.fromkeys(SKIP_TAGS, SKIPPED),
+}
 CELL_SEPARATOR = " | "
 LAYOUT_CELL_CHARS = 300
 
@@ -195,15 +203,15 @@ def scan(root: etree._Element) -> Scan:
                 in_body += 1
             text = el.text
             if text:
-                if search(text):
-                    keys.append((text, el))
-                if in_body and seen < SCRIPT_SAMPLE and tag not in not_visible:
-                    visible.append(text)
-                    seen += len(text)
                 if text.isspace():
                     size = len(text) - 1
                 else:
                     size = len(text) - len(text.split()) + 1 - text[0].isspace() - text[-1].isspace()
+                    if search(text):
+                        keys.append((text, el))
+                if in_body and seen < SCRIPT_SAMPLE and tag not in not_visible:
+                    visible.append(text)
+                    seen += len(text)
                 frame = [tag, size, 0]
             else:
                 frame = [tag, 0, 0]
@@ -367,35 +375,54 @@ def _inline_pieces(el: etree._Element, skip: etree._Element | None, out: list[st
     """The text of `el` in document order with every boundary a space (a table cell's), appended to `out`.
 
     Plain calls, not a generator per element: a cell's ``<p><span>`` would
-    otherwise pass every piece up through a generator per level.  Recursive;
-    parsed pages nest at most ``HTML_MAX_DEPTH`` (256) deep.
+    otherwise pass every piece up through a generator per level; a childless
+    child is read in the loop, without a call.  Recursive; parsed pages nest
+    at most ``HTML_MAX_DEPTH`` (256) deep.
     """
     tag = el.tag
     if not isinstance(tag, str):
         return
-    tag = tag.lower()
-    if tag in SKIP_TAGS or el is skip:
+    kind = _KIND.get(tag.lower(), INLINE)
+    if kind == SKIPPED or el is skip:
         return
-    if tag in ("td", "th"):
+    if kind:  # a cell or a block starts with a boundary
         out.append(" ")
-    block = tag in BLOCK_TAGS
-    if block:
-        out.append(" ")
-    if el.text:
-        out.append(_soft(el.text))
+    text = el.text
+    if text:
+        out.append(SOURCE_BREAK_RE.sub(SOFT, text) if "\n" in text else text)
     for child in el:
-        _inline_pieces(child, skip, out)
-        if child.tail:
-            out.append(_soft(child.tail))
-    if block:
+        if len(child):
+            _inline_pieces(child, skip, out)
+        else:  # what the call would append for a childless element
+            tag = child.tag
+            if isinstance(tag, str) and child is not skip:
+                child_kind = _KIND.get(tag.lower(), INLINE)
+                if child_kind != SKIPPED:
+                    if child_kind:
+                        out.append(" ")
+                    text = child.text
+                    if text:
+                        out.append(SOURCE_BREAK_RE.sub(SOFT, text) if "\n" in text else text)
+                    if child_kind == BLOCK:
+                        out.append(" ")
+        text = child.tail
+        if text:
+            out.append(SOURCE_BREAK_RE.sub(SOFT, text) if "\n" in text else text)
+    if kind == BLOCK:
         out.append(" ")
 
 
 def _is_layout_table(table: etree._Element) -> bool:
+    """A table that lays out a page (a table inside, or a cell of running text), not one of data.
+
+    A cell's text is its text nodes joined (``itertext``), read in C as the
+    node's string value (``tostring(method="text")``): ``itertext`` steps
+    through Python per node.
+    """
     if table.find(".//table") is not None:
         return True
     for td in table.iter("td", "th"):
-        text = "".join(td.itertext()) if len(td) else td.text or ""
+        text = etree.tostring(td, method="text", encoding=str, with_tail=False) if len(td) else td.text or ""
         if len(text) > LAYOUT_CELL_CHARS and _count(text) > LAYOUT_CELL_CHARS:  # _count is never above len
             return True
     return False
@@ -405,14 +432,16 @@ def _walk(el: etree._Element, skip: etree._Element | None, out: list[str]) -> No
     """The text of `el` in document order, appended to `out`; block boundaries are "\n" (cells inline).
 
     Plain calls appending to one list, not a generator per element (each
-    piece passed up through every level), so a page renders in one join.
-    Recursive; parsed pages nest at most ``HTML_MAX_DEPTH`` (256) deep.
+    piece passed up through every level), so a page renders in one join; a
+    childless child is read in the loop, without a call.  Recursive; parsed
+    pages nest at most ``HTML_MAX_DEPTH`` (256) deep.
     """
     tag = el.tag
     if not isinstance(tag, str):
         return
     tag = tag.lower()
-    if tag in SKIP_TAGS or el is skip:
+    kind = _KIND.get(tag, INLINE)
+    if kind == SKIPPED or el is skip:
         return
     if tag == "table" and not _is_layout_table(el):
         out.append("\n")
@@ -422,20 +451,37 @@ def _walk(el: etree._Element, skip: etree._Element | None, out: list[str]) -> No
             if any(cells):
                 out.append(CELL_SEPARATOR.join(cells) + "\n")
         return
-    if tag in ("td", "th"):  # a cell outside a rendered table: keep cells apart
+    if kind == CELL:  # a cell outside a rendered table: keep cells apart
         out.append(" ")
-    block = tag in BLOCK_TAGS
-    if block:
+    elif kind == BLOCK:
         out.append("\n")
     text = el.text
     if text:
         out.append(SOURCE_BREAK_RE.sub(SOFT, text) if "\n" in text else text)
     for child in el:
-        _walk(child, skip, out)
+        if len(child):
+            _walk(child, skip, out)
+        else:  # what the call would append for a childless element
+            tag = child.tag
+            if isinstance(tag, str) and child is not skip:
+                tag = tag.lower()
+                child_kind = _KIND.get(tag, INLINE)
+                if tag == "table":  # its own rule (no rows: one boundary)
+                    _walk(child, skip, out)
+                elif child_kind != SKIPPED:
+                    if child_kind == BLOCK:
+                        out.append("\n")
+                    elif child_kind == CELL:
+                        out.append(" ")
+                    text = child.text
+                    if text:
+                        out.append(SOURCE_BREAK_RE.sub(SOFT, text) if "\n" in text else text)
+                    if child_kind == BLOCK:
+                        out.append("\n")
         text = child.tail
         if text:
             out.append(SOURCE_BREAK_RE.sub(SOFT, text) if "\n" in text else text)
-    if block:
+    if kind == BLOCK:
         out.append("\n")
 
 
