@@ -281,11 +281,13 @@ def find_title(
     link_title: str | None,
     normalise: Callable[[str], str] | None = None,
     meta: dict[str, str] | None = None,
+    lines: list[str] | None = None,
 ) -> str | None:
     """The report's title: the document's heading, a heading, a title-like line, its own name, link, meta, <title>.
 
     Strings taken from the tree go through ``normalise`` (the text stage's
-    cleaner) so a Traditional page gives its Simplified title.
+    cleaner) so a Traditional page gives its Simplified title.  ``lines``:
+    ``text.splitlines()``, when the caller has them.
     """
     clean = normalise or (lambda s: s)
     root = tree.root if tree is not None and isinstance(tree.root, etree._Element) else None
@@ -298,10 +300,10 @@ def find_title(
     candidates = [clean(c) for c in from_tree if c] + heads
     if root is not None:
         candidates += [clean(c) for c in _texts(_title_boxes(root)) if c]
-    lines = [line.strip() for line in (text or "").splitlines()[:12]]
-    candidates += lines
+    first_lines = [line.strip() for line in ((text or "").splitlines() if lines is None else lines)[:12]]
+    candidates += first_lines
     # A title printed over two lines (a PDF): 云杉县自然资源局 / 2021年政府信息公开工作年度报告
-    candidates += [a + b for a, b in itertools.pairwise(lines) if is_body_name(a) and not _is_report_title(a)]
+    candidates += [a + b for a, b in itertools.pairwise(first_lines) if is_body_name(a) and not _is_report_title(a)]
     candidates += [m["title"] for m in _SELF_NAMED.finditer((text or "")[:800])]
     candidates.append(link_title or "")
     if root is not None:
@@ -376,10 +378,15 @@ _TITLE_SUFFIX = re.compile(r"\s*[(（]\s*(?:全文|正文)\s*[)）]\s*$")
 
 def _tidy_title(candidate: str) -> str:
     """One space at most, none inside the year (a PDF prints 2021 年), no （全文） tail."""
+    return _tidied(candidate) if len(candidate) <= 200 else _tidy(candidate)
+
+
+def _tidy(candidate: str) -> str:
     text = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", candidate)).strip()
     return _TITLE_SUFFIX.sub("", re.sub(r"(\d)\s+(?=年)", r"\1", text))
 
 
+_tidied = functools.lru_cache(maxsize=8192)(_tidy)
 _YEAR_IN_TEXT = re.compile(
     r"现将\s*((?:19|20)\d{2})\s*年|统计期限自\s*((?:19|20)\d{2})|"
     r"((?:19|20)\d{2})\s*年度?政府信息公开"
@@ -408,9 +415,16 @@ _SIGNATURE_DATE = re.compile(
 )
 
 
-def signature(text: str) -> tuple[str | None, str | None]:
-    """(body, ISO date) from the signature block closing the report, if any."""
-    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+_SIGNATURE_LINES = 15  # a signature's date is on one of the last lines
+
+
+def signature(text: str, *, lines: list[str] | None = None) -> tuple[str | None, str | None]:
+    """(body, ISO date) from the signature block closing the report, if any.
+
+    ``lines``: ``text.splitlines()``, when the caller has them.  Only the last
+    non-empty lines are read (the date's candidates and the line above them).
+    """
+    lines = _last_lines((text or "").splitlines() if lines is None else lines, _SIGNATURE_LINES + 1)
     for i in range(len(lines) - 1, max(len(lines) - 15, 0) - 1, -1):
         if _SIGNATURE_DATE.match(unicodedata.normalize("NFKC", lines[i])):
             body = lines[i - 1] if i > 0 else None
@@ -418,6 +432,19 @@ def signature(text: str) -> tuple[str | None, str | None]:
                 body = None
             return body, parse_date(lines[i])
     return None, None
+
+
+def _last_lines(lines: list[str], n: int) -> list[str]:
+    """The last ``n`` non-empty lines, stripped, in order."""
+    tail: list[str] = []
+    for line in reversed(lines):
+        stripped = line.strip()
+        if stripped:
+            tail.append(stripped)
+            if len(tail) == n:
+                break
+    tail.reverse()
+    return tail
 
 
 def publisher_from_title(title: str | None) -> str | None:
@@ -536,6 +563,7 @@ def extract_metadata(
     is read only when the report text leaves the format open.
     """
     clean = normalise or (lambda s: s)
+    text_lines = (text or "").splitlines()
     header = header_lines(page_lines or [])
     header_text = "\n".join(header)
     clean_header = [clean(line) for line in header]
@@ -548,13 +576,13 @@ def extract_metadata(
         printed,
         meta_fields(meta_text),
         header_fields if clean_header_text == header_text else meta_fields(clean_header_text),
-        meta_fields("\n".join((text or "").splitlines()[:15])),
+        meta_fields("\n".join(text_lines[:15])),
     ):
         for key, value in source.items():
             fields.setdefault(key, value)
     meta = _meta_tags(tree)
-    title = find_title(text, tree, link_title, normalise, meta) or fields.get("title")
-    sig_body, sig_date = signature(text)
+    title = find_title(text, tree, link_title, normalise, meta, lines=text_lines) or fields.get("title")
+    sig_body, sig_date = signature(text, lines=text_lines)
     by_body, by_date = byline(clean_header)
     if by_date:
         fields.setdefault("publish_date", by_date)
