@@ -73,15 +73,16 @@ def content_key(cells: Iterable[Mapping[str, object]]) -> str | None:
     >>> content_key(cells[:5]) is None, len(content_key(cells) or "")
     (True, 16)
     """
+    cells = cells if isinstance(cells, (list, tuple)) else list(cells)
+    nonzero = sum(1 for c in cells if isinstance(c.get("value"), (int, float)) and c.get("value"))
+    if nonzero < CONTENT_MIN_NONZERO:  # counted first: most of the cost is the fingerprint below
+        return None
     printed = sorted(
         {
             (str(c.get("table_code")), str(c.get("row_code")), str(c.get("col_code")), repr(c.get("value")))
             for c in cells
         }
     )
-    nonzero = sum(1 for c in cells if isinstance(c.get("value"), (int, float)) and c.get("value"))
-    if nonzero < CONTENT_MIN_NONZERO:
-        return None
     return hashlib.sha1(repr(printed).encode("utf-8")).hexdigest()[:16]
 
 
