@@ -68,7 +68,13 @@ def _span(value: str | None) -> int:
 # Compiled once and run on lxml elements: wrapping every cell in a parsel
 # Selector cost more than the rest of the table stage together.
 _ROWS = etree.XPath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")
-_CELLS = etree.XPath("./td|./th")
+
+
+def _cells(row: etree._Element) -> list[etree._Element]:
+    """A row's cells: its td and th children in document order (what ``./td|./th`` selects, without an XPath per row)."""
+    return list(row.iterchildren("td", "th"))
+
+
 _CELL_TEXT = etree.XPath(".//text()[not(ancestor::script) and not(ancestor::style)]")
 
 
@@ -108,17 +114,23 @@ def table_grid(table: Selector, normalise: Callable[[str], str] | None = None) -
     [['a', 'b', 'b'], ['a', 'c', 'd']]
     """
     element = table.root
-    rows = _ROWS(element)
+    return rows_grid(element, [_cells(row) for row in _ROWS(element)], normalise)
+
+
+def rows_grid(
+    element: etree._Element, rows: list[list[etree._Element]], normalise: Callable[[str], str] | None = None
+) -> Grid:
+    """:func:`table_grid` of a table whose rows' cells were already listed (by :func:`data_table_rows`)."""
     n_rows = len(rows)
     scripts = next(element.iter("script", "style"), None) is not None  # searched once, not per cell
     seen: dict[str, str] = {}  # most cells are "0": normalise each distinct text once
     limit = current().grid_max_cells
     slots = 0  # slots the spans ask for so far: counted before they are made
     lines: list[list[GridCell | None]] = [[] for _ in range(n_rows)]
-    for r, row in enumerate(rows):
+    for r, cells in enumerate(rows):
         line = lines[r]
         c = 0
-        for cell in _CELLS(row):
+        for cell in cells:
             while c < len(line) and line[c] is not None:
                 c += 1
             get = cell.get
@@ -164,15 +176,23 @@ def data_tables(main: Selector) -> list[Selector]:
     A table wrapping another table is page layout, and so is a table of one
     column; the tables inside a layout table are still considered.
     """
+    return [Selector(root=element, type="html") for element, _ in data_table_rows(main)]
+
+
+_TABLES = etree.XPath("descendant-or-self::table")
+
+
+def data_table_rows(main: Selector) -> list[tuple[etree._Element, list[list[etree._Element]]]]:
+    """:func:`data_tables` as (table element, its rows' cells): the cells listed to judge a table are kept for its grid."""
     limit = current().tables_max_per_page
     found = []
-    for table in main.xpath("descendant-or-self::table"):
-        element = table.root
+    for element in _TABLES(main.root):
         if element.find(".//table") is not None:
             continue
-        if max((len(_CELLS(r)) for r in _ROWS(element)), default=0) < 2:
+        rows = [_cells(row) for row in _ROWS(element)]
+        if max(map(len, rows), default=0) < 2:
             continue
-        found.append(table)
+        found.append((element, rows))
         check(len(found), limit, "TABLES_MAX_PER_PAGE", f"page has more than {limit} data tables")
     return found
 

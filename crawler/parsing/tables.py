@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 from parsel import Selector
 
-from crawler.parsing.grid import Grid, GridCell, clean_label, data_tables, table_grid, text_runs
+from crawler.parsing.grid import Grid, GridCell, clean_label, data_table_rows, rows_grid, text_runs
 from crawler.parsing.labels import (
     ACTIVE_COLUMNS,
     APPLICATION_COLUMNS,
@@ -137,6 +137,34 @@ def _label_facts(text: str) -> Label | _Facts | None:
     return words, numbered, row, group, tuple(_column_matches(words)), heading
 
 
+@functools.lru_cache(maxsize=16384)
+def _classify(text: str, apps_last: bool, table: str | None, group: str | None) -> Label | None:
+    """What a label is, read in a state: the table last read, the applications group, and
+    whether it is the row's last label with an applications row already read (``apps_last``).
+
+    Cached on the label and that state: the same few labels are read in every report.
+    """
+    facts = _label_facts(text)
+    if facts is None or isinstance(facts, Label):
+        return facts
+    words, numbered, row, group_of, columns, heading = facts
+    if words == "其他" and (numbered or apps_last) and group == "3.6":
+        return _label("row", "applications", "3.6.3")
+    # A bare 总计 is the applications total only where a total row can be.
+    if row is not None and not (row[1] == "3.7" and not (numbered or apps_last)):
+        return _label("row", *row)
+    if group_of is not None:
+        return _label("group", *group_of)
+    if columns:
+        for table_of, code in columns:
+            if table_of == table:
+                return _label("column", table_of, code)
+        return _label("column", *columns[0])
+    if heading:
+        return _label("heading")
+    return None
+
+
 class _Mapper:
     """Stateful reader of table rows, shared by HTML grids and text tables."""
 
@@ -155,25 +183,7 @@ class _Mapper:
     # -- labels -------------------------------------------------------------
 
     def classify(self, text: str, *, last: bool = False) -> Label | None:
-        facts = _label_facts(text)
-        if facts is None or isinstance(facts, Label):
-            return facts
-        words, numbered, row, group, columns, heading = facts
-        if words == "其他" and (numbered or (last and self._in_apps())) and self.group == "3.6":
-            return _label("row", "applications", "3.6.3")
-        # A bare 总计 is the applications total only where a total row can be.
-        if row is not None and not (row[1] == "3.7" and not (numbered or (last and self._in_apps()))):
-            return _label("row", *row)
-        if group is not None:
-            return _label("group", *group)
-        if columns:
-            for table, code in columns:
-                if table == self.table:
-                    return _label("column", table, code)
-            return _label("column", *columns[0])
-        if heading:
-            return _label("heading")
-        return None
+        return _classify(text, last and self._in_apps(), self.table, self.group)
 
     def _in_apps(self) -> bool:
         """Reading the applications table, with an applications row already read."""
@@ -568,8 +578,8 @@ def extract_tables(
     mapper = _Mapper(fmt)
     carried: dict[str, dict[int, tuple[str, str, str, int]]] = {}
     if main is not None:
-        for table in data_tables(main):
-            grid = table_grid(table, normalise)
+        for element, rows in data_table_rows(main):
+            grid = rows_grid(element, rows, normalise)
             if grid:
                 mapper.read_grid(grid, carried)
     found = {str(c["table_code"]) for c in mapper.result.cells}
