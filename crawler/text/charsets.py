@@ -116,9 +116,20 @@ def good_chars() -> frozenset[str]:
     return common_hanzi() | frozenset(COMMON_PUNCTUATION) | frozenset(FULLWIDTH_ALNUM)
 
 
-def _class(chars: frozenset[str]) -> str:
+def char_class(chars: frozenset[str]) -> str:
     """A regex character class body for a set of characters."""
     return "".join(re.escape(c) for c in sorted(chars))
+
+
+@functools.cache
+def fine_chars(script: str | None = None, also_fine: str = "") -> frozenset[str]:
+    """The non-ASCII characters :func:`suspicious_re` does not match."""
+    good = good_chars() | frozenset(also_fine)
+    if script == "traditional":
+        good = good - simplified_only()
+    elif script == "simplified":
+        good = good - traditional_only()
+    return good
 
 
 @functools.cache
@@ -128,12 +139,7 @@ def suspicious_re(script: str | None = None, also_fine: str = "") -> re.Pattern[
     With `script`, characters of the other script are suspicious too;
     characters in `also_fine` are not.
     """
-    good = good_chars() | frozenset(also_fine)
-    if script == "traditional":
-        good = good - simplified_only()
-    elif script == "simplified":
-        good = good - traditional_only()
-    return re.compile("[^\\x00-\\x7f" + _class(good) + "]")
+    return re.compile("[^\\x00-\\x7f" + char_class(fine_chars(script, also_fine)) + "]")
 
 
 WRONG_SCRIPT = -2
