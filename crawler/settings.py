@@ -101,6 +101,9 @@ ITEM_PIPELINES = {
 # PARSE_TIMEOUT seconds (0: no limit) is stored with a `parse` error and its worker replaced.
 PARSE_WORKERS = None
 PARSE_TIMEOUT = 300.0
+# A worker retires after this many reports and a fresh one is forked (0: never), so the workers'
+# memory stays flat over a long crawl (issue 17: bench/bench_memory.py).
+PARSE_WORKER_MAX_REPORTS = 1000
 
 # Listing budget: the most pages walked per column per crawl (an entry's `max_pages` wins).
 LISTING_MAX_PAGES = 200

@@ -170,7 +170,8 @@ def crawl_twice(tmp_path: Path, **settings: Any) -> tuple[Crawl, Crawl]:
 
 
 def test_pool_stores_the_same_database_and_stats_as_in_process_parsing(tmp_path: Path) -> None:
-    inline, pooled = crawl_twice(tmp_path)
+    # Workers retired every 3 reports: the fresh ones parse exactly as the first did.
+    inline, pooled = crawl_twice(tmp_path, PARSE_WORKER_MAX_REPORTS="3")
     assert "Parsing in 2 worker process(es)" in pooled.log(1)
     assert "Parsing in" not in inline.log(1)
     assert rows(inline, "SELECT count(*) FROM reports")[0][0] >= 20
@@ -180,6 +181,7 @@ def test_pool_stores_the_same_database_and_stats_as_in_process_parsing(tmp_path:
     inline_stats, pooled_stats = stage_stats(inline, 1), stage_stats(pooled, 1)
     assert any(k.startswith("decode/") for k in inline_stats) and any(k.startswith("normalise/") for k in inline_stats)
     assert inline_stats["item_scraped_count"] >= 20
+    assert pooled_stats.pop("parse/workers_retired_count") >= inline_stats["item_scraped_count"] // 3 - 2
     assert pooled_stats == inline_stats
     # what the stages logged in the workers is in the crawl's log, under the stage's logger
     stage_lines = [line for line in inline.log(1).splitlines() if "[crawler.core.stages]" in line]
@@ -283,6 +285,24 @@ def test_pool_replaces_a_killed_worker_and_parses_the_next_report() -> None:
     expected = parse_report(small, "text/html", "http://127.0.0.1/a.html")
     assert second.fields["title"] == expected.title and second.fields["cells"] == expected.cells
     assert second.counts == expected.counts
+
+
+def test_pool_retires_a_worker_after_its_max_reports_and_a_fresh_one_parses_the_rest() -> None:
+    small = TEMPLATE.read_bytes()
+    expected = parse_report(small, "text/html", "http://127.0.0.1/a.html")
+    with ParsePool(1, timeout=120, max_reports=2) as pool:
+        seen: list[int] = []
+        results = []
+        for _ in range(5):
+            results.append(pool.parse(Report(url="http://127.0.0.1/a.html", body=small, content_type="text/html")))
+            results[-1].result(60)
+            seen.extend(pool.pids())
+        # reports 1-2 by the first process, 3-4 by a second, 5 by a third (retired ones are not running)
+        assert len(set(seen)) == 3, seen
+        assert pool.retired == 2 and pool.replaced == 0
+    for future in results:
+        parsed = future.result()
+        assert parsed.fields["title"] == expected.title and parsed.fields["cells"] == expected.cells
 
 
 def test_pool_stops_a_report_over_its_timeout_and_goes_on() -> None:

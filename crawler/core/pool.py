@@ -13,7 +13,12 @@ so a crash or a timeout is charged to exactly that report
 (:class:`WorkerDied`, :class:`ParseTimeout`) and only that worker is
 replaced.  Workers start from a fork server that has imported the core, so
 they are cheap to replace and inherit nothing of the crawl (sockets, SQLite,
-threads).  No Scrapy here, like the rest of ``crawler.core``.
+threads).  A worker that has parsed ``max_reports`` reports is retired after
+its last one and the next starts fresh from the fork server (as Celery's
+``max-tasks-per-child``): what a worker's memory gathers over a long crawl
+(pages it un-shared from the fork server, full caches, a fragmented heap) is
+given back, so the process tree's memory stays flat however long the crawl.
+No Scrapy here, like the rest of ``crawler.core``.
 """
 
 from __future__ import annotations
@@ -151,6 +156,7 @@ class _Slot:
 
     def __init__(self, pool: ParsePool, number: int) -> None:
         self.pool, self.number = pool, number
+        self.parsed = 0  # reports the current process has parsed
         self.process: multiprocessing.process.BaseProcess | None = None
         self.conn: Connection | None = None
         self.thread = threading.Thread(target=self.run, name=f"parse-pool-{number}", daemon=True)
@@ -163,7 +169,7 @@ class _Slot:
         process.daemon = True
         process.start()
         theirs.close()
-        self.process, self.conn = process, ours
+        self.process, self.conn, self.parsed = process, ours, 0
         try:
             ready = ours.poll(STARTUP_SECONDS) and ours.recv() == READY
         except (EOFError, OSError):
@@ -218,6 +224,16 @@ class _Slot:
                     job.future.set_result(value)
                 else:
                     job.future.set_exception(value)
+                self.parsed += 1
+                if self.pool.max_reports and self.parsed >= self.pool.max_reports:
+                    self.stop_process(kill=False)
+                    self.pool.retired += 1
+                    try:  # now, so the next report does not wait for the fork
+                        self.start_process()
+                    except Exception:
+                        logger.exception(
+                            "parse worker %d could not start; trying again with the next report", self.number
+                        )
 
     def call(self, job: _Job) -> tuple[bool, Any]:
         if self.process is None or not self.process.is_alive():
@@ -247,12 +263,24 @@ class ParsePool:
 
     Jobs wait in an unbounded queue: callers bound what they submit (the item
     pipeline keeps at most a few per worker in flight).  ``timeout`` (seconds
-    or None) is per job, counted from when a worker took it.
+    or None) is per job, counted from when a worker took it; ``max_reports``
+    (None: never) retires a worker after that many jobs.
     """
 
-    def __init__(self, workers: int, *, timeout: float | None = None, level: int = logging.INFO) -> None:
+    def __init__(
+        self,
+        workers: int,
+        *,
+        timeout: float | None = None,
+        level: int = logging.INFO,
+        max_reports: int | None = None,
+    ) -> None:
         if workers < 1:
             raise ValueError(f"a parse pool needs at least one worker, not {workers}")
+        if max_reports is not None and max_reports < 1:
+            raise ValueError(f"a worker must parse at least one report before it is retired, not {max_reports}")
+        self.max_reports = max_reports
+        self.retired = 0  # workers retired after max_reports and started afresh
         self.context = multiprocessing.get_context("forkserver")
         self.context.set_forkserver_preload(PRELOAD)
         self.workers, self.timeout, self.level = workers, timeout, level

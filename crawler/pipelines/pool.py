@@ -16,9 +16,12 @@ fetching.  What stays the same as in-process parsing:
 A worker that dies or takes longer than ``PARSE_TIMEOUT`` seconds costs only
 its report: the report is stored with a ``parse`` error that says which
 (``parse/worker_died_count``, ``parse/timeout_count``) and the worker is
-replaced.  At most ``IN_FLIGHT_PER_WORKER`` reports per worker are in the
-pool at once; the rest wait here, and Scrapy stops taking new responses
-while its scraper is full, so memory stays flat however long the crawl.
+replaced.  A worker is retired after ``PARSE_WORKER_MAX_REPORTS`` reports
+(default 1,000; ``parse/workers_retired_count``) and a fresh one forked, so
+the workers' memory stays flat over a long crawl.  At most
+``IN_FLIGHT_PER_WORKER`` reports per worker are in the pool at once; the
+rest wait here, and Scrapy stops taking new responses while its scraper is
+full, so memory stays flat however long the crawl.
 """
 
 from __future__ import annotations
@@ -96,6 +99,20 @@ def parse_timeout(settings: BaseSettings) -> float | None:
     return seconds or None
 
 
+def worker_max_reports(settings: BaseSettings) -> int | None:
+    """``PARSE_WORKER_MAX_REPORTS``: reports a worker parses before a fresh one takes over (0: never)."""
+    raw = settings.get("PARSE_WORKER_MAX_REPORTS")
+    if raw is None or str(raw).strip() == "":
+        return None
+    try:
+        reports = int(raw)
+    except (TypeError, ValueError):
+        raise ValueError(f"PARSE_WORKER_MAX_REPORTS must be a whole number (0: never), not {raw!r}") from None
+    if reports < 0:
+        raise ValueError(f"PARSE_WORKER_MAX_REPORTS must be 0 (never) or more, not {raw!r}")
+    return reports or None
+
+
 def enabled_stages(settings: BaseSettings) -> list[str]:
     """The stages an in-process crawl would run: their pipeline is listed and their switch is on."""
     from crawler.pipelines.stage import StagePipeline
@@ -122,8 +139,15 @@ def pool_parses(settings: BaseSettings) -> bool:
 class ParsePoolPipeline:
     """Runs the enabled stages of each report in the pool and puts the results on the item, in order."""
 
-    def __init__(self, stats: StatsCollector, workers: int, timeout: float | None, stages: Collection[str]) -> None:
-        self.stats, self.workers, self.timeout = stats, workers, timeout
+    def __init__(
+        self,
+        stats: StatsCollector,
+        workers: int,
+        timeout: float | None,
+        stages: Collection[str],
+        max_reports: int | None = None,
+    ) -> None:
+        self.stats, self.workers, self.timeout, self.max_reports = stats, workers, timeout, max_reports
         self.stages = list(stages)
         self.skip = tuple(s.name for s in STAGES if s.name not in self.stages)
         self.pool: ParsePool | None = None
@@ -141,11 +165,11 @@ class ParsePoolPipeline:
         workers, stages = parse_workers(settings), enabled_stages(settings)
         budgets.configure(budgets.from_settings(settings.get))  # taken to the workers by the pool
         assert crawler.stats is not None
-        return cls(crawler.stats, workers, parse_timeout(settings), stages)
+        return cls(crawler.stats, workers, parse_timeout(settings), stages, worker_max_reports(settings))
 
     def open_spider(self) -> None:
         level = logging.getLogger("crawler").getEffectiveLevel()
-        self.pool = ParsePool(self.workers, timeout=self.timeout, level=level)
+        self.pool = ParsePool(self.workers, timeout=self.timeout, level=level, max_reports=self.max_reports)
         logger.info(
             "Parsing in %d worker process(es) (PARSE_WORKERS), not in the stage pipelines: %s (PARSE_TIMEOUT=%s)",
             self.workers,
@@ -156,6 +180,8 @@ class ParsePoolPipeline:
     def close_spider(self) -> None:
         if self.pool is not None:
             self.pool.close()
+            if self.pool.retired:
+                self.stats.set_value("parse/workers_retired_count", self.pool.retired)
             self.pool = None
 
     async def process_item(self, item: ReportItem) -> ReportItem:
