@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 from lxml import etree
@@ -160,8 +161,6 @@ def _count(text: str | None) -> int:
 # cells repeat `font-family:宋体` hundreds of times in their style attributes.
 SCRIPT_SAMPLE = 20_000
 _NOT_VISIBLE = frozenset(["script", "style"])
-# iterwalk events: comments and processing instructions for their tails
-_WALK_EVENTS = ("start", "end", "comment", "pi")
 
 
 @dataclass
@@ -182,9 +181,11 @@ def scan(root: etree._Element) -> Scan:
     :func:`text_sizes`, key texts as :func:`_key_texts`, the sample as the text
     nodes of ``//body//text()[not(parent::script or parent::style)]`` joined
     until they reach ``SCRIPT_SAMPLE`` characters.  The walk is lxml's
-    ``iterwalk`` (iterative, so no nesting depth is too deep) and the sizes
-    are :func:`_count` inlined: per element and text node this loop is most
-    of the normalise stage.
+    ``iter`` (in C; iterative, so no nesting depth is too deep): an element
+    whose parent is not the innermost open one closes the open ones it is not
+    inside, and a closed element's tail follows it, in document order.  The
+    sizes are :func:`_count` inlined: per element and text node this loop is
+    most of the normalise stage.
     """
     total: dict[etree._Element, int] = {}
     links: dict[etree._Element, int] = {}
@@ -193,57 +194,69 @@ def scan(root: etree._Element) -> Scan:
     seen = 0  # characters of visible text so far
     in_body = 0
     search, skip_tags, not_visible = _META_KEY_RE.search, SKIP_TAGS, _NOT_VISIBLE
-    # per open element: [its tag (lower case), its size so far, its link size so far]
-    stack: list[list[Any]] = []
-    frame: list[Any] = []
-    for event, el in etree.iterwalk(root, events=_WALK_EVENTS):
-        if event == "start":
-            tag = el.tag.lower()
-            if tag == "body":
-                in_body += 1
-            text = el.text
-            if text:
-                if text.isspace():
-                    size = len(text) - 1
-                else:
-                    size = len(text) - len(text.split()) + 1 - text[0].isspace() - text[-1].isspace()
-                    if search(text):
-                        keys.append((text, el))
-                if in_body and seen < SCRIPT_SAMPLE and tag not in not_visible:
-                    visible.append(text)
-                    seen += len(text)
-                frame = [tag, size, 0]
-            else:
-                frame = [tag, 0, 0]
-            stack.append(frame)
-            continue
-        if event == "end":
-            tag, size, link = stack.pop()
+    stack: list[list[Any]] = []  # open elements, outermost first: [element, tag (lower case), size, link size]
+    top: list[Any] = []  # stack[-1]
+    for el in chain(root.iter(), (None,)):  # None: close everything at the end
+        parent = el.getparent() if el is not None else None
+        while stack and top[0] is not parent:
+            closed, tag, size, link = stack.pop()
             if tag in skip_tags:
                 size = link = 0
             elif tag == "a":
                 link = size
-            total[el] = size
-            links[el] = link
+            total[closed] = size
+            links[closed] = link
             if tag == "body":
                 in_body -= 1
             if not stack:  # the root's own tail is not read
                 break
-            frame = stack[-1]
-            frame[1] += size
-            frame[2] += link
-        # the tail of an element just closed, or of a comment or processing instruction
-        tail = el.tail
-        if tail:
-            if tail.isspace():
-                frame[1] += len(tail) - 1
+            top = stack[-1]
+            top[2] += size
+            top[3] += link
+            text = closed.tail
+            if text:
+                if text.isspace():
+                    top[2] += len(text) - 1
+                else:
+                    top[2] += len(text) - len(text.split()) + 1 - text[0].isspace() - text[-1].isspace()
+                    if search(text):
+                        keys.append((text, closed))
+                if in_body and seen < SCRIPT_SAMPLE and top[1] not in not_visible:
+                    visible.append(text)
+                    seen += len(text)
+        if el is None:
+            break
+        tag = el.tag
+        if not isinstance(tag, str):  # a comment or processing instruction: only its tail is text
+            text = el.tail
+            if text:
+                if text.isspace():
+                    top[2] += len(text) - 1
+                else:
+                    top[2] += len(text) - len(text.split()) + 1 - text[0].isspace() - text[-1].isspace()
+                    if search(text):
+                        keys.append((text, el))
+                if in_body and seen < SCRIPT_SAMPLE and top[1] not in not_visible:
+                    visible.append(text)
+                    seen += len(text)
+            continue
+        tag = tag.lower()
+        if tag == "body":
+            in_body += 1
+        text = el.text
+        size = 0
+        if text:
+            if text.isspace():
+                size = len(text) - 1
             else:
-                frame[1] += len(tail) - len(tail.split()) + 1 - tail[0].isspace() - tail[-1].isspace()
-                if search(tail):
-                    keys.append((tail, el))
-            if in_body and seen < SCRIPT_SAMPLE and frame[0] not in not_visible:
-                visible.append(tail)
-                seen += len(tail)
+                size = len(text) - len(text.split()) + 1 - text[0].isspace() - text[-1].isspace()
+                if search(text):
+                    keys.append((text, el))
+            if in_body and seen < SCRIPT_SAMPLE and tag not in not_visible:
+                visible.append(text)
+                seen += len(text)
+        top = [el, tag, size, 0]
+        stack.append(top)
     return Scan(total, links, keys, "".join(visible))
 
 
