@@ -79,18 +79,18 @@ _CELL_TEXT = etree.XPath(".//text()[not(ancestor::script) and not(ancestor::styl
 
 
 def _cell_text(cell: etree._Element, scripts: bool = True) -> str:
-    """The cell's text nodes joined by spaces, scripts and styles left out.
+    """The cell's text nodes joined by spaces, scripts and styles left out: its text before cleaning.
 
     Most cells are a bare number or hold no script: their text is read
     without an XPath (the same text nodes, in the same order).  ``scripts``
     False says the table holds none, so no cell is searched for one.
     """
     if not len(cell):
-        return clean_cell(cell.text or "")
+        return cell.text or ""
     if scripts:
         for _ in cell.iter("script", "style"):
-            return clean_cell(" ".join(_CELL_TEXT(cell)))
-    return clean_cell(" ".join(cell.itertext()))
+            return " ".join(_CELL_TEXT(cell))
+    return " ".join(cell.itertext())
 
 
 @functools.lru_cache(maxsize=256)
@@ -123,7 +123,7 @@ def rows_grid(
     """:func:`table_grid` of a table whose rows' cells were already listed (by :func:`data_table_rows`)."""
     n_rows = len(rows)
     scripts = next(element.iter("script", "style"), None) is not None  # searched once, not per cell
-    seen: dict[str, str] = {}  # most cells are "0": normalise each distinct text once
+    seen: dict[str, str] = {}  # a cell's text as read → cleaned and normalised: most cells are "0", done once
     limit = current().grid_max_cells
     slots = 0  # slots the spans ask for so far: counted before they are made
     lines: list[list[GridCell | None]] = [[] for _ in range(n_rows)]
@@ -141,12 +141,11 @@ def rows_grid(
             slots += rowspan * colspan
             if slots > limit:
                 check(slots, limit, "GRID_MAX_CELLS", f"table spans ask for more than {limit} cells (row {r + 1})")
-            text = _cell_text(cell, scripts)
-            if normalise is not None:
-                normalised = seen.get(text)
-                if normalised is None:
-                    normalised = seen[text] = normalise(text)
-                text = normalised
+            raw = (cell.text or "") if not len(cell) else _cell_text(cell, scripts)
+            text = seen.get(raw)
+            if text is None:
+                text = clean_cell(raw) if normalise is None else normalise(clean_cell(raw))
+                seen[raw] = text
             confidence = get("data-confidence")
             slot = _new_cell(GridCell, (text, (r, c), None if confidence is None else _confidence(confidence)))
             end = c + colspan

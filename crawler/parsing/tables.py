@@ -10,6 +10,7 @@ whose header lost its spans).  Whatever cannot be mapped is reported in
 from __future__ import annotations
 
 import functools
+import operator
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 from parsel import Selector
 
-from crawler.parsing.grid import Grid, GridCell, clean_label, data_table_rows, rows_grid, text_runs
+from crawler.parsing.grid import Grid, clean_label, data_table_rows, rows_grid, text_runs
 from crawler.parsing.labels import (
     ACTIVE_COLUMNS,
     APPLICATION_COLUMNS,
@@ -92,6 +93,7 @@ def _column_matches(words: str) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
+_ORIGIN = operator.attrgetter("origin")
 _PROSE = Label("prose")
 # Labels are immutable values: one instance per distinct label, not one per cell read.
 _label = functools.lru_cache(maxsize=4096)(Label)
@@ -446,12 +448,15 @@ class _Mapper:
         fresh_header = False
         prev_data = False
         for r, row in enumerate(grid):
-            distinct: list[tuple[int, GridCell]] = []
-            seen: set[tuple[int, int]] = set()
-            for c, cell in enumerate(row):
-                if cell.origin not in seen:
-                    seen.add(cell.origin)
-                    distinct.append((c, cell))
+            if len(set(map(_ORIGIN, row))) == len(row):  # no span within the row: every slot is its own cell
+                distinct = list(enumerate(row))
+            else:
+                distinct = []
+                seen: set[tuple[int, int]] = set()
+                for c, cell in enumerate(row):
+                    if cell.origin not in seen:
+                        seen.add(cell.origin)
+                        distinct.append((c, cell))
             if fresh_header:
                 new_map = self.header_map(grid, header_rows)
                 if new_map:
@@ -462,7 +467,9 @@ class _Mapper:
             is_label = [not is_value_cell(cell.text) for _, cell in distinct]
             labels = [cell.text for (c, cell), lab in zip(distinct, is_label, strict=True) if lab and c not in covered]
             mapped_values = [cell.text for c, cell in distinct if c in covered] if covered else []
-            last_label = max((i for i, lab in enumerate(is_label) if lab), default=-1)
+            last_label = len(is_label) - 1
+            while last_label >= 0 and not is_label[last_label]:
+                last_label -= 1
             loose_values = [cell.text for _, cell in distinct[last_label + 1 :]]
             has_values = bool(loose_values) or bool(mapped_values)
             # Without values the row is read once: a second reading from the same state would repeat it.
