@@ -73,3 +73,16 @@ def test_a_byte_cut_by_the_repair_leaves_no_undecodable_bytes_record() -> None:
     fixed, repairs = repair_text(body.decode("gb18030", "surrogateescape"), "gb18030", "simplified")
     assert fixed == "<p>政府信息公开</p><p>年度报告"
     assert [r["kind"] for r in repairs] == ["gbk-dropped-byte"]
+
+
+@pytest.mark.parametrize(
+    ("body", "encoding", "reason"),
+    [
+        (b"<p>annual report 2023</p>", "utf-8", "detected: no declaration; utf-8 clean"),  # every codec reads it
+        ("<p>政府信息公开年度报告 浏览次数</p>".encode(), "utf-8", "detected: no declaration; utf-8 clean"),
+        ("<p>政府信息公开年度报告</p>".encode("gbk"), "gb18030", "detected: no declaration; gb18030 clean"),
+    ],
+)
+def test_undeclared_page_is_read_by_the_first_clean_best_codec(body: bytes, encoding: str, reason: str) -> None:
+    choice = choose_encoding(body, "text/html")
+    assert (choice.encoding, choice.reason) == (encoding, reason)

@@ -161,16 +161,15 @@ class _Trial:
 SURROGATE_FREE = frozenset({"utf-8", "gb18030", "big5hkscs", "cp1252"})
 
 
-def _trial(body: bytes, encoding: str) -> _Trial:
+def _trial(body: bytes, encoding: str, strict: str | None = None) -> _Trial:
     """`body` decoded with `encoding`: its errors (runs of undecodable bytes) and plausibility.
 
-    A strict decode first: it is the same text when it succeeds, and then
-    there is nothing to count (a regex over a 100 KB page to find no
-    surrogate costs ~2 ms).
+    A strict decode first (`strict`, when the caller made it): it is the
+    same text when it succeeds, and then there is nothing to count (a regex
+    over a 100 KB page to find no surrogate costs ~2 ms).
     """
-    try:
-        text = body.decode(encoding)
-    except UnicodeDecodeError:
+    text = strict if strict is not None else _strict(body, encoding)
+    if text is None:
         text = body.decode(encoding, "surrogateescape")
         errors = len(mojibake.SURROGATE_RE.findall(text))
     else:
@@ -178,6 +177,14 @@ def _trial(body: bytes, encoding: str) -> _Trial:
     sample = charsets.non_ascii(text[:SAMPLE_CHARS])
     plausibility = 1.0 if not sample else 1 - charsets.suspicious_count(sample) / len(sample)
     return _Trial(encoding, text, errors, plausibility)
+
+
+def _strict(body: bytes, encoding: str) -> str | None:
+    """`body` decoded with `encoding`, None when it does not decode."""
+    try:
+        return body.decode(encoding)
+    except UnicodeDecodeError:
+        return None
 
 
 def _clean(trial: _Trial) -> bool:
@@ -227,7 +234,16 @@ def choose_encoding(body: bytes, content_type: str | None = None) -> Choice:
             return Choice(result.encoding, reason, result.text)
         notes.append(f"{d.source} said {d.label.lower()} but {_describe(result)}")
     known = [d.encoding for d in declared if d.encoding]
-    candidates = [trial(e) for e in FALLBACKS] + [trial(e) for e in known]
+    candidates: list[_Trial] = []
+    for encoding in [*FALLBACKS, *known]:
+        if encoding in trials or all(c.errors for c in candidates):
+            candidates.append(trial(encoding))
+        elif (decoded := _strict(body, encoding)) is not None:
+            trials[encoding] = _trial(body, encoding, decoded)
+            candidates.append(trials[encoding])
+        # else: it has errors and an earlier candidate has none, which ranks
+        # first whatever the plausibility: judging it (decoding every error
+        # and counting them) would change nothing.
     best = min(candidates, key=lambda t: (t.errors > 0, -t.plausibility, t.errors))
     # A declared codec that is merely damaged (a few errors, plausible text)
     # beats an undeclared one: the repair afterwards handles damage.
