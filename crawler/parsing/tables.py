@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 from parsel import Selector
 
-from crawler.parsing.grid import Grid, clean_label, data_table_rows, rows_grid, text_runs
+from crawler.parsing.grid import Grid, GridCell, clean_label, data_table_rows, rows_grid, text_runs
 from crawler.parsing.labels import (
     ACTIVE_COLUMNS,
     APPLICATION_COLUMNS,
@@ -165,6 +165,14 @@ def _classify(text: str, apps_last: bool, table: str | None, group: str | None) 
     if heading:
         return _label("heading")
     return None
+
+
+# header rows' cells, table, group → (column map, errors it records); cleared when full
+_HEADER_MAPS: dict[
+    tuple[tuple[tuple[GridCell, ...], ...], str | None, str | None],
+    tuple[dict[int, tuple[str, str, str, int]], tuple[str, ...]],
+] = {}
+_HEADER_MAPS_MAX = 4096
 
 
 class _Mapper:
@@ -355,6 +363,25 @@ class _Mapper:
 
     def header_map(self, grid: Grid, header_rows: list[int]) -> dict[int, tuple[str, str, str, int]]:
         """Grid column → (table, col_code, printed label, span) from header rows.
+
+        Cached on the header rows' cells and the reading state the labels
+        are classified in: a template's header recurs in every report.  The
+        errors a map records are recorded again on a cache hit.
+        """
+        key = (tuple(tuple(grid[r]) for r in header_rows), self.table, self.group)
+        hit = _HEADER_MAPS.get(key)
+        if hit is None:
+            before = len(self.result.errors)
+            columns = self._header_map(grid, header_rows)
+            if len(_HEADER_MAPS) >= _HEADER_MAPS_MAX:
+                _HEADER_MAPS.clear()
+            hit = _HEADER_MAPS[key] = (columns, tuple(self.result.errors[before:]))
+        else:
+            self.result.errors.extend(hit[1])
+        return dict(hit[0])
+
+    def _header_map(self, grid: Grid, header_rows: list[int]) -> dict[int, tuple[str, str, str, int]]:
+        """:meth:`header_map` uncached.
 
         A spanned header cell is classified once, not once per column it
         covers (the reading state does not change while the map is made).
