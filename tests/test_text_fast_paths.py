@@ -41,6 +41,13 @@ def test_non_ascii_keeps_every_non_ascii_character_in_order() -> None:
     assert charsets.non_ascii(text) == "年报\u00a0\udc81€𠀀\udcff"
     assert charsets.non_ascii("<html>ascii only</html>") == ""
     assert charsets.non_ascii_count(text) == 7
+    page = "<p>" + "x" * 2000 + "年\udcff报</p>"  # few undecodable bytes in much text: decoded back
+    assert charsets.non_ascii(page) == "年\udcff报"
+
+
+def test_unusual_characters_are_counted_one_by_one_side_by_side_or_apart() -> None:
+    assert charsets.suspicious_count("年报\ue000\ue001\ue002，工作\ue003") == 4
+    assert charsets.suspicious_count("年报") == 0
 
 
 def test_declared_codec_with_an_undecodable_byte_counts_its_error() -> None:

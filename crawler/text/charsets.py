@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import importlib.resources
+import itertools
 import re
 import sys
 from collections import Counter
@@ -216,7 +217,6 @@ def build_bigrams(texts: Iterable[str], min_count: int = 1) -> list[str]:
 
 def score(text: str, script: str | None = None) -> int:
     """Sum of character weights plus a bonus per known pair: higher is better."""
-    table = frequent_weights(script)
     total = (BAD - GOOD) * len(SANDWICHED_RE.findall(text))
     # Mojibake breaks bracket pairs: （一） read one byte late is 。一）.
     for opening, closing in BRACKET_PAIRS:
@@ -224,14 +224,18 @@ def score(text: str, script: str | None = None) -> int:
             total -= BRACKET_PENALTY * _unopened(text, opening, closing)
     known = bigrams()
     total += BIGRAM_BONUS * sum(1 for pair in HAN_PAIR_RE.findall(text) if pair in known)
-    for ch in text:
-        if ch < "\x80":
-            total += GOOD
-        elif "\udc80" <= ch <= "\udcff":
-            total += ESCAPED
-        else:
-            total += table.get(ch, BAD)
-    return total
+    return total + sum(map(_score_table(script).get, text, itertools.repeat(BAD)))
+
+
+@functools.cache
+def _score_table(script: str | None) -> dict[str, int]:
+    """Weight of every character :func:`score` does not count as BAD: ASCII is
+    GOOD, an undecodable byte ESCAPED, the rest by `frequent_weights` (one
+    dict lookup a character, summed in C, not a branch each in Python)."""
+    table = dict(frequent_weights(script))
+    table.update(dict.fromkeys(map(chr, range(0x80)), GOOD))
+    table.update(dict.fromkeys(map(chr, range(0xDC80, 0xDD00)), ESCAPED))
+    return table
 
 
 def _unopened(text: str, opening: str, closing: str) -> int:
@@ -253,8 +257,17 @@ def _unopened(text: str, opening: str, closing: str) -> int:
 
 
 def suspicious_count(text: str, script: str | None = None) -> int:
-    """How many characters of `text` are unusual for a report."""
-    return len(suspicious_re(script).findall(text))
+    """How many characters of `text` are unusual for a report.
+
+    Counted by runs: mojibake is mostly unusual characters side by side,
+    and each regex match costs far more than a character of it.
+    """
+    return sum(map(len, _suspicious_runs_re(script).findall(text)))
+
+
+@functools.cache
+def _suspicious_runs_re(script: str | None) -> re.Pattern[str]:
+    return re.compile(suspicious_re(script).pattern + "+")
 
 
 NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
@@ -280,8 +293,19 @@ def non_ascii(text: str) -> str:
     try:
         raw = text.encode("utf-8")
     except UnicodeEncodeError:  # lone surrogates (undecodable bytes kept by surrogateescape)
-        return text.encode("utf-8", "surrogatepass").translate(None, ASCII_BYTES).decode("utf-8", "surrogatepass")
+        raw = text.encode("utf-8", "surrogatepass")
+        if raw.count(0xED) * SURROGATE_DECODE_COST > len(text):
+            # Decoding them back calls the error handler once each (~1.5 µs):
+            # with many, the regex engine's ~6 ns a character is cheaper.
+            return "".join(NON_ASCII_RUN_RE.findall(text))
+        return raw.translate(None, ASCII_BYTES).decode("utf-8", "surrogatepass")
     return raw.translate(None, ASCII_BYTES).decode("utf-8")
+
+
+NON_ASCII_RUN_RE = re.compile(r"[^\x00-\x7f]+")
+# A lone surrogate decoded back with surrogatepass costs this many characters of
+# a regex scan (0xED leads every surrogate's UTF-8 form, and U+D000-U+D7FF's).
+SURROGATE_DECODE_COST = 250
 
 
 if __name__ == "__main__":  # python -m crawler.text.charsets SEED.txt... > crawler/text/lexicon/bigrams.txt
