@@ -31,6 +31,9 @@ _STYLES: dict[str, re.Pattern[str]] = {
     "arabic": re.compile(r"(?m)^[ \t\u3000]*(?P<num>\d{1,2}\s*[、.．](?!\d))\s*" + _HEAD),
 }
 _UNNUMBERED = re.compile(r"(?m)^[ \t\u3000]*(?P<h>[^\n]{2,40}?)[ \t\u3000]*$")
+# The same after a line break, the break matched: a literal first character, so the regex
+# engine jumps from line to line instead of testing every position for a line start.
+_UNNUMBERED_AFTER_BREAK = re.compile(r"(?m)\n[ \t\u3000]*(?P<h>[^\n]{2,40}?)[ \t\u3000]*$")
 _MAX_INLINE = 30  # a heading that does not start its line is short
 
 
@@ -175,7 +178,8 @@ def _drop_table_of_contents(heads: list[_Heading], text: str) -> list[_Heading]:
 
 def _unnumbered(text: str) -> list[_Heading]:
     found = []
-    for match in _UNNUMBERED.finditer(text):
+    first = _UNNUMBERED.match(text)
+    for match in itertools.chain((first,) if first else (), _UNNUMBERED_AFTER_BREAK.finditer(text)):
         words = match["h"].strip()
         code = _unnumbered_code(words)
         if code:
@@ -220,12 +224,13 @@ def find_headings(text: str) -> list[_Heading]:
     """Headings of the report's parts, in order, in the numbering style it uses."""
     unnumbered = _unnumbered(text)
     # Each style's text is scanned once: its coded headings are those of the
-    # uncoded scan that have a code, in the same order.
+    # uncoded scan that have a code, in the same order (paren headings are
+    # never read uncoded).
     scanned: dict[str, list[_Heading]] = {}
 
     def coded(style: str) -> list[_Heading]:
         if style not in scanned:
-            scanned[style] = _candidates(text, style, uncoded=True)
+            scanned[style] = _candidates(text, style, uncoded=style != "paren")
         return [h for h in scanned[style] if h.code]
 
     best: list[_Heading] = []
@@ -262,7 +267,9 @@ def _echoed(head: _Heading, numbered: list[_Heading], numbered_words: set[str]) 
     return bool(numbered) and head.start < numbered[0].start and _words(head.heading) in numbered_words
 
 
+@functools.lru_cache(maxsize=16384)
 def _words(heading: str) -> str:
+    """A heading's words, compacted, without numbering (headings are short and recur: remembered)."""
     return strip_numbering(compact(heading))
 
 
