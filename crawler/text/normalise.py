@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 
-from crawler.text.pinyin import strip_pinyin
+from crawler.text.pinyin import TONED, strip_pinyin
 from crawler.text.script import to_simplified
 
 CJK = r"\u3400-\u9fff\uf900-\ufaff"
@@ -70,7 +70,14 @@ NUMBER_PUNCT = {"．": ".", "／": "/", "－": "-"}
 COMMA_RE = re.compile(rf"(?<=[{CJK}）》”])\s?,\s?|(?<!\d),\s?(?=[{CJK}（《“])")
 PUNCT_AFTER_CJK_RE = re.compile(rf"(?<=[{CJK}）》”])([;:?!])")
 FULL_PUNCT = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
-COMMA_LINES_RE = re.compile(rf"(?<=[{CJK}）》”])[^\S\n]?,[^\S\n]?|(?<!\d),[^\S\n]?(?=[{CJK}（《“])")
+# COMMA_RE for many lines at once: \\s less the newline (LINE_SPACE, spelled out so that the
+# pattern starts with one character class, which the regex engine scans for in C).
+LINE_SPACE = "\t\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+COMMA_LINES_RE = re.compile(
+    rf"[{LINE_SPACE},](?:(?<=[{CJK}）》”][{LINE_SPACE}]),[{LINE_SPACE}]?"
+    rf"|(?<=[{CJK}）》”],)[{LINE_SPACE}]?"
+    rf"|(?<=,)(?<!\d,)[{LINE_SPACE}]?(?=[{CJK}（《“]))"
+)
 HALF_PUNCT_RE = re.compile(r"[;:?!]")
 PAREN_RE = re.compile(r"\(([^()\n]*)\)")
 HAS_CJK_RE = re.compile(rf"[{CJK}]")
@@ -113,7 +120,10 @@ def _widths(text: str, comma_re: re.Pattern[str]) -> str:
     return text
 
 
-SPACE_BY_PUNCT_RE = re.compile(r" (?=[，。、；：？！）》”])|(?<=[，。、；：？！（《“]) ")
+# A space before closing or after opening full-width punctuation (the space first: a literal to scan for).
+SPACE_BY_PUNCT_RE = re.compile(r" (?:(?=[，。、；：？！）》”])|(?<=[，。、；：？！（《“] ))")
+# What every pinyin annotation strip_pinyin removes starts with: a parenthesis, then a letter.
+PINYIN_OPEN_RE = re.compile("[(（][a-zü" + TONED + "]")
 # Whitespace other than a space or a newline (str.isspace's, as \\s).
 OTHER_SPACE_RE = re.compile(r"[^\S \n]")
 
@@ -144,7 +154,8 @@ def _cached_fragment(text: str, traditional: bool) -> str:
 
 
 def _fragment(text: str, traditional: bool) -> str:
-    text = strip_pinyin(text)
+    if PINYIN_OPEN_RE.search(text):  # else strip_pinyin would return it as it is
+        text = strip_pinyin(text)
     if traditional:
         text = to_simplified(text)
     if "\n" in text:  # the lines at once, then each stripped (as normalise_widths does)
