@@ -459,8 +459,14 @@ def _walk(el: etree._Element, skip: etree._Element | None, out: list[str]) -> No
     if tag == "table" and not _is_layout_table(el):
         out.append("\n")
         for row in el.iter("tr"):
+            cells = []
             # HTML parsing lowercases tag names, so lxml's tag filter is the td/th test
-            cells = [_inline_text(cell, skip) for cell in row.iterchildren("td", "th")]
+            for cell in row.iterchildren("td", "th"):
+                text = cell.text
+                if len(cell) or cell is skip or (text and ("\n" in text or SOFT in text)):
+                    cells.append(_inline_text(cell, skip))
+                else:  # _inline_text's bare cell, without the call
+                    cells.append(" ".join(text.split()) if text else "")
             if any(cells):
                 out.append(CELL_SEPARATOR.join(cells) + "\n")
         return
