@@ -211,10 +211,15 @@ def choose_encoding(body: bytes, content_type: str | None = None) -> Choice:
     >>> choose_encoding("<p>年报</p>".encode(), "text/html; charset=gbk").reason
     'detected: http-header said gbk but implausible text (33% common characters); utf-8 clean'
     """
+    return _choose(body, content_type)[0]
+
+
+def _choose(body: bytes, content_type: str | None) -> tuple[Choice, bool]:
+    """:func:`choose_encoding`, and whether the text has no decode errors."""
     bom_encoding, bom = read_bom(body)
     if bom_encoding and bom:
         text = body[len(bom) :].decode(bom_encoding, "replace")
-        return Choice(bom_encoding.removesuffix("-le").removesuffix("-be"), "bom", text)
+        return Choice(bom_encoding.removesuffix("-le").removesuffix("-be"), "bom", text), False
     declared = declarations(body, content_type)
     trials: dict[str, _Trial] = {}
 
@@ -231,7 +236,7 @@ def choose_encoding(body: bytes, content_type: str | None = None) -> Choice:
         result = trial(d.encoding)
         if _clean(result) and d.encoding != "cp1252":
             reason = "detected: " + "; ".join(notes) + f"; {d.source} {d.label.lower()} clean" if notes else d.source
-            return Choice(result.encoding, reason, result.text)
+            return Choice(result.encoding, reason, result.text), True
         notes.append(f"{d.source} said {d.label.lower()} but {_describe(result)}")
     known = [d.encoding for d in declared if d.encoding]
     candidates: list[_Trial] = []
@@ -257,7 +262,7 @@ def choose_encoding(body: bytes, content_type: str | None = None) -> Choice:
         reason = f"detected: no declaration; {best.encoding} {_describe_ok(best)}"
     else:
         reason = "detected: " + "; ".join(notes) + f"; {best.encoding} {_describe_ok(best)}"
-    return Choice(best.encoding, reason, best.text)
+    return Choice(best.encoding, reason, best.text), best.errors == 0
 
 
 def decode_body(body: bytes, content_type: str | None = None) -> Decoded:
@@ -268,10 +273,17 @@ def decode_body(body: bytes, content_type: str | None = None) -> Decoded:
     times its size in memory.
     """
     check(len(body), current().html_max_bytes, "HTML_MAX_BYTES", f"page is {len(body)} bytes")
-    choice = choose_encoding(body, content_type)
+    choice, clean = _choose(body, content_type)
     if choice.reason == "bom":
         return Decoded(choice.text, choice.encoding, choice.reason)
-    # The script is told by hanzi alone: the markup is dropped first.
-    page_script = script.detect_script(charsets.non_ascii(choice.text[: SAMPLE_CHARS * 5]))
-    html, repairs = mojibake.repair_text(choice.text, choice.encoding, page_script)
+    text = choice.text
+    # The script is told by hanzi, and the repair looks for traces among the
+    # non-ASCII characters: the markup is dropped once, for both.
+    if clean and choice.encoding == "utf-8":  # valid UTF-8 minus its ASCII bytes is valid UTF-8
+        rare = body.translate(None, charsets.ASCII_BYTES).decode("utf-8")
+    else:
+        rare = charsets.non_ascii(text)
+    sample = SAMPLE_CHARS * 5
+    page_script = script.detect_script(rare[: len(rare) - charsets.non_ascii_count(text[sample:])])
+    html, repairs = mojibake.repair_text(text, choice.encoding, page_script, rare=rare)
     return Decoded(html, choice.encoding, choice.reason, repairs)

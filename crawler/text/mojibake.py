@@ -62,7 +62,9 @@ MAX_ROUNDS = 3  # dropped bytes repaired per run at most
 SEARCH = 40  # characters before the damage where the cut is looked for
 
 
-def repair_text(text: str, encoding: str | None = None, script: str | None = None) -> tuple[str, list[dict[str, Any]]]:
+def repair_text(
+    text: str, encoding: str | None = None, script: str | None = None, *, rare: str | None = None
+) -> tuple[str, list[dict[str, Any]]]:
     """Repair mojibake in `text`; return the text and the repairs made.
 
     `encoding` is the codec the text was decoded with, when it came from
@@ -70,14 +72,15 @@ def repair_text(text: str, encoding: str | None = None, script: str | None = Non
     dropped-byte repair, which needs the original bytes back.  Lone
     surrogates left afterwards become U+FFFD.  `script` ("simplified" or
     "traditional", of the page) makes characters of the other script count
-    as suspicious when scoring a cut.
+    as suspicious when scoring a cut.  `rare`: ``charsets.non_ascii(text)``,
+    when the caller has it.
 
     >>> repair_text("报告锛堜竴锛夊仴鍏ㄦ満鏋勶紝寮哄寲棰嗗\ue1f1銆�")[0]
     '报告（一）健全机构，强化领导'
     """
     repairs: list[dict[str, Any]] = []
     codec = encoding if encoding in SHIFTABLE else None
-    traces, hints = _hints(text, script, codec is not None)
+    traces, hints = _hints(text, script, codec is not None, charsets.non_ascii(text) if rare is None else rare)
     read_with_surrogates = any("\udc80" <= ch <= "\udcff" for ch in traces)
     if hints:
         found: list[tuple[re.Match[str], str, list[str]]] = []
@@ -138,7 +141,7 @@ def _hint_re(script: str | None, shiftable: bool) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-def _hints(text: str, script: str | None, shiftable: bool) -> tuple[set[str], list[int]]:
+def _hints(text: str, script: str | None, shiftable: bool, rare: str) -> tuple[set[str], list[int]]:
     """The characters of `text` that are traces by themselves, and where every
     :func:`_hint_re` match starts, in order.
 
@@ -151,9 +154,8 @@ def _hints(text: str, script: str | None, shiftable: bool) -> tuple[set[str], li
     with a one-character-class regex.  Every match of the pattern starts at
     a non-ASCII character and at most takes one ASCII one with it, which
     cannot start a match, so the starts do not depend on how long the
-    matches are.
+    matches are.  `rare` is ``charsets.non_ascii(text)``.
     """
-    rare = charsets.non_ascii(text)
     traces = set(charsets.suspicious_re(script, PINYIN_LETTERS).findall(rare))
     if "€" in rare:
         traces.add("€")
