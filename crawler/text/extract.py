@@ -246,7 +246,10 @@ def scan(root: etree._Element) -> Scan:
         text = el.text
         size = 0
         if text:
-            if text.isspace():
+            if tag in skip_tags:  # not counted (a skipped element's size is 0): a page's scripts can be most of it
+                if search(text):
+                    keys.append((text, el))
+            elif text.isspace():
                 size = len(text) - 1
             else:
                 size = len(text) - len(text.split()) + 1 - text[0].isspace() - text[-1].isspace()
