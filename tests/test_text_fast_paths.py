@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from crawler.text import charsets
-from crawler.text.encoding import choose_encoding
+from crawler.text.encoding import SURROGATE_FREE, choose_encoding
 from crawler.text.mojibake import repair_text
 from crawler.text.script import detect_script
 
@@ -93,3 +95,32 @@ def test_a_byte_cut_by_the_repair_leaves_no_undecodable_bytes_record() -> None:
 def test_undeclared_page_is_read_by_the_first_clean_best_codec(body: bytes, encoding: str, reason: str) -> None:
     choice = choose_encoding(body, "text/html")
     assert (choice.encoding, choice.reason) == (encoding, reason)
+
+
+def _decodes(codec: str, seqs: list[bytes]) -> list[str]:
+    out = []
+    for seq in seqs:
+        try:
+            out.append(seq.decode(codec))
+        except UnicodeDecodeError:
+            pass
+    return out
+
+
+def test_codecs_trusted_to_decode_without_surrogates_never_yield_one() -> None:
+    # encoding.SURROGATE_FREE: a strict decode with them has no error to count.
+    one = [bytes((a,)) for a in range(256)]
+    two = [bytes((a, b)) for a in range(0x80, 0x100) for b in range(0x100)]
+    four = [
+        bytes((a, b, c, d))
+        for a in range(0x81, 0xFF)
+        for b in range(0x30, 0x3A)
+        for c in range(0x81, 0xFF)
+        for d in range(0x30, 0x3A)
+    ]
+    seqs = {"utf-8": [], "cp1252": one, "big5hkscs": one + two, "gb18030": one + two + four}
+    assert set(seqs) == SURROGATE_FREE
+    for codec, candidates in seqs.items():
+        assert not re.search("[\ud800-\udfff]", "".join(_decodes(codec, candidates))), codec
+    # UTF-8 refuses encoded surrogates (ED A0-BF xx) outright
+    assert _decodes("utf-8", [bytes((0xED, b, 0x80)) for b in range(0xA0, 0xC0)]) == []
