@@ -173,6 +173,12 @@ _HEADER_MAPS: dict[
     tuple[dict[int, tuple[str, str, str, int]], tuple[str, ...]],
 ] = {}
 _HEADER_MAPS_MAX = 4096
+# labels, has values, reading state → (row, state after, header updates); cleared when full
+_ROWS_READ: dict[
+    tuple[tuple[str, ...], bool, str | None, str | None, bool, bool, bool],
+    tuple[tuple[str, str, str] | None, str | None, str | None, bool, tuple[tuple[str, str | None, str], ...]],
+] = {}
+_ROWS_READ_MAX = 16384
 
 
 class _Mapper:
@@ -189,6 +195,7 @@ class _Mapper:
         self.header: dict[str, dict[str, str]] = {t: {} for t in TABLE_CODES}
         self.after_data = False
         self.last_active_columns: list[str] = []
+        self._ops: list[tuple[str, str | None, str]] | None = None  # header updates, while a row is read uncached
 
     # -- labels -------------------------------------------------------------
 
@@ -208,21 +215,63 @@ class _Mapper:
             self.table = label.table
         if label.kind == "column":
             if self.after_data:
-                self.header[label.table] = {}  # type: ignore[index]  # a column label always names its table
+                self._header_op(str(label.table), None, "")  # a column label always names its table
                 self.after_data = False
-            self.header[label.table].setdefault(str(label.code), clean_label(text))  # type: ignore[index]  # as above
+            self._header_op(str(label.table), str(label.code), clean_label(text))
         elif label.kind == "group":
             if label.table == "applications" and str(label.code).startswith("3."):
                 self.group = label.code
             elif label.code == "block" and self.after_data:
-                self.header["active"] = {}
+                self._header_op("active", None, "")
                 self.after_data = False
         elif label.kind == "row":
             code = str(label.code)
             self.group = code.rsplit(".", 1)[0] if code.count(".") == 2 else None
 
+    def _header_op(self, table: str, code: str | None, label: str) -> None:
+        """A column label read into ``header`` (``code`` None: the table's header starts afresh); recorded for replay."""
+        if code is None:
+            self.header[table] = {}
+        else:
+            self.header[table].setdefault(code, label)
+        if self._ops is not None:
+            self._ops.append((table, code, label))
+
     def resolve_row(self, labels: list[str], has_values: bool) -> tuple[str, str, str] | None:
-        """(table, row_code, printed label) of a row from its label cells."""
+        """(table, row_code, printed label) of a row from its label cells.
+
+        Cached on the labels and every part of the reading state the reading
+        depends on; a hit sets the state the reading left and replays its
+        header updates (template rows recur in every report).
+        """
+        key = (
+            tuple(labels),
+            has_values,
+            self.table,
+            self.group,
+            self.after_data,
+            "active" in self.tables_read,
+            "applications" in self.tables_read,
+        )
+        hit = _ROWS_READ.get(key)
+        if hit is None:
+            self._ops = []
+            row = self._resolve_row(labels, has_values)
+            if len(_ROWS_READ) >= _ROWS_READ_MAX:
+                _ROWS_READ.clear()
+            _ROWS_READ[key] = (row, self.table, self.group, self.after_data, tuple(self._ops))
+            self._ops = None
+            return row
+        row, self.table, self.group, self.after_data, ops = hit
+        for table, code, label in ops:
+            if code is None:
+                self.header[table] = {}
+            else:
+                self.header[table].setdefault(code, label)
+        return row
+
+    def _resolve_row(self, labels: list[str], has_values: bool) -> tuple[str, str, str] | None:
+        """:meth:`resolve_row` uncached."""
         row = None
         if has_values and len(labels) == 1:
             extra = self._extra_row(labels[0])
