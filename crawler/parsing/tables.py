@@ -172,13 +172,13 @@ _HEADER_MAPS: dict[
     tuple[tuple[tuple[GridCell, ...], ...], str | None, str | None],
     tuple[dict[int, tuple[str, str, str, int]], tuple[str, ...]],
 ] = {}
-_HEADER_MAPS_MAX = 4096
+_HEADER_MAPS_MAX = 1024
 # labels, has values, reading state → (row, state after, header updates); cleared when full
 _ROWS_READ: dict[
     tuple[tuple[str, ...], bool, str | None, str | None, bool, bool, bool],
     tuple[tuple[str, str, str] | None, str | None, str | None, bool, tuple[tuple[str, str | None, str], ...]],
 ] = {}
-_ROWS_READ_MAX = 16384
+_ROWS_READ_MAX = 4096
 
 
 class _Mapper:
