@@ -16,9 +16,11 @@ HTML pages and their ratio to the lxml parse, so they hold across machines.
 Attachments (PDF/DOCX) are reported apart: their converters are their cost.
 
 ``--profile N`` prints cProfile's N most expensive functions (cumulative) of
-one untimed extra round; ``--dump FILE`` writes every page's report (what
+one untimed extra round; ``--dump FILE [--all]`` writes every page's report (what
 ``scrapy extract`` prints, plus the text and cells) as JSON, to diff a change's
-output field by field.
+output field by field; with ``--all``, of every HTML file of every fixture site
+(409 on 2026-12-01: the check issue 17's speed work ran after every commit —
+dump before, change, dump again, ``cmp``).
 """
 
 from __future__ import annotations
@@ -67,6 +69,32 @@ def shape_pages() -> list[Page]:
 
 def all_pages() -> list[Page]:
     return report_pages() + shape_pages()
+
+
+HTML_SUFFIXES = (".html", ".htm", ".shtml", ".jsp", ".asp", ".aspx", ".php")
+
+
+def every_html_file() -> list[Page]:
+    """Every HTML file of every fixture site (listings, covers, hostile shapes too): what a speed change must not alter."""
+    from fixture_server import Site
+
+    pages = []
+    for site_dir in sorted((FIXTURES / "sites").iterdir()):
+        if not site_dir.is_dir():
+            continue
+        try:
+            site = Site.load(site_dir)
+        except Exception:  # noqa: BLE001 - a directory that is no fixture site (tools, sources)
+            continue
+        for file in sorted(site_dir.rglob("*")):
+            if file.is_file() and file.suffix.lower() in HTML_SUFFIXES:
+                path = "/" + str(file.relative_to(site_dir))
+                try:
+                    content_type = site.headers_for(path, file).get("Content-Type")
+                except Exception:  # noqa: BLE001 - a file the site's rules do not cover
+                    content_type = "text/html"
+                pages.append(Page(site_dir.name, path, file.read_bytes(), content_type))
+    return pages
 
 
 def url_of(page: Page) -> str:
@@ -119,8 +147,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--profile", type=int, default=0, help="print the N costliest functions of one round")
     parser.add_argument("--dump", type=Path, help="write every page's report as JSON here and exit")
+    parser.add_argument("--all", action="store_true", help="with --dump: every HTML file of every fixture site")
     args = parser.parse_args()
-    pages = all_pages()
+    pages = every_html_file() if args.dump and args.all else all_pages()
     if args.dump:
         dump = {page.site + page.path: report_dump(page) for page in pages}
         args.dump.write_text(
