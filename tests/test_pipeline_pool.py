@@ -305,6 +305,27 @@ def test_pool_retires_a_worker_after_its_max_reports_and_a_fresh_one_parses_the_
         assert parsed.fields["title"] == expected.title and parsed.fields["cells"] == expected.cells
 
 
+@pytest.mark.parametrize(
+    ("name", "raw", "message"),
+    [
+        ("PARSE_TIMEOUT", "soon", "PARSE_TIMEOUT must be a number of seconds, not 'soon'"),
+        ("PARSE_TIMEOUT", "-1", "PARSE_TIMEOUT must be 0 (no limit) or more, not '-1'"),
+        ("PARSE_WORKER_MAX_REPORTS", "1.5", "PARSE_WORKER_MAX_REPORTS must be a whole number (0: never), not '1.5'"),
+        ("PARSE_WORKER_MAX_REPORTS", "-2", "PARSE_WORKER_MAX_REPORTS must be 0 (never) or more, not '-2'"),
+    ],
+)
+def test_pool_limits_out_of_range_are_refused_naming_the_setting(name: str, raw: str, message: str) -> None:
+    from scrapy.settings import Settings
+
+    from crawler.pipelines.pool import parse_timeout, worker_max_reports
+
+    read = parse_timeout if name == "PARSE_TIMEOUT" else worker_max_reports
+    with pytest.raises(ValueError) as refused:
+        read(Settings({name: raw}))
+    assert str(refused.value) == message
+    assert read(Settings({name: "0"})) is None  # 0: no limit / never retired
+
+
 def test_pool_stops_a_report_over_its_timeout_and_goes_on() -> None:
     with ParsePool(1, timeout=0.5) as pool:
         slow = pool.parse(Report(url="http://127.0.0.1/slow.html", body=slow_page(), content_type="text/html"))

@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Collection
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Collection
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.conf import build_component_list
@@ -60,6 +60,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+N = TypeVar("N", int, float)
 IN_FLIGHT_PER_WORKER = 4  # enough to keep every worker busy while results wait for their turn
 
 
@@ -87,30 +88,26 @@ def parse_workers(settings: BaseSettings) -> int:
 
 def parse_timeout(settings: BaseSettings) -> float | None:
     """``PARSE_TIMEOUT`` in seconds (0 or empty: no limit)."""
-    raw = settings.get("PARSE_TIMEOUT")
-    if raw is None or str(raw).strip() == "":
-        return None
-    try:
-        seconds = float(raw)
-    except (TypeError, ValueError):
-        raise ValueError(f"PARSE_TIMEOUT must be a number of seconds, not {raw!r}") from None
-    if seconds < 0:
-        raise ValueError(f"PARSE_TIMEOUT must be 0 (no limit) or more, not {raw!r}")
-    return seconds or None
+    return _limit(settings, "PARSE_TIMEOUT", float, "a number of seconds", "no limit")
 
 
 def worker_max_reports(settings: BaseSettings) -> int | None:
     """``PARSE_WORKER_MAX_REPORTS``: reports a worker parses before a fresh one takes over (0: never)."""
-    raw = settings.get("PARSE_WORKER_MAX_REPORTS")
+    return _limit(settings, "PARSE_WORKER_MAX_REPORTS", int, "a whole number (0: never)", "never")
+
+
+def _limit(settings: BaseSettings, name: str, number: Callable[[Any], N], kind: str, zero: str) -> N | None:
+    """A setting that is 0 or more, where 0 or empty means no limit (None); a clear error otherwise."""
+    raw = settings.get(name)
     if raw is None or str(raw).strip() == "":
         return None
     try:
-        reports = int(raw)
+        value = number(raw)
     except (TypeError, ValueError):
-        raise ValueError(f"PARSE_WORKER_MAX_REPORTS must be a whole number (0: never), not {raw!r}") from None
-    if reports < 0:
-        raise ValueError(f"PARSE_WORKER_MAX_REPORTS must be 0 (never) or more, not {raw!r}")
-    return reports or None
+        raise ValueError(f"{name} must be {kind}, not {raw!r}") from None
+    if value < 0:
+        raise ValueError(f"{name} must be 0 ({zero}) or more, not {raw!r}")
+    return value or None
 
 
 def enabled_stages(settings: BaseSettings) -> list[str]:
