@@ -78,19 +78,48 @@ def _cells(row: etree._Element) -> list[etree._Element]:
 _CELL_TEXT = etree.XPath(".//text()[not(ancestor::script) and not(ancestor::style)]")
 
 
-def _cell_text(cell: etree._Element, scripts: bool = True) -> str:
+def _cell_text(cell: etree._Element) -> str:
     """The cell's text nodes joined by spaces, scripts and styles left out: its text before cleaning.
 
-    Most cells are a bare number or hold no script: their text is read
-    without an XPath (the same text nodes, in the same order).  ``scripts``
-    False says the table holds none, so no cell is searched for one.
+    Most cells are a bare number, or one number wrapped in ``<p><span>``:
+    their text is read without joining every node (see :func:`_sole_text`).
     """
     if not len(cell):
         return cell.text or ""
-    if scripts:
-        for _ in cell.iter("script", "style"):
-            return " ".join(_CELL_TEXT(cell))
+    sole = _sole_text(cell)
+    return sole if sole is not None else _joined_text(cell)
+
+
+def _joined_text(cell: etree._Element) -> str:
+    """Every text node of the cell joined by spaces, in document order (script and style text left out)."""
+    for _ in cell.iter("script", "style"):
+        return " ".join(_CELL_TEXT(cell))
     return " ".join(cell.itertext())
+
+
+def _sole_text(cell: etree._Element) -> str | None:
+    """The cell's one text node with printed characters ("" if none), None when it has more, a comment or a script.
+
+    ``itertext`` walks the cell with an event iterator, several times the
+    cost of visiting its elements; and with at most one such node the
+    whitespace-only nodes and the spaces a join puts between nodes only
+    lengthen whitespace runs that ``clean_cell`` collapses or strips (NFKC
+    keeps whitespace whitespace and composes nothing onto it), so the one
+    node cleans to what the joined text cleans to.
+    """
+    found = cell.text
+    if found is not None and (not found or found.isspace()):
+        found = None
+    for element in cell.iterdescendants():
+        tag = element.tag
+        if tag.__class__ is not str or tag == "script" or tag == "style":
+            return None  # a comment's text is not the cell's (its tail is); scripts are left out: joined instead
+        for text in (element.text, element.tail):
+            if text and not text.isspace():
+                if found is not None:
+                    return None
+                found = text
+    return found or ""
 
 
 @functools.lru_cache(maxsize=256)
@@ -122,7 +151,6 @@ def rows_grid(
 ) -> Grid:
     """:func:`table_grid` of a table whose rows' cells were already listed (by :func:`data_table_rows`)."""
     n_rows = len(rows)
-    scripts = next(element.iter("script", "style"), None) is not None  # searched once, not per cell
     seen: dict[str, str] = {}  # a cell's text as read → cleaned and normalised: most cells are "0", done once
     limit = current().grid_max_cells
     slots = 0  # slots the spans ask for so far: counted before they are made
@@ -141,7 +169,7 @@ def rows_grid(
             slots += rowspan * colspan
             if slots > limit:
                 check(slots, limit, "GRID_MAX_CELLS", f"table spans ask for more than {limit} cells (row {r + 1})")
-            raw = (cell.text or "") if not len(cell) else _cell_text(cell, scripts)
+            raw = (cell.text or "") if not len(cell) else _cell_text(cell)
             text = seen.get(raw)
             if text is None:
                 text = clean_cell(raw) if normalise is None else normalise(clean_cell(raw))
