@@ -163,6 +163,12 @@ SCRIPT_SAMPLE = 20_000
 _NOT_VISIBLE = frozenset(["script", "style"])
 
 
+# How scan renders an open element's content (see Scan.pieces): in the flow of blocks (_FLOW), not
+# at all (_HIDDEN; _HIDDEN_ROWS inside a data table, where a row would still render), a data table
+# outside its rows (_TABLE), a row outside its cells (_ROW), or a cell's text on one line (_CELL).
+_FLOW, _HIDDEN, _HIDDEN_ROWS, _TABLE, _ROW, _CELL = range(6)
+
+
 @dataclass
 class Scan:
     """What one walk of a parsed page gives the text stage (see :func:`scan`)."""
@@ -171,35 +177,57 @@ class Scan:
     links: dict[etree._Element, int]  # of which inside links
     key_texts: list[tuple[str, etree._Element]]  # text naming a metadata key, with its holder, in order
     visible: str  # the body's text outside scripts and styles, in order, up to SCRIPT_SAMPLE
+    pieces: list[str]  # what _walk appends for the root, in order (soft breaks unresolved)
+    # [start, end) in pieces of each element _walk(el) renders the same in place (not one inside a
+    # data table or a skipped element); None: the page has a row _walk renders out of place (see scan)
+    spans: dict[etree._Element, tuple[int, int]] | None
 
 
 def scan(root: etree._Element) -> Scan:
-    """Sizes, metadata-key texts and the visible-text sample in one walk of the tree.
+    """Sizes, metadata-key texts, the visible-text sample and the page's rendering in one walk of the tree.
 
-    Three walks before (a bottom-up size pass, an XPath for key texts, an XPath
-    for the body's visible text), the same results: sizes as
-    :func:`text_sizes`, key texts as :func:`_key_texts`, the sample as the text
-    nodes of ``//body//text()[not(parent::script or parent::style)]`` joined
-    until they reach ``SCRIPT_SAMPLE`` characters.  The walk is lxml's
-    ``iter`` (in C; iterative, so no nesting depth is too deep): an element
-    whose parent is not the innermost open one closes the open ones it is not
-    inside, and a closed element's tail follows it, in document order.  The
-    sizes are :func:`_count` inlined: per element and text node this loop is
-    most of the normalise stage.
+    Four walks before (a bottom-up size pass, an XPath for key texts, an XPath
+    for the body's visible text, :func:`_walk` of the main content), the same
+    results: sizes as :func:`text_sizes`, key texts as :func:`_key_texts`,
+    the sample as the text nodes of
+    ``//body//text()[not(parent::script or parent::style)]`` joined until
+    they reach ``SCRIPT_SAMPLE`` characters, and ``pieces`` as ``_walk(root)``
+    appends them, so that any element's lines are a slice of them
+    (:func:`scanned_lines`).  A data table's rows render as its ``</tr>``
+    closes, so a row inside a row or inside a skipped element (which
+    ``_walk`` renders after, or despite, it) leaves ``spans`` None.  The walk
+    is lxml's ``iter`` (in C; iterative, so no nesting depth is too deep): an
+    element whose parent is not the innermost open one closes the open ones
+    it is not inside, and a closed element's tail follows it, in document
+    order.  The sizes are :func:`_count` inlined: per element and text node
+    this loop is most of the normalise stage.
     """
     total: dict[etree._Element, int] = {}
     links: dict[etree._Element, int] = {}
     keys: list[tuple[str, etree._Element]] = []
     visible: list[str] = []
+    pieces: list[str] = []
+    spans: dict[etree._Element, tuple[int, int]] = {}
+    follows = True  # False: a row _walk renders out of document order
     seen = 0  # characters of visible text so far
     in_body = 0
-    search, skip_tags, not_visible = _META_KEY_RE.search, SKIP_TAGS, _NOT_VISIBLE
-    stack: list[list[Any]] = []  # open elements, outermost first: [element, tag (lower case), size, link size]
-    top: list[Any] = []  # stack[-1]
+    search, skip_tags, not_visible, kinds, breaks = (
+        _META_KEY_RE.search,
+        SKIP_TAGS,
+        _NOT_VISIBLE,
+        _KIND,
+        SOURCE_BREAK_RE.sub,
+    )
+    base = root.getparent()
+    # open elements, outermost first: [element, tag (lower case), size, link size, mode, out, aux], where
+    # out is the list its text and its children's tails render into (None: they do not render) and aux
+    # its span's start (a row's: its cells); the first stands for the root's parent
+    top: list[Any] = [base, "", 0, 0, _FLOW, pieces, 0]
+    stack: list[list[Any]] = [top]
     for el in chain(root.iter(), (None,)):  # None: close everything at the end
-        parent = el.getparent() if el is not None else None
-        while stack and top[0] is not parent:
-            closed, tag, size, link = stack.pop()
+        parent = el.getparent() if el is not None else base
+        while top[0] is not parent:
+            closed, tag, size, link, mode, out, aux = stack.pop()
             if tag in skip_tags:
                 size = link = 0
             elif tag == "a":
@@ -208,19 +236,43 @@ def scan(root: etree._Element) -> Scan:
             links[closed] = link
             if tag == "body":
                 in_body -= 1
-            if not stack:  # the root's own tail is not read
-                break
             top = stack[-1]
             top[2] += size
             top[3] += link
+            if mode == _FLOW:
+                if tag in BLOCK_TAGS:
+                    pieces.append("\n")
+                spans[closed] = (aux, len(pieces))
+            elif top[4] == _FLOW:  # a data table or a skipped element, in the flow
+                spans[closed] = (aux, len(pieces))
+            elif mode == _CELL:
+                if top[4] == _ROW:  # the cell itself: _inline_text of it
+                    top[6].append(" ".join(_unsoft("".join(out)).split()))
+                elif tag in BLOCK_TAGS:
+                    out.append(" ")
+            elif mode == _ROW and tag == "tr" and any(aux):
+                pieces.append(CELL_SEPARATOR.join(aux) + "\n")
+            if closed is root:  # the root's own tail is not read
+                break
             text = closed.tail
             if text:
+                out = top[5]
                 if text.isspace():
                     top[2] += len(text) - 1
+                    if out is not None:
+                        out.append(
+                            text
+                            if "\n" not in text
+                            else SOFT
+                            if text.lstrip(" \t\r")[:1] == "\n"
+                            else breaks(SOFT, text)
+                        )
                 else:
                     top[2] += len(text) - len(text.split()) + 1 - text[0].isspace() - text[-1].isspace()
                     if search(text):
                         keys.append((text, closed))
+                    if out is not None:
+                        out.append(breaks(SOFT, text) if "\n" in text else text)
                 if in_body and seen < SCRIPT_SAMPLE and top[1] not in not_visible:
                     visible.append(text)
                     seen += len(text)
@@ -230,12 +282,23 @@ def scan(root: etree._Element) -> Scan:
         if not isinstance(tag, str):  # a comment or processing instruction: only its tail is text
             text = el.tail
             if text:
+                out = top[5]
                 if text.isspace():
                     top[2] += len(text) - 1
+                    if out is not None:
+                        out.append(
+                            text
+                            if "\n" not in text
+                            else SOFT
+                            if text.lstrip(" \t\r")[:1] == "\n"
+                            else breaks(SOFT, text)
+                        )
                 else:
                     top[2] += len(text) - len(text.split()) + 1 - text[0].isspace() - text[-1].isspace()
                     if search(text):
                         keys.append((text, el))
+                    if out is not None:
+                        out.append(breaks(SOFT, text) if "\n" in text else text)
                 if in_body and seen < SCRIPT_SAMPLE and top[1] not in not_visible:
                     visible.append(text)
                     seen += len(text)
@@ -243,6 +306,45 @@ def scan(root: etree._Element) -> Scan:
         tag = tag.lower()
         if tag == "body":
             in_body += 1
+        # how it renders: as _walk (in the flow), _walk's data-table rows, or _inline_pieces (in a cell)
+        out = aux = None
+        outer = top[4]
+        if outer == _FLOW:
+            aux = len(pieces)
+            kind = kinds.get(tag, INLINE)
+            if kind == SKIPPED:
+                mode = _HIDDEN
+            elif tag == "table" and not _is_layout_table(el):
+                pieces.append("\n")
+                mode = _TABLE
+            else:
+                if kind == BLOCK:
+                    pieces.append("\n")
+                elif kind == CELL:
+                    pieces.append(" ")
+                mode, out = _FLOW, pieces
+        elif outer == _HIDDEN:
+            mode = _HIDDEN
+        elif outer == _CELL:
+            kind = kinds.get(tag, INLINE)
+            if kind == SKIPPED:
+                mode = _HIDDEN_ROWS
+            else:
+                mode, out = _CELL, top[5]
+                if kind:
+                    out.append(" ")
+                if tag == "tr":
+                    follows = False
+        elif tag == "tr":
+            mode, aux = _ROW, []
+            if outer != _TABLE:
+                follows = False
+        elif outer == _ROW and (tag == "td" or tag == "th") and top[1] == "tr":
+            mode, out = _CELL, [" "]
+        elif kinds.get(tag) == SKIPPED:
+            mode = _HIDDEN_ROWS
+        else:
+            mode = outer
         text = el.text
         size = 0
         if text:
@@ -251,16 +353,53 @@ def scan(root: etree._Element) -> Scan:
                     keys.append((text, el))
             elif text.isspace():
                 size = len(text) - 1
+                if out is not None:
+                    out.append(
+                        text if "\n" not in text else SOFT if text.lstrip(" \t\r")[:1] == "\n" else breaks(SOFT, text)
+                    )
             else:
                 size = len(text) - len(text.split()) + 1 - text[0].isspace() - text[-1].isspace()
                 if search(text):
                     keys.append((text, el))
+                if out is not None:
+                    out.append(breaks(SOFT, text) if "\n" in text else text)
             if in_body and seen < SCRIPT_SAMPLE and tag not in not_visible:
                 visible.append(text)
                 seen += len(text)
-        top = [el, tag, size, 0]
+        top = [el, tag, size, 0, mode, out, aux]
         stack.append(top)
-    return Scan(total, links, keys, "".join(visible))
+    found = Scan(total, links, keys, "".join(visible), pieces, spans if follows else None)
+    _LAST_SCAN[:] = [found]
+    return found
+
+
+# The last page scanned (one: its tree stays alive until the next scan), for :func:`iter_lines`:
+# the metadata stage reads the top of the page the normalise stage just scanned.
+_LAST_SCAN: list[Scan] = []
+
+
+def scanned_lines(found: Scan, el: etree._Element, skip: etree._Element | None = None) -> list[str] | None:
+    """:func:`render_lines` of `el` (`skip`, inside it, left out) from the scan's pieces; None where they cannot say."""
+    text = _scanned_text(found, el, skip)
+    if text is None:
+        return None
+    return [line for piece in text.split("\n") if (line := " ".join(piece.split()))]
+
+
+def _scanned_text(found: Scan, el: etree._Element, skip: etree._Element | None) -> str | None:
+    """What :func:`_walk` appends for `el`, joined and soft breaks resolved, from the scan's pieces."""
+    spans = found.spans
+    span = spans.get(el) if spans is not None else None
+    if span is None:
+        return None
+    start, end = span
+    pieces = found.pieces
+    if skip is None:
+        return _unsoft("".join(pieces[start:end]))
+    cut = spans.get(skip)  # type: ignore[union-attr]  # spans is not None: span was found in it
+    if cut is None or cut[0] < start or cut[1] > end:
+        return None
+    return _unsoft("".join(pieces[start : cut[0]]) + "".join(pieces[cut[1] : end]))
 
 
 def text_sizes(root: etree._Element) -> Sizes:
@@ -540,7 +679,20 @@ def _chunks(el: etree._Element, skip: etree._Element | None, depth: int = 0) -> 
 
 def iter_lines(el: etree._Element, skip: etree._Element | None = None) -> Iterator[str]:
     """Paragraph lines of `el` (raw: not normalised), `skip` left out; lazily,
-    so a reader that needs only the top of a page stops walking where it stops."""
+    so a reader that needs only the top of a page stops walking where it stops.
+
+    Of the page :func:`scan` walked last, the lines are read from its pieces
+    instead (the metadata stage reads the top of the page the normalise stage
+    has just scanned): the same lines, as no stage changes a parsed tree.
+    """
+    text = _scanned_text(_LAST_SCAN[0], el, skip) if _LAST_SCAN else None
+    if text is None:
+        return _walked_lines(el, skip)
+    return (line for piece in text.split("\n") if (line := " ".join(piece.split())))
+
+
+def _walked_lines(el: etree._Element, skip: etree._Element | None) -> Iterator[str]:
+    """:func:`iter_lines` by a walk of `el`, yielding as it goes."""
     current: list[str] = []
     for part in _chunks(el, skip):
         if "\n" not in part:

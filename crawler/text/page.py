@@ -54,10 +54,16 @@ def page_text(root: etree._Element, *, traditional: bool, scanned: extract.Scan 
     main = extract.find_main(root, (found.total, found.links))
     meta = extract.find_meta(root, found.total, found.key_texts)
     skip = meta if meta is not None and _inside(meta, main) else None
-    lines = normalise_lines(extract.render_lines(main, skip), traditional=traditional)
+    lines = normalise_lines(_lines(found, main, skip), traditional=traditional)
     lines = extract.drop_boilerplate(lines)
-    meta_lines = normalise_lines(extract.render_lines(meta), traditional=traditional) if meta is not None else []
+    meta_lines = normalise_lines(_lines(found, meta, None), traditional=traditional) if meta is not None else []
     return PageText(main, "\n".join(lines), meta, "\n".join(meta_lines))
+
+
+def _lines(found: extract.Scan, el: etree._Element, skip: etree._Element | None) -> list[str]:
+    """The rendered lines of `el`: sliced from the scan's pieces, rendered again only where they cannot say."""
+    lines = extract.scanned_lines(found, el, skip)
+    return extract.render_lines(el, skip) if lines is None else lines
 
 
 def _inside(el: etree._Element, ancestor: etree._Element) -> bool:
