@@ -14,6 +14,7 @@ import operator
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from lxml import etree
 from parsel import Selector
@@ -167,10 +168,35 @@ def _classify(text: str, apps_last: bool, table: str | None, group: str | None) 
     return None
 
 
+class _ColumnMap(NamedTuple):
+    """A header map (grid column → (table, col_code, printed label, span)) with what every data row reads of it.
+
+    Made once per header (and cached with it), not once per data row: the
+    columns in grid order, the grid columns their spans cover, whether every
+    span is one column, and the table.
+    """
+
+    columns: dict[int, tuple[str, str, str, int]]
+    order: tuple[tuple[int, str, str, int], ...]  # (grid column, col_code, printed label, span), by column
+    covered: frozenset[int]
+    single: bool
+    table: str
+
+    @classmethod
+    def of(cls, columns: dict[int, tuple[str, str, str, int]]) -> _ColumnMap | None:
+        """The map of ``columns`` (None when empty)."""
+        if not columns:
+            return None
+        order = tuple((c, code, label, span) for c, (_, code, label, span) in sorted(columns.items()))
+        covered = frozenset(c + k for c, v in columns.items() for k in range(v[3]))
+        single = all(span == 1 for *_, span in order)
+        return cls(columns, order, covered, single, next(iter(columns.values()))[0])
+
+
 # header rows' cells, table, group → (column map, errors it records); cleared when full
 _HEADER_MAPS: dict[
     tuple[tuple[tuple[GridCell, ...], ...], str | None, str | None],
-    tuple[dict[int, tuple[str, str, str, int]], tuple[str, ...]],
+    tuple[_ColumnMap | None, tuple[str, ...]],
 ] = {}
 _HEADER_MAPS_MAX = 1024
 # labels, has values, reading state → (row, state after, header updates); cleared when full
@@ -189,6 +215,7 @@ class _Mapper:
         self.result = TablesResult()
         self.rows: dict[tuple[str, str], list[int | float | None]] = {}
         self.tables_read: set[str] = set()  # tables of ``rows``: asked per label, kept as rows are added
+        self.printed: dict[str, set[str]] = {}  # table → rows with cells: what the gaps are judged on
         self.table: str | None = None  # table the last label belonged to
         self.group: str | None = None  # applications group, e.g. "3.6"
         self.active_format: str | None = None
@@ -230,12 +257,17 @@ class _Mapper:
 
     def _header_op(self, table: str, code: str | None, label: str) -> None:
         """A column label read into ``header`` (``code`` None: the table's header starts afresh); recorded for replay."""
-        if code is None:
-            self.header[table] = {}
-        else:
-            self.header[table].setdefault(code, label)
+        self._header_apply(table, code, label)
         if self._ops is not None:
             self._ops.append((table, code, label))
+
+    def _header_apply(self, table: str, code: str | None, label: str) -> None:
+        """One header update, copy on write: ``header`` and its dicts are never changed in place,
+        so a reading saves the state it may restore by reference (most rows change no header)."""
+        if code is None:
+            self.header = {**self.header, table: {}}
+        elif code not in self.header[table]:
+            self.header = {**self.header, table: {**self.header[table], code: label}}
 
     def resolve_row(self, labels: list[str], has_values: bool) -> tuple[str, str, str] | None:
         """(table, row_code, printed label) of a row from its label cells.
@@ -264,10 +296,7 @@ class _Mapper:
             return row
         row, self.table, self.group, self.after_data, ops = hit
         for table, code, label in ops:
-            if code is None:
-                self.header[table] = {}
-            else:
-                self.header[table].setdefault(code, label)
+            self._header_apply(table, code, label)
         return row
 
     def _resolve_row(self, labels: list[str], has_values: bool) -> tuple[str, str, str] | None:
@@ -359,8 +388,24 @@ class _Mapper:
             return
         self.rows[key] = parsed
         self.tables_read.add(table)
-        confs = confidences or [None] * len(values)
-        for (col, col_label, raw), value, conf in zip(values, parsed, confs, strict=False):
+        if not values:
+            return
+        self.printed.setdefault(table, set()).add(row)
+        if confidences is None or not any(conf is not None for conf in confidences):  # printed text: no OCR fields
+            self.result.cells += [
+                {
+                    "table_code": table,
+                    "row_code": row,
+                    "row_label": row_label,
+                    "col_code": col,
+                    "col_label": col_label,
+                    "raw": raw,
+                    "value": value,
+                }
+                for (col, col_label, raw), value in zip(values, parsed, strict=False)
+            ]
+            return
+        for (col, col_label, raw), value, conf in zip(values, parsed, confidences, strict=False):
             cell: dict[str, object] = {
                 "table_code": table,
                 "row_code": row,
@@ -410,8 +455,8 @@ class _Mapper:
 
     # -- HTML grids ---------------------------------------------------------
 
-    def header_map(self, grid: Grid, header_rows: list[int]) -> dict[int, tuple[str, str, str, int]]:
-        """Grid column → (table, col_code, printed label, span) from header rows.
+    def header_map(self, grid: Grid, header_rows: list[int]) -> _ColumnMap | None:
+        """Grid column → (table, col_code, printed label, span) from header rows; None when none maps.
 
         Cached on the header rows' cells and the reading state the labels
         are classified in: a template's header recurs in every report.  The
@@ -424,10 +469,10 @@ class _Mapper:
             columns = self._header_map(grid, header_rows)
             if len(_HEADER_MAPS) >= _HEADER_MAPS_MAX:
                 _HEADER_MAPS.clear()
-            hit = _HEADER_MAPS[key] = (columns, tuple(self.result.errors[before:]))
+            hit = _HEADER_MAPS[key] = (_ColumnMap.of(columns), tuple(self.result.errors[before:]))
         else:
             self.result.errors.extend(hit[1])
-        return dict(hit[0])
+        return hit[0]  # immutable in use: shared by every report of the template
 
     def _header_map(self, grid: Grid, header_rows: list[int]) -> dict[int, tuple[str, str, str, int]]:
         """:meth:`header_map` uncached.
@@ -516,11 +561,11 @@ class _Mapper:
             )
         return out
 
-    def read_grid(self, grid: Grid, carried: dict[str, dict[int, tuple[str, str, str, int]]]) -> None:
+    def read_grid(self, grid: Grid, carried: dict[str, _ColumnMap]) -> None:
         self.table, self.group, self.after_data = None, None, False
         header_rows: list[int] = []
-        colmap: dict[int, tuple[str, str, str, int]] = {}
-        covered: set[int] = set()  # grid columns the header map reads (spans included)
+        colmap: _ColumnMap | None = None
+        covered: frozenset[int] = frozenset()  # grid columns the header map reads (spans included)
         fresh_header = False
         prev_data = False
         for r, row in enumerate(grid):
@@ -535,10 +580,9 @@ class _Mapper:
                         distinct.append((c, cell))
             if fresh_header:
                 new_map = self.header_map(grid, header_rows)
-                if new_map:
-                    colmap = new_map
-                    carried[next(iter(new_map.values()))[0]] = colmap
-                    covered = {c + k for c, v in colmap.items() for k in range(v[3])}
+                if new_map is not None:
+                    colmap = carried[new_map.table] = new_map
+                    covered = colmap.covered
             # A label is a cell that is not a value (an empty cell is a value): decided once per cell.
             is_label = [not is_value_cell(cell.text) for _, cell in distinct]
             labels = [cell.text for (c, cell), lab in zip(distinct, is_label, strict=True) if lab and c not in covered]
@@ -549,14 +593,10 @@ class _Mapper:
             loose_values = [cell.text for _, cell in distinct[last_label + 1 :]]
             has_values = bool(loose_values) or bool(mapped_values)
             # Without values the row is read once: a second reading from the same state would repeat it.
-            saved = (
-                (self.table, self.group, self.after_data, {k: dict(v) for k, v in self.header.items()})
-                if has_values
-                else None
-            )
+            saved = (self.table, self.group, self.after_data, self.header) if has_values else None
             found = self.resolve_row(labels, has_values)
             if found is None and has_values and any(parse_value(t) is not None for t in mapped_values + loose_values):
-                table_of_map = next(iter(colmap.values()))[0] if colmap else None
+                table_of_map = colmap.table if colmap else None
                 if table_of_map == "review_litigation" or (not colmap and self.table == "review_litigation"):
                     found = ("review_litigation", "all", "")
             is_data = found is not None and (has_values or bool(covered))
@@ -575,34 +615,9 @@ class _Mapper:
             fresh_header = False
             prev_data = True
             table, code, row_label = found  # type: ignore[misc]  # is_data holds only when found is not None
-            use = colmap if colmap and next(iter(colmap.values()))[0] == table else carried.get(table)
-            width = len(row)
-            if use and len(use) and max(use) < width:
-                values = []
-                confidences: list[float | None] = []
-                used: set[tuple[int, int]] = set()
-                for c in sorted(use):
-                    _, col_code, col_label, span = use[c]
-                    # the first slot of the column's span not read yet that has text, else the first not read
-                    pick = first = None
-                    for k in range(c, min(c + span, width)):
-                        slot = row[k]
-                        if slot.origin in used:
-                            continue
-                        if first is None:
-                            first = slot
-                        if slot.text:
-                            pick = slot
-                            break
-                    if pick is None:
-                        pick = first
-                    if pick is None:
-                        values.append((col_code, col_label, ""))
-                        confidences.append(None)
-                        continue
-                    used.add(pick.origin)
-                    values.append((col_code, col_label, pick.text))
-                    confidences.append(pick.confidence)
+            use = colmap if colmap and colmap.table == table else carried.get(table)
+            if use and max(use.columns) < len(row):
+                values, confidences = _mapped_values(row, use)
                 self.emit(table, code, row_label, values, confidences)
             else:
                 confs = [cell.confidence for _, cell in distinct[last_label + 1 :]]
@@ -611,8 +626,9 @@ class _Mapper:
 
     # -- completeness ---------------------------------------------------------
 
-    def report_gaps(self, images: int = 0) -> None:
-        tables = self.result.tables
+    def report_gaps(self, main: Selector | None) -> None:
+        """Rows and tables the report's format has that were not read (``main``'s images counted only when asked)."""
+        tables = self.printed
         apps = tables.get("applications")
         if apps:
             expected = (
@@ -630,6 +646,7 @@ class _Mapper:
             if missing:
                 self.result.errors.append(f"active: rows not found: {', '.join(missing)}")
         if self.fmt in ("2019", "2021"):
+            images = int(_IMAGES(main.root)) if main is not None and not tables else 0
             if not tables and images:
                 self.result.errors.append(
                     f"tables printed as images ({images} <img> in the report body): no table data"
@@ -638,6 +655,50 @@ class _Mapper:
             for table in TABLE_CODES:
                 if table not in tables:
                     self.result.errors.append(f"{table}: table not found")
+
+
+def _mapped_values(row: list[GridCell], use: _ColumnMap) -> tuple[list[tuple[str, str, str]], list[float | None]]:
+    """(col_code, col_label, raw) and confidence of each mapped column of a data row.
+
+    A column reads the first slot of its span not read yet that has text,
+    else the first not read (a cell spanning two columns is read once).
+    """
+    values: list[tuple[str, str, str]] = []
+    confidences: list[float | None] = []
+    used: set[tuple[int, int]] = set()
+    if use.single:  # most headers: each column one slot, read unless its cell was read already
+        for c, col_code, col_label, _ in use.order:
+            slot = row[c]
+            if slot.origin in used:
+                values.append((col_code, col_label, ""))
+                confidences.append(None)
+            else:
+                used.add(slot.origin)
+                values.append((col_code, col_label, slot.text))
+                confidences.append(slot.confidence)
+        return values, confidences
+    width = len(row)
+    for c, col_code, col_label, span in use.order:
+        pick = first = None
+        for k in range(c, min(c + span, width)):
+            slot = row[k]
+            if slot.origin in used:
+                continue
+            if first is None:
+                first = slot
+            if slot.text:
+                pick = slot
+                break
+        if pick is None:
+            pick = first
+        if pick is None:
+            values.append((col_code, col_label, ""))
+            confidences.append(None)
+            continue
+        used.add(pick.origin)
+        values.append((col_code, col_label, pick.text))
+        confidences.append(pick.confidence)
+    return values, confidences
 
 
 _IMAGES = etree.XPath("count(.//img)")  # on the element: no Selector per image just to count them
@@ -659,15 +720,15 @@ def extract_tables(
     # Labels and values are normalised where they are read (HTML cells here;
     # `text` comes normalised), so that Traditional/pinyin labels map too.
     mapper = _Mapper(fmt)
-    carried: dict[str, dict[int, tuple[str, str, str, int]]] = {}
+    carried: dict[str, _ColumnMap] = {}
     if main is not None:
         for element, rows in data_table_rows(main):
             grid = rows_grid(element, rows, normalise)
             if grid:
                 mapper.read_grid(grid, carried)
-    found = {str(c["table_code"]) for c in mapper.result.cells}
+    found = set(mapper.printed)
     if text and len(found) < len(TABLE_CODES):
         mapper.read_text(text, skip=found)
-    mapper.report_gaps(images=int(_IMAGES(main.root)) if main is not None else 0)
+    mapper.report_gaps(main)
     mapper.result.errors = list(dict.fromkeys(mapper.result.errors))
     return mapper.result
