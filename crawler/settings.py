@@ -23,6 +23,10 @@ ROBOTSTXT_OBEY = True
 # the slots and the other hosts idled (issue 17).
 CONCURRENT_REQUESTS = 128
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
+# Scrapy starts this many asyncio tasks for every response's output, used or not (100 by default:
+# ~2 ms of the crawl process's CPU a page). A report page yields one item and a listing page its
+# links, which are only scheduled, so 4 loses no parallelism (issue 17: bench_crawl_hosts a +45 %).
+CONCURRENT_ITEMS = 4
 DOWNLOAD_DELAY = 0.5
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
@@ -104,6 +108,9 @@ PARSE_TIMEOUT = 300.0
 # A worker retires after this many reports and a fresh one is forked (0: never), so the workers'
 # memory stays flat over a long crawl (issue 17: bench/bench_memory.py).
 PARSE_WORKER_MAX_REPORTS = 1000
+# The parse workers run this much nicer than the crawl process (0: the same priority), so on a busy
+# machine the one process that fetches, feeds the workers and stores is not slowed by its own workers.
+PARSE_WORKER_NICE = 10
 
 # Listing budget: the most pages walked per column per crawl (an entry's `max_pages` wins).
 LISTING_MAX_PAGES = 200

@@ -312,18 +312,40 @@ def test_pool_retires_a_worker_after_its_max_reports_and_a_fresh_one_parses_the_
         ("PARSE_TIMEOUT", "-1", "PARSE_TIMEOUT must be 0 (no limit) or more, not '-1'"),
         ("PARSE_WORKER_MAX_REPORTS", "1.5", "PARSE_WORKER_MAX_REPORTS must be a whole number (0: never), not '1.5'"),
         ("PARSE_WORKER_MAX_REPORTS", "-2", "PARSE_WORKER_MAX_REPORTS must be 0 (never) or more, not '-2'"),
+        ("PARSE_WORKER_NICE", "low", "PARSE_WORKER_NICE must be a whole number from 0 to 19, not 'low'"),
+        ("PARSE_WORKER_NICE", "-5", "PARSE_WORKER_NICE must be 0 (the same priority) or more, not '-5'"),
+        ("PARSE_WORKER_NICE", "20", "PARSE_WORKER_NICE must be 19 or less (the lowest priority), not 20"),
     ],
 )
 def test_pool_limits_out_of_range_are_refused_naming_the_setting(name: str, raw: str, message: str) -> None:
     from scrapy.settings import Settings
 
-    from crawler.pipelines.pool import parse_timeout, worker_max_reports
+    from crawler.pipelines.pool import parse_timeout, worker_max_reports, worker_nice
 
-    read = parse_timeout if name == "PARSE_TIMEOUT" else worker_max_reports
+    read = {"PARSE_TIMEOUT": parse_timeout, "PARSE_WORKER_MAX_REPORTS": worker_max_reports}.get(name, worker_nice)
     with pytest.raises(ValueError) as refused:
         read(Settings({name: raw}))
     assert str(refused.value) == message
-    assert read(Settings({name: "0"})) is None  # 0: no limit / never retired
+    assert not read(Settings({name: "0"}))  # 0: no limit / never retired / the same priority
+
+
+@pytest.mark.parametrize("nice", [0, 3])
+def test_pool_workers_run_that_much_below_the_crawl_process_priority(nice: int) -> None:
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    if ours + nice > 19:
+        pytest.skip(f"this process already runs at nice {ours}")
+    tiny = b"<html><body><h1>x</h1></body></html>"
+    with ParsePool(2, timeout=60, nice=nice) as pool:
+        pool.parse(Report(url="http://127.0.0.1/t.html", body=tiny, content_type="text/html")).result(60)
+        deadline = time.monotonic() + 30  # the second worker may still be starting: it renices itself first
+        while True:
+            workers = pool.pids()
+            seen = [os.getpriority(os.PRIO_PROCESS, pid) for pid in workers]
+            if (len(workers) == 2 and seen == [ours + nice] * 2) or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        assert len(workers) == 2 and seen == [ours + nice] * 2, (ours, nice, seen)
+    assert os.getpriority(os.PRIO_PROCESS, 0) == ours  # the crawl process itself keeps its priority
 
 
 def test_pool_stops_a_report_over_its_timeout_and_goes_on() -> None:

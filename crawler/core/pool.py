@@ -115,9 +115,14 @@ def replay(records: list[logging.LogRecord]) -> None:
             target.handle(record)
 
 
-def _worker_main(conn: Connection, limits: budgets.Budgets, level: int) -> None:
+def _worker_main(conn: Connection, limits: budgets.Budgets, level: int, nice: int = 0) -> None:
     """One worker: reports in, results out, until told to stop or the crawl process is gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the crawl's to handle; it stops us
+    if nice:
+        try:  # below the crawl process, which every worker waits on: it fetches, feeds and stores
+            os.nice(nice)
+        except OSError as exc:  # a sandbox that forbids it: parse at the same priority
+            logger.debug("parse worker could not lower its priority by %d: %s", nice, exc)
     budgets.configure(limits)
     logging.getLogger().setLevel(level)
     try:
@@ -164,7 +169,9 @@ class _Slot:
     def start_process(self) -> None:
         ours, theirs = self.pool.context.Pipe()
         process = self.pool.context.Process(
-            target=_worker_main, args=(theirs, self.pool.limits, self.pool.level), name=f"parse-worker-{self.number}"
+            target=_worker_main,
+            args=(theirs, self.pool.limits, self.pool.level, self.pool.nice),
+            name=f"parse-worker-{self.number}",
         )
         process.daemon = True
         process.start()
@@ -264,7 +271,8 @@ class ParsePool:
     Jobs wait in an unbounded queue: callers bound what they submit (the item
     pipeline keeps at most a few per worker in flight).  ``timeout`` (seconds
     or None) is per job, counted from when a worker took it; ``max_reports``
-    (None: never) retires a worker after that many jobs.
+    (None: never) retires a worker after that many jobs; ``nice`` (0: none)
+    is how much lower than this process's priority the workers run.
     """
 
     def __init__(
@@ -274,12 +282,13 @@ class ParsePool:
         timeout: float | None = None,
         level: int = logging.INFO,
         max_reports: int | None = None,
+        nice: int = 0,
     ) -> None:
         if workers < 1:
             raise ValueError(f"a parse pool needs at least one worker, not {workers}")
         if max_reports is not None and max_reports < 1:
             raise ValueError(f"a worker must parse at least one report before it is retired, not {max_reports}")
-        self.max_reports = max_reports
+        self.max_reports, self.nice = max_reports, nice
         self.retired = 0  # workers retired after max_reports and started afresh
         self.context = multiprocessing.get_context("forkserver")
         self.context.set_forkserver_preload(PRELOAD)

@@ -18,7 +18,10 @@ its report: the report is stored with a ``parse`` error that says which
 (``parse/worker_died_count``, ``parse/timeout_count``) and the worker is
 replaced.  A worker is retired after ``PARSE_WORKER_MAX_REPORTS`` reports
 (default 1,000; ``parse/workers_retired_count``) and a fresh one forked, so
-the workers' memory stays flat over a long crawl.  At most
+the workers' memory stays flat over a long crawl.  The workers run
+``PARSE_WORKER_NICE`` (default 10) below the crawl process's priority: the
+crawl process is the one every worker waits on (it fetches, feeds and
+stores), and on two cores three busy processes otherwise share them evenly.  At most
 ``IN_FLIGHT_PER_WORKER`` reports per worker are in the pool at once; the
 rest wait here, and Scrapy stops taking new responses while its scraper is
 full, so memory stays flat however long the crawl.
@@ -96,6 +99,14 @@ def worker_max_reports(settings: BaseSettings) -> int | None:
     return _limit(settings, "PARSE_WORKER_MAX_REPORTS", int, "a whole number (0: never)", "never")
 
 
+def worker_nice(settings: BaseSettings) -> int:
+    """``PARSE_WORKER_NICE``: how much nicer than the crawl process the workers run (0: the same)."""
+    nice = _limit(settings, "PARSE_WORKER_NICE", int, "a whole number from 0 to 19", "the same priority") or 0
+    if nice > 19:
+        raise ValueError(f"PARSE_WORKER_NICE must be 19 or less (the lowest priority), not {nice}")
+    return nice
+
+
 def _limit(settings: BaseSettings, name: str, number: Callable[[Any], N], kind: str, zero: str) -> N | None:
     """A setting that is 0 or more, where 0 or empty means no limit (None); a clear error otherwise."""
     raw = settings.get(name)
@@ -143,8 +154,10 @@ class ParsePoolPipeline:
         timeout: float | None,
         stages: Collection[str],
         max_reports: int | None = None,
+        nice: int = 0,
     ) -> None:
         self.stats, self.workers, self.timeout, self.max_reports = stats, workers, timeout, max_reports
+        self.nice = nice
         self.stages = list(stages)
         self.skip = tuple(s.name for s in STAGES if s.name not in self.stages)
         self.pool: ParsePool | None = None
@@ -162,16 +175,21 @@ class ParsePoolPipeline:
         workers, stages = parse_workers(settings), enabled_stages(settings)
         budgets.configure(budgets.from_settings(settings.get))  # taken to the workers by the pool
         assert crawler.stats is not None
-        return cls(crawler.stats, workers, parse_timeout(settings), stages, worker_max_reports(settings))
+        limits = parse_timeout(settings), stages, worker_max_reports(settings), worker_nice(settings)
+        return cls(crawler.stats, workers, *limits)
 
     def open_spider(self) -> None:
         level = logging.getLogger("crawler").getEffectiveLevel()
-        self.pool = ParsePool(self.workers, timeout=self.timeout, level=level, max_reports=self.max_reports)
+        self.pool = ParsePool(
+            self.workers, timeout=self.timeout, level=level, max_reports=self.max_reports, nice=self.nice
+        )
         logger.info(
-            "Parsing in %d worker process(es) (PARSE_WORKERS), not in the stage pipelines: %s (PARSE_TIMEOUT=%s)",
+            "Parsing in %d worker process(es) (PARSE_WORKERS), not in the stage pipelines: %s"
+            " (PARSE_TIMEOUT=%s, PARSE_WORKER_NICE=%d)",
             self.workers,
             ", ".join(self.stages),
             f"{self.timeout:g} s" if self.timeout else "none",
+            self.nice,
         )
 
     def close_spider(self) -> None:
