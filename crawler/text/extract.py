@@ -163,12 +163,6 @@ SCRIPT_SAMPLE = 20_000
 _NOT_VISIBLE = frozenset(["script", "style"])
 
 
-# How scan renders an open element's content (see Scan.pieces): in the flow of blocks (_FLOW), not
-# at all (_HIDDEN; _HIDDEN_ROWS inside a data table, where a row would still render), a data table
-# outside its rows (_TABLE), a row outside its cells (_ROW), or a cell's text on one line (_CELL).
-_FLOW, _HIDDEN, _HIDDEN_ROWS, _TABLE, _ROW, _CELL = range(6)
-
-
 @dataclass
 class Scan:
     """What one walk of a parsed page gives the text stage (see :func:`scan`)."""
@@ -177,10 +171,20 @@ class Scan:
     links: dict[etree._Element, int]  # of which inside links
     key_texts: list[tuple[str, etree._Element]]  # text naming a metadata key, with its holder, in order
     visible: str  # the body's text outside scripts and styles, in order, up to SCRIPT_SAMPLE
-    pieces: list[str]  # what _walk appends for the root, in order (soft breaks unresolved)
-    # [start, end) in pieces of each element _walk(el) renders the same in place (not one inside a
-    # data table or a skipped element); None: the page has a row _walk renders out of place (see scan)
+    # What _walk appends for the root with every table rendered as a layout table, in order (soft
+    # breaks unresolved), and each data table's [start, end) in it with what _walk renders for it.
+    pieces: list[str]
+    data_tables: list[tuple[int, int, str]]
+    # [start, end) in pieces of each element outside skipped ones; None: a data table has a row
+    # that _walk renders out of document order (a row in a row, or in a skipped element)
     spans: dict[etree._Element, tuple[int, int]] | None
+
+
+# An open table of the flow, while scan walks it: where it starts in the pieces, its rows (each
+# the spans of its cells), how many rows are open, whether it lays out the page (a table inside,
+# or a cell of running text), its cells that may hold running text, and whether a row of it
+# renders out of document order.
+_T_START, _T_ROWS, _T_OPEN, _T_LAYOUT, _T_MAYBE, _T_ODD = range(6)
 
 
 def scan(root: etree._Element) -> Scan:
@@ -191,16 +195,16 @@ def scan(root: etree._Element) -> Scan:
     results: sizes as :func:`text_sizes`, key texts as :func:`_key_texts`,
     the sample as the text nodes of
     ``//body//text()[not(parent::script or parent::style)]`` joined until
-    they reach ``SCRIPT_SAMPLE`` characters, and ``pieces`` as ``_walk(root)``
-    appends them, so that any element's lines are a slice of them
-    (:func:`scanned_lines`).  A data table's rows render as its ``</tr>``
-    closes, so a row inside a row or inside a skipped element (which
-    ``_walk`` renders after, or despite, it) leaves ``spans`` None.  The walk
-    is lxml's ``iter`` (in C; iterative, so no nesting depth is too deep): an
-    element whose parent is not the innermost open one closes the open ones
-    it is not inside, and a closed element's tail follows it, in document
-    order.  The sizes are :func:`_count` inlined: per element and text node
-    this loop is most of the normalise stage.
+    they reach ``SCRIPT_SAMPLE`` characters, and the rendering from which any
+    element's lines are sliced (:func:`scanned_lines`).  Every table renders
+    as a layout table; at its end, one that is not (:func:`_closed_table`,
+    decided on the sizes the walk counted) gets its rows, rendered from its
+    cells' pieces.  The walk is lxml's ``iter`` (in C; iterative, so no
+    nesting depth is too deep): an element whose parent is not the innermost
+    open one closes the open ones it is not inside, and a closed element's
+    tail follows it, in document order.  The sizes are :func:`_count`
+    inlined: per element and text node this loop is most of the normalise
+    stage.
     """
     total: dict[etree._Element, int] = {}
     links: dict[etree._Element, int] = {}
@@ -208,26 +212,30 @@ def scan(root: etree._Element) -> Scan:
     visible: list[str] = []
     pieces: list[str] = []
     spans: dict[etree._Element, tuple[int, int]] = {}
-    follows = True  # False: a row _walk renders out of document order
+    tables: list[list[Any]] = []  # the open tables of the flow, outermost first (see _T_START)
+    data_tables: list[tuple[int, int, str]] = []
+    follows = True
     seen = 0  # characters of visible text so far
     in_body = 0
-    search, skip_tags, not_visible, kinds, breaks = (
+    search, skip_tags, not_visible, kinds, block_tags, breaks = (
         _META_KEY_RE.search,
         SKIP_TAGS,
         _NOT_VISIBLE,
         _KIND,
+        BLOCK_TAGS,
         SOURCE_BREAK_RE.sub,
     )
     base = root.getparent()
-    # open elements, outermost first: [element, tag (lower case), size, link size, mode, out, aux], where
-    # out is the list its text and its children's tails render into (None: they do not render) and aux
-    # its span's start (a row's: its cells); the first stands for the root's parent
-    top: list[Any] = [base, "", 0, 0, _FLOW, pieces, 0]
+    # Open elements, outermost first: [element, tag (lower case), size, link size, out, start, length],
+    # where out is the pieces when its text and its children's tails render (None inside a skipped
+    # element), start where it starts in them, length all its text's (for a cell's layout test).
+    # The first stands for the root's parent.
+    top: list[Any] = [base, "", 0, 0, pieces, 0, 0]
     stack: list[list[Any]] = [top]
     for el in chain(root.iter(), (None,)):  # None: close everything at the end
         parent = el.getparent() if el is not None else base
         while top[0] is not parent:
-            closed, tag, size, link, mode, out, aux = stack.pop()
+            closed, tag, size, link, out, start, length = stack.pop()
             if tag in skip_tags:
                 size = link = 0
             elif tag == "a":
@@ -239,26 +247,35 @@ def scan(root: etree._Element) -> Scan:
             top = stack[-1]
             top[2] += size
             top[3] += link
-            if mode == _FLOW:
-                if tag in BLOCK_TAGS:
-                    pieces.append("\n")
-                spans[closed] = (aux, len(pieces))
-            elif top[4] == _FLOW:  # a data table or a skipped element, in the flow
-                spans[closed] = (aux, len(pieces))
-            elif mode == _CELL:
-                if top[4] == _ROW:  # the cell itself: _inline_text of it
-                    top[6].append(" ".join(_unsoft("".join(out)).split()))
-                elif tag in BLOCK_TAGS:
-                    out.append(" ")
-            elif mode == _ROW and tag == "tr" and any(aux):
-                pieces.append(CELL_SEPARATOR.join(aux) + "\n")
+            top[6] += length
+            if tables and (tag == "td" or tag == "th"):  # _is_layout_table's cell test, on the counts
+                if size > LAYOUT_CELL_CHARS:  # size is never above _count of the cell's text
+                    tables[-1][_T_LAYOUT] = True
+                elif length > LAYOUT_CELL_CHARS:  # nor _count above its length
+                    tables[-1][_T_MAYBE].append(closed)
+                if out is not None and top[1] == "tr":  # a cell of the row
+                    tables[-1][_T_ROWS][-1].append((start, len(pieces)))
+            if out is not None:
+                if tag in block_tags:
+                    if tag == "table":
+                        if not _closed_table(tables.pop(), pieces, data_tables):
+                            follows = False
+                    else:
+                        pieces.append("\n")
+                        if tag == "tr" and tables:
+                            tables[-1][_T_OPEN] -= 1
+                spans[closed] = (start, len(pieces))
+            elif top[4] is not None:  # a skipped element in the flow
+                spans[closed] = (start, start)
             if closed is root:  # the root's own tail is not read
                 break
             text = closed.tail
             if text:
-                out = top[5]
+                n = len(text)
+                top[6] += n
+                out = top[4]
                 if text.isspace():
-                    top[2] += len(text) - 1
+                    top[2] += n - 1
                     if out is not None:
                         out.append(
                             text
@@ -268,23 +285,25 @@ def scan(root: etree._Element) -> Scan:
                             else breaks(SOFT, text)
                         )
                 else:
-                    top[2] += len(text) - len(text.split()) + 1 - text[0].isspace() - text[-1].isspace()
+                    top[2] += n - len(text.split()) + 1 - text[0].isspace() - text[-1].isspace()
                     if search(text):
                         keys.append((text, closed))
                     if out is not None:
                         out.append(breaks(SOFT, text) if "\n" in text else text)
                 if in_body and seen < SCRIPT_SAMPLE and top[1] not in not_visible:
                     visible.append(text)
-                    seen += len(text)
+                    seen += n
         if el is None:
             break
         tag = el.tag
         if not isinstance(tag, str):  # a comment or processing instruction: only its tail is text
             text = el.tail
             if text:
-                out = top[5]
+                n = len(text)
+                top[6] += n
+                out = top[4]
                 if text.isspace():
-                    top[2] += len(text) - 1
+                    top[2] += n - 1
                     if out is not None:
                         out.append(
                             text
@@ -294,87 +313,96 @@ def scan(root: etree._Element) -> Scan:
                             else breaks(SOFT, text)
                         )
                 else:
-                    top[2] += len(text) - len(text.split()) + 1 - text[0].isspace() - text[-1].isspace()
+                    top[2] += n - len(text.split()) + 1 - text[0].isspace() - text[-1].isspace()
                     if search(text):
                         keys.append((text, el))
                     if out is not None:
                         out.append(breaks(SOFT, text) if "\n" in text else text)
                 if in_body and seen < SCRIPT_SAMPLE and top[1] not in not_visible:
                     visible.append(text)
-                    seen += len(text)
+                    seen += n
             continue
         tag = tag.lower()
         if tag == "body":
             in_body += 1
-        # how it renders: as _walk (in the flow), _walk's data-table rows, or _inline_pieces (in a cell)
-        out = aux = None
-        outer = top[4]
-        if outer == _FLOW:
-            aux = len(pieces)
+        out = top[4]
+        start = len(pieces)
+        if out is not None:  # in the flow: what _walk appends before its text
             kind = kinds.get(tag, INLINE)
-            if kind == SKIPPED:
-                mode = _HIDDEN
-            elif tag == "table" and not _is_layout_table(el):
+            if kind == BLOCK:
                 pieces.append("\n")
-                mode = _TABLE
-            else:
-                if kind == BLOCK:
-                    pieces.append("\n")
-                elif kind == CELL:
-                    pieces.append(" ")
-                mode, out = _FLOW, pieces
-        elif outer == _HIDDEN:
-            mode = _HIDDEN
-        elif outer == _CELL:
-            kind = kinds.get(tag, INLINE)
-            if kind == SKIPPED:
-                mode = _HIDDEN_ROWS
-            else:
-                mode, out = _CELL, top[5]
-                if kind:
-                    out.append(" ")
-                if tag == "tr":
-                    follows = False
-        elif tag == "tr":
-            mode, aux = _ROW, []
-            if outer != _TABLE:
-                follows = False
-        elif outer == _ROW and (tag == "td" or tag == "th") and top[1] == "tr":
-            mode, out = _CELL, [" "]
-        elif kinds.get(tag) == SKIPPED:
-            mode = _HIDDEN_ROWS
-        else:
-            mode = outer
+                if tag == "table":
+                    if tables:
+                        tables[-1][_T_LAYOUT] = True
+                    tables.append([start, [], 0, False, [], False])
+                elif tag == "tr" and tables:
+                    table = tables[-1]
+                    table[_T_ROWS].append([])
+                    if table[_T_OPEN]:
+                        table[_T_ODD] = True
+                    table[_T_OPEN] += 1
+            elif kind == CELL:
+                pieces.append(" ")
+            elif kind == SKIPPED:
+                out = None
+        elif tables and (tag == "table" or tag == "tr"):  # in a skipped element inside a table
+            tables[-1][_T_LAYOUT if tag == "table" else _T_ODD] = True
         text = el.text
-        size = 0
+        size = length = 0
         if text:
+            length = len(text)
             if tag in skip_tags:  # not counted (a skipped element's size is 0): a page's scripts can be most of it
                 if search(text):
                     keys.append((text, el))
             elif text.isspace():
-                size = len(text) - 1
+                size = length - 1
                 if out is not None:
                     out.append(
                         text if "\n" not in text else SOFT if text.lstrip(" \t\r")[:1] == "\n" else breaks(SOFT, text)
                     )
             else:
-                size = len(text) - len(text.split()) + 1 - text[0].isspace() - text[-1].isspace()
+                size = length - len(text.split()) + 1 - text[0].isspace() - text[-1].isspace()
                 if search(text):
                     keys.append((text, el))
                 if out is not None:
                     out.append(breaks(SOFT, text) if "\n" in text else text)
             if in_body and seen < SCRIPT_SAMPLE and tag not in not_visible:
                 visible.append(text)
-                seen += len(text)
-        top = [el, tag, size, 0, mode, out, aux]
+                seen += length
+        top = [el, tag, size, 0, out, start, length]
         stack.append(top)
-    found = Scan(total, links, keys, "".join(visible), pieces, spans if follows else None)
+    found = Scan(total, links, keys, "".join(visible), pieces, data_tables, spans if follows else None)
     _LAST_SCAN[:] = [found]
     return found
 
 
+def _closed_table(table: list[Any], pieces: list[str], data_tables: list[tuple[int, int, str]]) -> bool:
+    """End a table of the flow: a layout table's boundary, or a data table's rows; False if a row is out of order.
+
+    :func:`_is_layout_table` on what the walk counted: a table inside, or a
+    cell whose text cannot be short, is a layout table; a cell that only may
+    be long (its whitespace runs and scripts between the two counts) is read
+    as that test reads it.  A data table's cell is its pieces with block
+    boundaries as spaces (text pieces hold no newline: they are soft
+    breaks), which is what :func:`_inline_text` gives it.
+    """
+    if table[_T_LAYOUT] or any(
+        _count(etree.tostring(td, method="text", encoding=str, with_tail=False)) > LAYOUT_CELL_CHARS
+        for td in table[_T_MAYBE]
+    ):
+        pieces.append("\n")
+        return True
+    rows = ["\n"]
+    for cells in table[_T_ROWS]:
+        texts = [" ".join(_unsoft("".join(pieces[a:b]).replace("\n", " ")).split()) for a, b in cells]
+        if any(texts):
+            rows.append(CELL_SEPARATOR.join(texts) + "\n")
+    data_tables.append((table[_T_START], len(pieces), "".join(rows)))
+    return not table[_T_ODD]
+
+
 # The last page scanned (one: its tree stays alive until the next scan), for :func:`iter_lines`:
-# the metadata stage reads the top of the page the normalise stage just scanned.
+# the metadata stage reads the top of the page the normalise stage has just scanned.
 _LAST_SCAN: list[Scan] = []
 
 
@@ -387,19 +415,39 @@ def scanned_lines(found: Scan, el: etree._Element, skip: etree._Element | None =
 
 
 def _scanned_text(found: Scan, el: etree._Element, skip: etree._Element | None) -> str | None:
-    """What :func:`_walk` appends for `el`, joined and soft breaks resolved, from the scan's pieces."""
+    """What :func:`_walk` appends for `el`, joined and soft breaks resolved, from the scan's pieces.
+
+    An element inside a data table renders as it does in the flow (a data
+    table holds no table); one holding data tables, with their rows.  A
+    `skip` inside a data table is left to :func:`_walk` (its cell would
+    render without it).
+    """
     spans = found.spans
     span = spans.get(el) if spans is not None else None
     if span is None:
         return None
     start, end = span
-    pieces = found.pieces
     if skip is None:
-        return _unsoft("".join(pieces[start:end]))
+        return _unsoft(_joined(found, start, end))
     cut = spans.get(skip)  # type: ignore[union-attr]  # spans is not None: span was found in it
     if cut is None or cut[0] < start or cut[1] > end:
         return None
-    return _unsoft("".join(pieces[start : cut[0]]) + "".join(pieces[cut[1] : end]))
+    if any(a < cut[0] < b for a, b, _ in found.data_tables):
+        return None
+    return _unsoft(_joined(found, start, cut[0]) + _joined(found, cut[1], end))
+
+
+def _joined(found: Scan, start: int, end: int) -> str:
+    """The pieces from `start` to `end`, each data table within them as its rows."""
+    pieces = found.pieces
+    parts: list[str] = []
+    for a, b, rows in found.data_tables:  # in document order, none inside another
+        if a >= start and b <= end:
+            parts.append("".join(pieces[start:a]))
+            parts.append(rows)
+            start = b
+    parts.append("".join(pieces[start:end]))
+    return "".join(parts)
 
 
 def text_sizes(root: etree._Element) -> Sizes:
