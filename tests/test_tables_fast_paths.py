@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from parsel import Selector
 
-from crawler.parsing.grid import table_grid
+from crawler.parsing.grid import data_tables, table_grid
 
 
 def _texts(cell_html: str) -> list[str]:
@@ -30,3 +30,21 @@ def _texts(cell_html: str) -> list[str]:
 )
 def test_a_cells_text_with_markup_reads_as_all_its_text_nodes_joined_by_spaces(cell: str, text: str) -> None:
     assert _texts(cell) == [text]
+
+
+def test_a_table_holding_a_table_is_layout_and_the_tables_after_it_are_still_read() -> None:
+    html = (
+        "<div><table id='layout'><tr><td><table id='inner'><tr><td>a</td><td>1</td></tr></table></td>"
+        "<td>x</td></tr></table>"
+        "<table id='next'><tr><td>b</td><td>2</td></tr></table>"
+        "<table id='wrap'><tr><td><p>c</p></td></tr><tr><td><table id='deep'><tr><td><table id='deepest'>"
+        "<tr><td>d</td><td>4</td></tr></table></td><td>y</td></tr></table></td></tr></table></div>"
+    )
+    assert [t.attrib["id"] for t in data_tables(Selector(text=html))] == ["inner", "next", "deepest"]
+
+
+def test_a_row_with_a_cell_spanning_columns_reads_the_cell_once() -> None:
+    html = "<table><tr><td colspan='2'>合计</td><td>3</td></tr><tr><td>a</td><td>b</td><td>c</td></tr></table>"
+    grid = table_grid(Selector(text=html).xpath("//table")[0])
+    assert [[c.text for c in row] for row in grid] == [["合计", "合计", "3"], ["a", "b", "c"]]
+    assert grid.plain == [False, True]

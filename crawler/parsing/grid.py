@@ -46,7 +46,21 @@ class GridCell(NamedTuple):
     confidence: float | None = None  # OCR confidence (data-confidence), None for printed text
 
 
-Grid = list[list[GridCell]]
+class Grid(list[list[GridCell]]):
+    """Rows of slots, all of one width.
+
+    ``plain[r]`` says row r's slots are all distinct cells (no cell spans
+    columns there, at most one empty filler): known while the grid is made,
+    so a reader need not compare the row's origins to find its cells.
+    """
+
+    __slots__ = ("plain",)
+
+    def __init__(self, rows: list[list[GridCell]], plain: list[bool]) -> None:
+        super().__init__(rows)
+        self.plain = plain
+
+
 # GridCell's generated __new__ only passes its fields on: the tuple is made directly, once per cell.
 _new_cell = tuple.__new__
 
@@ -79,13 +93,11 @@ _CELL_TEXT = etree.XPath(".//text()[not(ancestor::script) and not(ancestor::styl
 
 
 def _cell_text(cell: etree._Element) -> str:
-    """The cell's text nodes joined by spaces, scripts and styles left out: its text before cleaning.
+    """The text of a cell with child elements, before cleaning: its text nodes joined by spaces, scripts and styles left out.
 
-    Most cells are a bare number, or one number wrapped in ``<p><span>``:
-    their text is read without joining every node (see :func:`_sole_text`).
+    Most such cells hold one number wrapped in ``<p><span>``: their text is
+    read without joining every node (see :func:`_sole_text`).
     """
-    if not len(cell):
-        return cell.text or ""
     sole = _sole_text(cell)
     return sole if sole is not None else _joined_text(cell)
 
@@ -114,11 +126,16 @@ def _sole_text(cell: etree._Element) -> str | None:
         tag = element.tag
         if tag.__class__ is not str or tag == "script" or tag == "style":
             return None  # a comment's text is not the cell's (its tail is); scripts are left out: joined instead
-        for text in (element.text, element.tail):
-            if text and not text.isspace():
-                if found is not None:
-                    return None
-                found = text
+        text = element.text
+        if text and not text.isspace():
+            if found is not None:
+                return None
+            found = text
+        text = element.tail
+        if text and not text.isspace():
+            if found is not None:
+                return None
+            found = text
     return found or ""
 
 
@@ -155,6 +172,7 @@ def rows_grid(
     limit = current().grid_max_cells
     slots = 0  # slots the spans ask for so far: counted before they are made
     lines: list[list[GridCell | None]] = [[] for _ in range(n_rows)]
+    wide: set[int] = set()  # rows a cell spanning columns fills
     for r, cells in enumerate(rows):
         line = lines[r]
         c = 0
@@ -184,6 +202,8 @@ def rows_grid(
                     line[c] = slot
                 c = end
                 continue
+            if colspan > 1:
+                wide.update(range(r, r + rowspan))
             for below in lines[r : r + rowspan]:
                 if len(below) < end:
                     below.extend([None] * (end - len(below)))
@@ -194,7 +214,8 @@ def rows_grid(
     width = max(map(len, lines), default=0)
     check(n_rows * width, limit, "GRID_MAX_CELLS", f"table of {n_rows} rows by {width} columns")
     empty = GridCell("", (-1, -1))
-    return [[empty if s is None else s for s in line] + [empty] * (width - len(line)) for line in lines]
+    plain = [r not in wide and line.count(None) + width - len(line) <= 1 for r, line in enumerate(lines)]
+    return Grid([[empty if s is None else s for s in line] + [empty] * (width - len(line)) for line in lines], plain)
 
 
 def data_tables(main: Selector) -> list[Selector]:
@@ -206,15 +227,19 @@ def data_tables(main: Selector) -> list[Selector]:
     return [Selector(root=element, type="html") for element, _ in data_table_rows(main)]
 
 
-_TABLES = etree.XPath("descendant-or-self::table")
+def _holds_table(table: etree._Element, following: etree._Element | None) -> bool:
+    """Whether ``table`` holds a table, given the table after it in document order: the first
+    table inside it would be that one (a look up from it, not a search of the whole table)."""
+    return following is not None and any(up is table for up in following.iterancestors("table"))
 
 
 def data_table_rows(main: Selector) -> list[tuple[etree._Element, list[list[etree._Element]]]]:
     """:func:`data_tables` as (table element, its rows' cells): the cells listed to judge a table are kept for its grid."""
     limit = current().tables_max_per_page
     found = []
-    for element in _TABLES(main.root):
-        if element.find(".//table") is not None:
+    tables = list(main.root.iter("table"))  # the root too, in document order
+    for i, element in enumerate(tables):
+        if _holds_table(element, tables[i + 1] if i + 1 < len(tables) else None):
             continue
         rows = [_cells(row) for row in _ROWS(element)]
         if max(map(len, rows), default=0) < 2:

@@ -10,7 +10,6 @@ whose header lost its spans).  Whatever cannot be mapped is reported in
 from __future__ import annotations
 
 import functools
-import operator
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -94,7 +93,6 @@ def _column_matches(words: str) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
-_ORIGIN = operator.attrgetter("origin")
 _PROSE = Label("prose")
 # Labels are immutable values: one instance per distinct label, not one per cell read.
 _label = functools.lru_cache(maxsize=4096)(Label)
@@ -568,29 +566,27 @@ class _Mapper:
         covered: frozenset[int] = frozenset()  # grid columns the header map reads (spans included)
         fresh_header = False
         prev_data = False
+        plain = grid.plain
         for r, row in enumerate(grid):
-            if len(set(map(_ORIGIN, row))) == len(row):  # no span within the row: every slot is its own cell
-                distinct = list(enumerate(row))
-            else:
-                distinct = []
-                seen: set[tuple[int, int]] = set()
-                for c, cell in enumerate(row):
-                    if cell.origin not in seen:
-                        seen.add(cell.origin)
-                        distinct.append((c, cell))
+            distinct = list(enumerate(row)) if plain[r] else _distinct(row)
             if fresh_header:
                 new_map = self.header_map(grid, header_rows)
                 if new_map is not None:
                     colmap = carried[new_map.table] = new_map
                     covered = colmap.covered
+            texts = [cell.text for _, cell in distinct]
             # A label is a cell that is not a value (an empty cell is a value): decided once per cell.
-            is_label = [not is_value_cell(cell.text) for _, cell in distinct]
-            labels = [cell.text for (c, cell), lab in zip(distinct, is_label, strict=True) if lab and c not in covered]
-            mapped_values = [cell.text for c, cell in distinct if c in covered] if covered else []
-            last_label = len(is_label) - 1
-            while last_label >= 0 and not is_label[last_label]:
-                last_label -= 1
-            loose_values = [cell.text for _, cell in distinct[last_label + 1 :]]
+            is_value = list(map(is_value_cell, texts))
+            if covered:
+                labels = [
+                    t for (c, _), t, v in zip(distinct, texts, is_value, strict=True) if not v and c not in covered
+                ]
+                mapped_values = [t for (c, _), t in zip(distinct, texts, strict=True) if c in covered]
+            else:
+                labels = [t for t, v in zip(texts, is_value, strict=True) if not v]
+                mapped_values = []
+            last_label = len(is_value) - 1 - is_value[::-1].index(False) if False in is_value else -1
+            loose_values = texts[last_label + 1 :]
             has_values = bool(loose_values) or bool(mapped_values)
             # Without values the row is read once: a second reading from the same state would repeat it.
             saved = (self.table, self.group, self.after_data, self.header) if has_values else None
@@ -655,6 +651,17 @@ class _Mapper:
             for table in TABLE_CODES:
                 if table not in tables:
                     self.result.errors.append(f"{table}: table not found")
+
+
+def _distinct(row: list[GridCell]) -> list[tuple[int, GridCell]]:
+    """(grid column, cell) of each cell of a row with spans, at its first slot."""
+    distinct = []
+    seen: set[tuple[int, int]] = set()
+    for c, cell in enumerate(row):
+        if cell.origin not in seen:
+            seen.add(cell.origin)
+            distinct.append((c, cell))
+    return distinct
 
 
 def _mapped_values(row: list[GridCell], use: _ColumnMap) -> tuple[list[tuple[str, str, str]], list[float | None]]:
