@@ -34,6 +34,7 @@ its text first turns its spans back into text.
 from __future__ import annotations
 
 import logging
+import operator
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -54,7 +55,9 @@ INTERNAL_TABLES = (
 )
 LABEL_COLUMNS = ("table_code", "row_code", "row_label", "col_code", "col_label")
 VALUE_COLUMNS = ("raw", "value", "source", "confidence")  # a cell's own columns in cell_values, after its label
-VALUE_COLUMNS = ("raw", "value", "source", "confidence")
+CODE_COLUMNS = ("table_code", "row_code", "col_code")  # what makes a cell one cell of a report
+# One C call per cell (a report has ~200); a cell without every key (built elsewhere) takes dict.get.
+_LABEL_OF, _CODES_OF = operator.itemgetter(*LABEL_COLUMNS), operator.itemgetter(*CODE_COLUMNS)
 CHECK_KEY_COLUMNS = ("check_code", "scope")
 
 _SAME_LABEL = " AND ".join(f"{c} IS new.{c}" for c in LABEL_COLUMNS)
@@ -182,18 +185,26 @@ def report_no(db: sqlite_utils.Database, report_id: str) -> int:
     return cursor.lastrowid
 
 
-def _id_cache(db: sqlite_utils.Database, table: str) -> dict[tuple[Any, ...], int]:
-    caches: dict[str, dict[tuple[Any, ...], int]] | None = getattr(db, "_compact_ids", None)
+class _IdCache(dict[tuple[Any, ...], int]):
+    """A dictionary table's ids this connection has seen, and the largest of them."""
+
+    largest = 0
+
+
+def _id_cache(db: sqlite_utils.Database, table: str) -> _IdCache:
+    caches: dict[str, _IdCache] | None = getattr(db, "_compact_ids", None)
     if caches is None:
         caches = {}
         db._compact_ids = caches  # type: ignore[attr-defined]
-    return caches.setdefault(table, {})
+    return caches.setdefault(table, _IdCache())
 
 
 def forget_labels(db: sqlite_utils.Database) -> None:
     """Drop the label and check ids this connection remembers (after a rollback they may not exist)."""
     for table in ("cell_labels", "check_keys"):
-        _id_cache(db, table).clear()
+        cache = _id_cache(db, table)
+        cache.clear()
+        cache.largest = 0
 
 
 def _ids(
@@ -209,8 +220,9 @@ def _ids(
     conn = db.conn
     if cache:
         (largest,) = conn.execute(f"SELECT ifnull(max({key}), 0) FROM {table}").fetchone()
-        if max(cache.values()) > largest:
+        if cache.largest > largest:
             cache.clear()
+            cache.largest = 0
     same = " AND ".join(f"ifnull({c}, x'') = ifnull(?, x'')" for c in columns)
     for value in dict.fromkeys(values):
         if value in cache:
@@ -219,8 +231,9 @@ def _ids(
         if row is None:
             marks = ", ".join("?" * len(columns))
             row = (conn.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", value).lastrowid,)
-        cache[value] = int(row[0])
-    return [cache[value] for value in values]
+        cache[value] = number = int(row[0])
+        cache.largest = max(cache.largest, number)
+    return list(map(cache.__getitem__, values))
 
 
 def label_ids(db: sqlite_utils.Database, labels: Sequence[tuple[Any, ...]]) -> list[int]:
@@ -256,19 +269,24 @@ def write_cells(db: sqlite_utils.Database, number: int, cells: Iterable[Mapping[
     Two cells with the same codes: the later one is kept, in its place (the
     old table's INSERT OR REPLACE on its primary key).
     """
-    kept: dict[tuple[Any, ...], Mapping[str, Any]] = {}
-    for cell in cells:
-        codes = (cell.get("table_code"), cell.get("row_code"), cell.get("col_code"))
-        kept.pop(codes, None)
-        kept[codes] = cell
-    rows = list(kept.values())
-    # map(c.get, …): a report has hundreds of cells, and a generator per cell was a third of the store's CPU.
-    ids = label_ids(db, [tuple(map(c.get, LABEL_COLUMNS)) for c in rows])
+    rows = list(cells)
+    try:
+        codes, labels = list(map(_CODES_OF, rows)), list(map(_LABEL_OF, rows))
+    except KeyError:
+        codes = [tuple(map(c.get, CODE_COLUMNS)) for c in rows]
+        labels = [tuple(map(c.get, LABEL_COLUMNS)) for c in rows]
+    if len(set(codes)) < len(codes):  # printed twice: the later cell kept, at the later place
+        last: dict[tuple[Any, ...], int] = {}
+        for at, code in enumerate(codes):
+            last.pop(code, None)
+            last[code] = at
+        rows, labels = [rows[at] for at in last.values()], [labels[at] for at in last.values()]
+    ids = label_ids(db, labels)
     db.conn.executemany(
         "INSERT INTO cell_values (report_no, seq, label_id, raw, value, source, confidence)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
         [
-            (number, seq, label_id, *map(c.get, VALUE_COLUMNS))
+            (number, seq, label_id, c.get("raw"), c.get("value"), c.get("source"), c.get("confidence"))
             for seq, (label_id, c) in enumerate(zip(ids, rows, strict=True), start=1)
         ],
     )
