@@ -394,11 +394,24 @@ def _closed_table(table: list[Any], pieces: list[str], data_tables: list[tuple[i
         return True
     rows = ["\n"]
     for cells in table[_T_ROWS]:
-        texts = [" ".join(_unsoft("".join(pieces[a:b]).replace("\n", " ")).split()) for a, b in cells]
+        texts = [_cell_text(pieces, a, b) for a, b in cells]
         if any(texts):
             rows.append(CELL_SEPARATOR.join(texts) + "\n")
     data_tables.append((table[_T_START], len(pieces), "".join(rows)))
     return not table[_T_ODD]
+
+
+def _cell_text(pieces: list[str], start: int, end: int) -> str:
+    """A data table's cell from its pieces in the flow, as :func:`_inline_text` renders it.
+
+    A bare cell is its marker and one text (no newline: text pieces hold
+    soft breaks instead), read without the joins.
+    """
+    if end - start == 2 and SOFT not in (text := pieces[start + 1]):
+        return " ".join(text.split())
+    if end - start < 2:
+        return ""
+    return " ".join(_unsoft("".join(pieces[start:end]).replace("\n", " ")).split())
 
 
 # The last page scanned (one: its tree stays alive until the next scan), for :func:`iter_lines`:

@@ -1,0 +1,109 @@
+"""The normalise stage's one-walk rendering gives the lines a second walk of the tree gives, at its edges."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.text import extract
+from crawler.text.page import page_text, parse_html
+
+LONG = "年" * 301  # a cell of running text: over LAYOUT_CELL_CHARS
+SPACED = "<span>年</span>\n" * 160  # 320 characters, 160 counted: a cell that only may be long
+
+
+def _root(body: str):  # type: ignore[no-untyped-def]
+    return parse_html(f"<html><head><title>t</title></head><body>{body}</body></html>").root
+
+
+def _every_element_renders_as_walked(body: str) -> extract.Scan:
+    root = _root(body)
+    found = extract.scan(root)
+    assert found.spans is not None
+    for el in root.iter():
+        if isinstance(el.tag, str):
+            lines = extract.scanned_lines(found, el)
+            if lines is not None:
+                assert lines == extract.render_lines(el), el.tag
+    return found
+
+
+def test_a_data_table_renders_its_rows_with_cells_apart() -> None:
+    found = _every_element_renders_as_walked(
+        "<p>前言</p><table><caption>说明</caption><tr><th>项目</th><td>本年<br>新增</td></tr>"
+        "<tr><td></td><td> </td></tr><tr><td>合计</td><td><p>12</p><p>件</p></td></tr></table><p>结语</p>"
+    )
+    body = next(el for el in found.spans or {} if el.tag == "body")
+    assert extract.scanned_lines(found, body) == ["前言", "项目 | 本年 新增", "合计 | 12 件", "结语"]
+
+
+@pytest.mark.parametrize(
+    ("cell", "layout"),
+    [
+        (LONG, True),
+        ("年" * 300, False),
+        (SPACED, False),  # its text is 320 long, but counted (one per whitespace run) 160
+        ("<span>年</span>" * 301, True),
+        ("<script>" + "x" * 400 + "</script>年", True),  # the layout test reads a script's text too
+        ("<noscript><table></table></noscript>", True),
+    ],
+)
+def test_a_table_is_laid_out_by_the_same_rule_the_walk_reads(cell: str, layout: bool) -> None:
+    found = _every_element_renders_as_walked(f"<div><table><tr><td>{cell}</td><td>二</td></tr></table></div>")
+    table = next(el for el in found.spans or {} if el.tag == "table")
+    assert extract._is_layout_table(table) is layout
+    rendered = extract.scanned_lines(found, table) or []
+    assert any(" | 二" in line for line in rendered) is not layout
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<table><tr><td>一<div><tr><td>内</td></tr></div></td></tr></table>",  # a row in a cell: rendered after it
+        "<table><tr><td>一</td></tr><noscript><tr><td>藏</td></tr></noscript></table>",  # a row in a skipped element
+    ],
+)
+def test_a_row_the_walk_renders_out_of_order_leaves_the_page_to_the_walk(body: str) -> None:
+    root = _root(body)
+    found = extract.scan(root)
+    assert found.spans is None
+    assert extract.scanned_lines(found, root) is None
+    assert list(extract.iter_lines(root)) == extract.render_lines(root)
+
+
+def test_soft_breaks_and_comments_render_as_walked() -> None:
+    found = _every_element_renders_as_walked(
+        "<div>第一\n  段<!-- 注 -->落\n</div><div>one\r\n two<?pi x?> three\u3000\n four</div>"
+        "<table><tr><td>甲\n乙</td><td>a\nb</td></tr></table>"
+    )
+    body = next(el for el in found.spans or {} if el.tag == "body")
+    assert extract.scanned_lines(found, body) == ["第一段落", "one two three four", "甲乙 | a b"]
+
+
+def test_the_metadata_block_is_left_out_of_the_main_text_as_the_walk_leaves_it() -> None:
+    meta = "<div id='m'><span>索引号：123</span><span>发布机构：某县人民政府</span></div>"
+    text = "<p>本县政府信息公开工作情况。</p>" * 3
+    page = page_text(_root(f"<div>{meta}{text}<p>二、主动公开</p></div>"), traditional=False)
+    assert page.main.tag == "div" and page.meta is not None and page.meta.get("id") == "m"
+    assert page.meta_text == "索引号：123发布机构：某县人民政府"
+    assert page.text.startswith("本县政府信息公开工作情况。") and "索引号" not in page.text
+    assert page.text.endswith("二、主动公开")
+
+
+def test_a_metadata_block_inside_a_data_table_cell_is_left_to_the_walk() -> None:
+    root = _root(
+        "<table><tr><td>标题</td><td><span>索引号：1</span><span>发布日期：2024-01-02</span></td></tr>"
+        "<tr><td>正文</td><td>" + "内容" * 20 + "</td></tr></table>"
+    )
+    found = extract.scan(root)
+    table = next(el for el in root.iter("table"))
+    cell = next(el for el in root.iter("td") if el.text is None)
+    assert extract.scanned_lines(found, table, cell) is None  # its cell would render without it
+    assert extract.render_lines(table, cell)[0] == "标题 |"
+
+
+def test_the_page_top_read_after_a_scan_is_the_walked_page_top() -> None:
+    root = _root("<div>首页 &gt; 年报</div><div>发布机构：某镇人民政府</div><p>一、总体情况</p>")
+    extract.scan(root)
+    assert list(extract.iter_lines(root)) == ["首页 > 年报", "发布机构：某镇人民政府", "一、总体情况"]
+    other = _root("<p>别的页面</p>")  # not the page scanned last: walked
+    assert list(extract.iter_lines(other)) == ["别的页面"]
