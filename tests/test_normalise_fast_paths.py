@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from lxml import etree
 
 from crawler.text import extract
 from crawler.text.page import page_text, parse_html
@@ -11,7 +12,7 @@ LONG = "年" * 301  # a cell of running text: over LAYOUT_CELL_CHARS
 SPACED = "<span>年</span>\n" * 160  # 320 characters, 160 counted: a cell that only may be long
 
 
-def _root(body: str):  # type: ignore[no-untyped-def]
+def _root(body: str) -> etree._Element:
     return parse_html(f"<html><head><title>t</title></head><body>{body}</body></html>").root
 
 
