@@ -35,6 +35,9 @@ _UNNUMBERED = re.compile(r"(?m)^[ \t\u3000]*(?P<h>[^\n]{2,40}?)[ \t\u3000]*$")
 # engine jumps from line to line instead of testing every position for a line start.
 _UNNUMBERED_AFTER_BREAK = re.compile(r"(?m)\n[ \t\u3000]*(?P<h>[^\n]{2,40}?)[ \t\u3000]*$")
 _MAX_INLINE = 30  # a heading that does not start its line is short
+# Compiled once: ``re.search(pattern, …)`` looks its pattern up in re's cache on every call, per candidate.
+_SENTENCE_END = re.compile(r"[。；;]")
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass(frozen=True)
@@ -113,11 +116,11 @@ def _candidates(text: str, style: str, *, uncoded: bool = False) -> list[_Headin
             line_end = text.find("\n", match.start())
             line_end = len(text) if line_end < 0 else line_end
             line = text[match.end("num") : line_end]
-            if len(line) <= 60 and not re.search(r"[。；;]", line):
+            if len(line) <= 60 and not _SENTENCE_END.search(line):
                 code = classify_heading(line)
                 if code:  # the whole line is the heading, as printed
                     heading_words, end = line.strip(), line_end
-        heading = re.sub(r"\s+", "", match["num"]) + heading_words
+        heading = "".join(match["num"].split()) + heading_words  # whitespace out (str.split's is \s)
         number = numbering_value(match["num"])
         if code:
             found.append(_Heading(match.start(), end, heading, code, number))
@@ -130,7 +133,7 @@ def _table_row(text: str, pos: int) -> bool:
     """The line goes on as a table row (``四、结转下年度继续办理 | 3 | 0 …``), not as a heading."""
     line_end = text.find("\n", pos)
     rest = text[pos : len(text) if line_end < 0 else line_end]
-    return "|" in rest or bool(re.search(r"\d", rest))
+    return "|" in rest or _DIGIT.search(rest) is not None
 
 
 def _in_sequence(heads: list[_Heading], extra: list[_Heading], *, strict: bool) -> list[_Heading]:
