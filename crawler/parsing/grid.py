@@ -164,11 +164,20 @@ def table_grid(table: Selector, normalise: Callable[[str], str] | None = None) -
 
 
 def rows_grid(
-    element: etree._Element, rows: list[list[etree._Element]], normalise: Callable[[str], str] | None = None
+    element: etree._Element,
+    rows: list[list[etree._Element]],
+    normalise: Callable[[str], str] | None = None,
+    seen: dict[str, str] | None = None,
 ) -> Grid:
-    """:func:`table_grid` of a table whose rows' cells were already listed (by :func:`data_table_rows`)."""
+    """:func:`table_grid` of a table whose rows' cells were already listed (by :func:`data_table_rows`).
+
+    ``seen`` maps a cell's text as read to its text cleaned and normalised
+    (most cells are "0": done once); the tables of one page, read with one
+    ``normalise``, may share it.
+    """
     n_rows = len(rows)
-    seen: dict[str, str] = {}  # a cell's text as read → cleaned and normalised: most cells are "0", done once
+    if seen is None:
+        seen = {}
     limit = current().grid_max_cells
     slots = 0  # slots the spans ask for so far: counted before they are made
     lines: list[list[GridCell | None]] = [[] for _ in range(n_rows)]

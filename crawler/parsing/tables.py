@@ -179,6 +179,7 @@ class _ColumnMap(NamedTuple):
     covered: frozenset[int]
     single: bool
     table: str
+    last: int  # the last grid column mapped: a row narrower than that is read in sequence
 
     @classmethod
     def of(cls, columns: dict[int, tuple[str, str, str, int]]) -> _ColumnMap | None:
@@ -188,7 +189,7 @@ class _ColumnMap(NamedTuple):
         order = tuple((c, code, label, span) for c, (_, code, label, span) in sorted(columns.items()))
         covered = frozenset(c + k for c, v in columns.items() for k in range(v[3]))
         single = all(span == 1 for *_, span in order)
-        return cls(columns, order, covered, single, next(iter(columns.values()))[0])
+        return cls(columns, order, covered, single, next(iter(columns.values()))[0], order[-1][0])
 
 
 # header rows' cells, table, group → (column map, errors it records); cleared when full
@@ -606,7 +607,7 @@ class _Mapper:
             prev_data = True
             table, code, row_label = found  # type: ignore[misc]  # is_data holds only when found is not None
             use = colmap if colmap and colmap.table == table else carried.get(table)
-            if use and max(use.columns) < len(row):
+            if use and use.last < len(row):
                 values, confidences = _mapped_values(row, use)
                 self.emit(table, code, row_label, values, confidences)
             else:
@@ -722,9 +723,10 @@ def extract_tables(
     # `text` comes normalised), so that Traditional/pinyin labels map too.
     mapper = _Mapper(fmt)
     carried: dict[str, _ColumnMap] = {}
+    seen: dict[str, str] = {}  # cell texts as read → as read by the mapper, for all the page's tables
     if main is not None:
         for element, rows in data_table_rows(main):
-            grid = rows_grid(element, rows, normalise)
+            grid = rows_grid(element, rows, normalise, seen)
             if grid:
                 mapper.read_grid(grid, carried)
     found = set(mapper.printed)
