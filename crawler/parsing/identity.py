@@ -74,8 +74,7 @@ def content_key(cells: Iterable[Mapping[str, object]]) -> str | None:
     (True, 16)
     """
     cells = cells if isinstance(cells, (list, tuple)) else list(cells)
-    nonzero = sum(1 for c in cells if isinstance(c.get("value"), (int, float)) and c.get("value"))
-    if nonzero < CONTENT_MIN_NONZERO:  # counted first: most of the cost is the fingerprint below
+    if not _enough_nonzero(cells):  # asked first: most of the cost is the fingerprint below
         return None
     printed = sorted(
         {
@@ -84,6 +83,18 @@ def content_key(cells: Iterable[Mapping[str, object]]) -> str | None:
         }
     )
     return hashlib.sha1(repr(printed).encode("utf-8")).hexdigest()[:16]
+
+
+def _enough_nonzero(cells: list[Mapping[str, object]] | tuple[Mapping[str, object], ...]) -> bool:
+    """Whether at least ``CONTENT_MIN_NONZERO`` cells print a non-zero number: counting stops there (a third of a full count)."""
+    count = 0
+    for cell in cells:
+        value = cell.get("value")
+        if isinstance(value, (int, float)) and value:
+            count += 1
+            if count >= CONTENT_MIN_NONZERO:
+                return True
+    return count >= CONTENT_MIN_NONZERO
 
 
 def report_id(key: str) -> str:
