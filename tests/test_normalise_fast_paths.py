@@ -1,10 +1,15 @@
-"""The normalise stage's one-walk rendering gives the lines a second walk of the tree gives, at its edges."""
+"""The normalise and metadata stages' shortcuts give what the work they skip gives, at their edges."""
 
 from __future__ import annotations
+
+import itertools
+import unicodedata
 
 import pytest
 from lxml import etree
 
+from crawler.parsing import metadata
+from crawler.parsing.labels import compact
 from crawler.text import extract
 from crawler.text.page import page_text, parse_html
 
@@ -108,3 +113,38 @@ def test_the_page_top_read_after_a_scan_is_the_walked_page_top() -> None:
     assert list(extract.iter_lines(root)) == ["首页 > 年报", "发布机构：某镇人民政府", "一、总体情况"]
     other = _root("<p>别的页面</p>")  # not the page scanned last: walked
     assert list(extract.iter_lines(other)) == ["别的页面"]
+
+
+def test_nfkc_outside_the_listed_blocks_keeps_ideographs_and_spaces_as_they_are() -> None:
+    """The fact metadata._marker_flat rests on, over every code point of this Python's Unicode."""
+    outside = []
+    for code in range(0x110000):
+        char = chr(code)
+        if 0xD800 <= code <= 0xDFFF or metadata._TO_IDEOGRAPHS_RE.match(char):
+            continue
+        folded = unicodedata.normalize("NFKC", char)
+        if "\u4e00" <= char <= "\u9fff":
+            if folded != char:
+                outside.append(code)
+        elif any("\u4e00" <= c <= "\u9fff" for c in folded) or char.isspace() != all(c.isspace() for c in folded):
+            outside.append(code)
+    assert outside == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "本年制发件数 本年废止件数 本年新制作数量",
+        "本年 制发\n件数｜本年新制作数量、本年新公开数量",
+        "依申请公开政府资讯情况",  # a Taiwan word read as the mainland one
+        "\uf967予公开政府信息情况",  # 不 as a compatibility ideograph: NFKC makes the marker
+        "⼀、总体情况 本年新\u3000公开数量",  # a Kangxi radical (⼀) and an ideographic space
+        "本年收费金额\u200b",
+        "",
+    ],
+)
+def test_the_format_read_without_nfkc_is_the_format_read_with_it(text: str) -> None:
+    assert metadata._format_of(metadata._marker_flat(text), 2020) == metadata.detect_format(text, 2020)
+    flat, folded = metadata._marker_flat(text), compact(text)
+    for marker in itertools.chain(*metadata._FLAT_MARKERS.values()):
+        assert (marker in flat) == (marker in folded), marker

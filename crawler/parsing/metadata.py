@@ -479,7 +479,11 @@ def detect_format(text: str, year: int | None) -> str:
     >>> detect_format("一、总体情况", 2020)
     '2019'
     """
-    flat = compact(text)
+    return _format_of(compact(text), year)
+
+
+def _format_of(flat: str, year: int | None) -> str:
+    """:func:`detect_format` of a text already compacted (or flattened by :func:`_marker_flat`)."""
     counts = {fmt: sum(marker in flat for marker in markers) for fmt, markers in _FLAT_MARKERS.items()}
     if counts["2021"] or counts["2019"]:
         return "2021" if counts["2021"] >= counts["2019"] else "2019"
@@ -521,7 +525,38 @@ def _report_format(
     if printed_2021 and printed_2021 >= len(_FLAT_MARKERS["2019"]):
         return "2021"
     tables = table_text() if callable(table_text) else table_text
-    return detect_format(f"{text}\n{clean(' '.join(tables.split()))}", year)
+    return _format_of(_marker_flat(f"{text}\n{clean(' '.join(tables.split()))}"), year)
+
+
+# What NFKC turns into CJK ideographs: radicals, Hangzhou numerals, Kanbun, enclosed and squared
+# CJK, compatibility ideographs.  Everything else it leaves an ideograph, a space or neither.
+_TO_IDEOGRAPHS_RE = re.compile(
+    "[\u2e80-\u2fff\u3038-\u303a\u3190-\u319f\u3200-\u33ff\uf900-\ufaff\U0001f200-\U0001f2ff\U0002f800-\U0002fa1f]"
+)
+_IDEOGRAPHS_ONLY = all(
+    "\u4e00" <= ch <= "\u9fff"
+    for word in (*itertools.chain(*FORMAT_MARKERS.values()), *itertools.chain(*TAIWAN_WORDS))
+    for ch in word
+)
+_TAIWAN_RE = re.compile("|".join(word for word, _ in TAIWAN_WORDS))
+_MAINLAND = dict(TAIWAN_WORDS)
+_WHITESPACE_RE = re.compile(r"\s+")
+
+
+def _marker_flat(text: str) -> str:
+    """A text in which the format markers are found exactly where they are in ``compact(text)``.
+
+    ``compact`` is NFKC, then no whitespace, then Taiwan words read as
+    mainland ones; NFKC was most of the format's cost.  The markers and
+    Taiwan words are CJK ideographs, which NFKC leaves in place, and
+    outside ``_TO_IDEOGRAPHS_RE`` it makes no ideograph, turns no
+    whitespace into anything else and nothing else into whitespace (a test
+    checks every code point): so without it, the ideographs sit between the
+    same separators and every marker is found as after it.
+    """
+    if not _IDEOGRAPHS_ONLY or _TO_IDEOGRAPHS_RE.search(text):
+        return compact(text)
+    return _TAIWAN_RE.sub(lambda match: _MAINLAND[match.group()], _WHITESPACE_RE.sub("", text))
 
 
 def header_lines(lines: Iterable[str], *, limit: int = 120) -> list[str]:
