@@ -196,7 +196,7 @@ def test_stage_switches_and_removed_stage_pipelines_are_honoured_by_the_pool(tmp
     inline, pooled = crawl_twice(tmp_path, NORMALISE_ENABLED="0", ITEM_PIPELINES=json.dumps(pipelines))
     (parsing,) = [line for line in pooled.log(1).splitlines() if "Parsing in 2 worker process(es)" in line]
     assert parsing.split("stage pipelines: ")[1] == (
-        "attachment, decode, images, metadata, sections, checks, dedup (PARSE_TIMEOUT=300 s)"
+        "attachment, decode, images, metadata, sections, checks, dedup (PARSE_TIMEOUT=300 s, PARSE_WORKER_NICE=10)"
     )
     before = comparable(inline.db_path, tmp_path / "inline.db")
     after = comparable(pooled.db_path, tmp_path / "pooled.db")
@@ -285,6 +285,31 @@ def test_pool_replaces_a_killed_worker_and_parses_the_next_report() -> None:
     expected = parse_report(small, "text/html", "http://127.0.0.1/a.html")
     assert second.fields["title"] == expected.title and second.fields["cells"] == expected.cells
     assert second.counts == expected.counts
+
+
+@pytest.mark.parametrize("ending", ["killed", "timeout"])
+def test_a_report_sent_ahead_to_a_worker_that_fails_is_parsed_by_its_replacement(ending: str) -> None:
+    """The next report waits in the worker while it parses this one; this one's failure is not charged to it."""
+    small = TEMPLATE.read_bytes()
+    with ParsePool(1, timeout=120 if ending == "killed" else 2.0) as pool:
+        worker = wait_for(pool.pids, 30, "the worker")[0]
+        slow = pool.parse(Report(url="http://127.0.0.1/slow.html", body=slow_page(), content_type="text/html"))
+        ahead = pool.parse(Report(url="http://127.0.0.1/a.html", body=small, content_type="text/html"))
+        wait_for(lambda: len(pool.slots[0].sent) == 2, 30, "both reports to be sent to the worker")
+        if ending == "killed":
+            wait_for(lambda: cpu_seconds(worker) >= 1.0, 60, "the worker to be busy")
+            os.kill(worker, signal.SIGKILL)
+            with pytest.raises(WorkerDied, match=rf"worker {worker} died while parsing \(signal 9\)"):
+                slow.result(60)
+        else:
+            with pytest.raises(ParseTimeout, match=r"PARSE_TIMEOUT=2 s; worker \d+ was stopped"):
+                slow.result(60)
+        parsed = ahead.result(60)
+        assert pool.pids() and pool.pids() != [worker]
+        assert pool.replaced == 1
+    expected = parse_report(small, "text/html", "http://127.0.0.1/a.html")
+    assert parsed.fields["title"] == expected.title and parsed.fields["cells"] == expected.cells
+    assert parsed.errors == expected.errors and parsed.counts == expected.counts
 
 
 def test_pool_retires_a_worker_after_its_max_reports_and_a_fresh_one_parses_the_rest() -> None:

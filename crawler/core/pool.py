@@ -29,7 +29,8 @@ import os
 import queue
 import signal
 import threading
-from collections import Counter
+import time
+from collections import Counter, deque
 from collections.abc import Callable, Collection
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -46,6 +47,8 @@ logger = logging.getLogger(__name__)
 # item); parsed trees cannot cross a process boundary and are never stored.
 NOT_RETURNED = frozenset({"body", "tree", "main"})
 READY = "ready"
+AHEAD = 2  # jobs sent to a worker before its oldest is answered: it never waits for the next one
+POLL_SECONDS = 0.05  # how often a slot waiting for a result looks for a newly queued report
 STARTUP_SECONDS = 120.0  # a fresh worker's start (the fork server's import and warm-up the first time)
 PRELOAD = ["crawler.core.pool", "crawler.core.prewarm"]  # what the fork server imports (and warms) for every worker
 
@@ -129,11 +132,10 @@ def _worker_main(conn: Connection, limits: budgets.Budgets, level: int, nice: in
         conn.send(READY)  # a report's timeout starts once its worker is up, not while it imports
     except OSError:  # the crawl process is gone
         return
+    inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    threading.Thread(target=_receive, args=(conn, inbox), name="parse-worker-inbox", daemon=True).start()
     while True:
-        try:
-            message = conn.recv()
-        except (EOFError, OSError):
-            return
+        message = inbox.get()
         if message is None:
             return
         fn, args = message
@@ -149,6 +151,22 @@ def _worker_main(conn: Connection, limits: budgets.Budgets, level: int, nice: in
             conn.send((False, RuntimeError(f"result could not be sent back: {type(exc).__name__}: {exc}")))
 
 
+def _receive(conn: Connection, inbox: queue.SimpleQueue[Any]) -> None:
+    """A worker's jobs as they arrive (None: stop), so the next report waits here while this one is parsed.
+
+    Reading on a thread of its own also means the crawl process's send of a
+    large report never waits for this worker's send of its last result.
+    """
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):  # the crawl process is gone
+            message = None
+        inbox.put(message)
+        if message is None:
+            return
+
+
 @dataclass
 class _Job:
     fn: Callable[..., Any]
@@ -157,11 +175,22 @@ class _Job:
 
 
 class _Slot:
-    """One worker process and the thread that feeds it one job at a time."""
+    """One worker process and the thread that feeds it: up to ``AHEAD`` jobs sent, answered in order.
+
+    The next report is sent while the worker parses this one, so a worker
+    never waits for the crawl process (busy fetching and storing) between two
+    reports.  A worker parses its jobs in the order sent, so the oldest
+    unanswered one is the one it is parsing: a timeout or a death is charged
+    to that one, and the others, not started, are sent to its replacement.
+    """
 
     def __init__(self, pool: ParsePool, number: int) -> None:
         self.pool, self.number = pool, number
         self.parsed = 0  # reports the current process has parsed
+        self.given = 0  # reports sent to the current process
+        self.sent: deque[_Job] = deque()  # sent to the current process, not answered yet, oldest first
+        self.since = 0.0  # when the oldest of them became the one being parsed
+        self.closing = False
         self.process: multiprocessing.process.BaseProcess | None = None
         self.conn: Connection | None = None
         self.thread = threading.Thread(target=self.run, name=f"parse-pool-{number}", daemon=True)
@@ -176,7 +205,7 @@ class _Slot:
         process.daemon = True
         process.start()
         theirs.close()
-        self.process, self.conn, self.parsed = process, ours, 0
+        self.process, self.conn, self.parsed, self.given = process, ours, 0, 0
         try:
             ready = ours.poll(STARTUP_SECONDS) and ours.recv() == READY
         except (EOFError, OSError):
@@ -212,57 +241,108 @@ class _Slot:
         except Exception:
             logger.exception("parse worker %d could not start; trying again with the next report", self.number)
         while True:
-            job = self.pool.jobs.get()
-            if job is None:
-                self.stop_process(kill=False)
-                return
-            if not job.future.set_running_or_notify_cancel():
+            self.take(block=not self.sent)
+            if not self.sent:
+                if self.closing:
+                    self.stop_process(kill=False)
+                    return
                 continue
+            self.answer_oldest()
+
+    def take(self, block: bool) -> None:
+        """Send jobs from the queue until ``AHEAD`` are unanswered (waiting for one only if ``block``)."""
+        limit = self.pool.max_reports
+        while not self.closing and len(self.sent) < AHEAD and not (limit and self.given >= limit):
             try:
-                ok, value = self.call(job)
+                job = self.pool.jobs.get(block=block)
+            except queue.Empty:
+                return
+            block = False
+            if job is None:
+                self.closing = True
+                return
+            if job.future.set_running_or_notify_cancel():
+                self.send(job)
+
+    def send(self, job: _Job) -> None:
+        """Send ``job`` to the worker (started first if none is running and none owes a result)."""
+        if not self.sent and (self.process is None or not self.process.is_alive()):
+            try:
+                if self.process is not None:  # died between jobs (e.g. killed while idle): replace it
+                    self.stop_process(kill=True)
+                    self.pool.replaced += 1
+                self.start_process()
             except PoolFailure as exc:
                 self.pool.replaced += 1
                 job.future.set_exception(exc)
-            except Exception as exc:  # noqa: BLE001 - the pool itself broke (pipe, pickling): said on the report
-                self.stop_process(kill=True)
-                job.future.set_exception(PoolFailure(f"parse pool error: {type(exc).__name__}: {exc}"))
-            else:
-                if ok:
-                    job.future.set_result(value)
-                else:
-                    job.future.set_exception(value)
-                self.parsed += 1
-                if self.pool.max_reports and self.parsed >= self.pool.max_reports:
-                    self.stop_process(kill=False)
-                    self.pool.retired += 1
-                    try:  # now, so the next report does not wait for the fork
-                        self.start_process()
-                    except Exception:
-                        logger.exception(
-                            "parse worker %d could not start; trying again with the next report", self.number
-                        )
-
-    def call(self, job: _Job) -> tuple[bool, Any]:
-        if self.process is None or not self.process.is_alive():
-            if self.process is not None:  # died between jobs (e.g. killed while idle): replace it
-                self.stop_process(kill=True)
-                self.pool.replaced += 1
-            self.start_process()
-        assert self.conn is not None and self.process is not None
-        pid = self.process.pid
-        self.conn.send((job.fn, job.args))
-        timeout = self.pool.timeout
-        if not self.conn.poll(timeout):
-            self.stop_process(kill=True)
-            shown = f"{timeout:g}" if timeout is not None else "?"
-            raise ParseTimeout(f"not parsed within PARSE_TIMEOUT={shown} s; worker {pid} was stopped and replaced")
+                return
+        assert self.conn is not None
         try:
-            result: tuple[bool, Any] = self.conn.recv()
+            self.conn.send((job.fn, job.args))
+        except OSError:  # the worker died: waiting for its oldest job finds out, and this one is sent again
+            pass
+        except Exception as exc:  # noqa: BLE001 - the job does not pickle (nothing was written): said on it
+            job.future.set_exception(PoolFailure(f"parse pool error: {type(exc).__name__}: {exc}"))
+            return
+        if not self.sent:
+            self.since = time.monotonic()
+        self.sent.append(job)
+        self.given += 1
+
+    def answer_oldest(self) -> None:
+        """Wait for the oldest job's result (taking new jobs meanwhile), or charge it its timeout or death."""
+        conn, timeout = self.conn, self.pool.timeout
+        assert conn is not None and self.process is not None
+        while True:
+            wait = POLL_SECONDS if timeout is None else min(POLL_SECONDS, self.since + timeout - time.monotonic())
+            if conn.poll(max(wait, 0)):
+                break
+            if timeout is not None and time.monotonic() >= self.since + timeout:
+                pid = self.process.pid
+                self.fail_oldest(
+                    ParseTimeout(
+                        f"not parsed within PARSE_TIMEOUT={timeout:g} s; worker {pid} was stopped and replaced"
+                    )
+                )
+                return
+            self.take(block=False)  # a report that arrived meanwhile goes to the worker now
+        job = self.sent[0]
+        try:
+            ok, value = conn.recv()
         except (EOFError, OSError):
+            pid = self.process.pid
             code = self.stop_process(kill=True)
             how = f"signal {-code}" if code is not None and code < 0 else f"exit status {code}"
-            raise WorkerDied(f"worker {pid} died while parsing ({how}); it was replaced") from None
-        return result
+            self.fail_oldest(WorkerDied(f"worker {pid} died while parsing ({how}); it was replaced"), stopped=True)
+            return
+        except Exception as exc:  # noqa: BLE001 - a result that does not unpickle: said on the report
+            self.fail_oldest(PoolFailure(f"parse pool error: {type(exc).__name__}: {exc}"))
+            return
+        self.sent.popleft()
+        self.since = time.monotonic()
+        if ok:
+            job.future.set_result(value)
+        else:
+            job.future.set_exception(value)
+        self.parsed += 1
+        if self.pool.max_reports and self.parsed >= self.pool.max_reports:
+            self.stop_process(kill=False)
+            self.parsed = self.given = 0
+            self.pool.retired += 1
+            try:  # now, so the next report does not wait for the fork
+                self.start_process()
+            except Exception:
+                logger.exception("parse worker %d could not start; trying again with the next report", self.number)
+
+    def fail_oldest(self, exc: PoolFailure, stopped: bool = False) -> None:
+        """The oldest job fails with ``exc``; its worker is replaced and given the others again."""
+        if not stopped:
+            self.stop_process(kill=True)
+        self.pool.replaced += 1
+        self.sent.popleft().future.set_exception(exc)
+        again, self.sent = self.sent, deque()
+        for job in again:
+            self.send(job)
 
 
 class ParsePool:
