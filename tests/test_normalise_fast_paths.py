@@ -111,6 +111,8 @@ def test_the_page_top_read_after_a_scan_is_the_walked_page_top() -> None:
     root = _root("<div>首页 &gt; 年报</div><div>发布机构：某镇人民政府</div><p>一、总体情况</p>")
     extract.scan(root)
     assert list(extract.iter_lines(root)) == ["首页 > 年报", "发布机构：某镇人民政府", "一、总体情况"]
+    assert extract._LAST_SCAN == []  # its top read, the page is let go
+    assert list(extract.iter_lines(root)) == ["首页 > 年报", "发布机构：某镇人民政府", "一、总体情况"]  # walked
     other = _root("<p>别的页面</p>")  # not the page scanned last: walked
     assert list(extract.iter_lines(other)) == ["别的页面"]
 

@@ -178,6 +178,7 @@ class Scan:
     # [start, end) in pieces of each element outside skipped ones; None: a data table has a row
     # that _walk renders out of document order (a row in a row, or in a skipped element)
     spans: dict[etree._Element, tuple[int, int]] | None
+    root: etree._Element  # the element walked
 
 
 # An open table of the flow, while scan walks it: where it starts in the pieces, its rows (each
@@ -371,7 +372,7 @@ def scan(root: etree._Element) -> Scan:
                 seen += length
         top = [el, tag, size, 0, out, start, length]
         stack.append(top)
-    found = Scan(total, links, keys, "".join(visible), pieces, data_tables, spans if follows else None)
+    found = Scan(total, links, keys, "".join(visible), pieces, data_tables, spans if follows else None, root)
     _LAST_SCAN[:] = [found]
     return found
 
@@ -414,8 +415,8 @@ def _cell_text(pieces: list[str], start: int, end: int) -> str:
     return " ".join(_unsoft("".join(pieces[start:end]).replace("\n", " ")).split())
 
 
-# The last page scanned (one: its tree stays alive until the next scan), for :func:`iter_lines`:
-# the metadata stage reads the top of the page the normalise stage has just scanned.
+# The page scanned last, for :func:`iter_lines`: the metadata stage reads the top of the page the
+# normalise stage has just scanned.  One page, kept until its top is read (or the next scan).
 _LAST_SCAN: list[Scan] = []
 
 
@@ -745,10 +746,15 @@ def iter_lines(el: etree._Element, skip: etree._Element | None = None) -> Iterat
     Of the page :func:`scan` walked last, the lines are read from its pieces
     instead (the metadata stage reads the top of the page the normalise stage
     has just scanned): the same lines, as no stage changes a parsed tree.
+    Reading the whole page (its root) lets the scan go: that is the stages'
+    last read of it, and the page's tree need not outlive its report.
     """
-    text = _scanned_text(_LAST_SCAN[0], el, skip) if _LAST_SCAN else None
+    found = _LAST_SCAN[0] if _LAST_SCAN else None
+    text = _scanned_text(found, el, skip) if found is not None else None
     if text is None:
         return _walked_lines(el, skip)
+    if found is not None and el is found.root:
+        _LAST_SCAN.clear()
     return (line for piece in text.split("\n") if (line := " ".join(piece.split())))
 
 
