@@ -160,11 +160,10 @@ def table_grid(table: Selector, normalise: Callable[[str], str] | None = None) -
     [['a', 'b', 'b'], ['a', 'c', 'd']]
     """
     element = table.root
-    return rows_grid(element, [_cells(row) for row in _ROWS(element)], normalise)
+    return rows_grid([_cells(row) for row in _ROWS(element)], normalise)
 
 
 def rows_grid(
-    element: etree._Element,
     rows: list[list[etree._Element]],
     normalise: Callable[[str], str] | None = None,
     seen: dict[str, str] | None = None,

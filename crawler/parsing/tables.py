@@ -725,8 +725,8 @@ def extract_tables(
     carried: dict[str, _ColumnMap] = {}
     seen: dict[str, str] = {}  # cell texts as read → as read by the mapper, for all the page's tables
     if main is not None:
-        for element, rows in data_table_rows(main):
-            grid = rows_grid(element, rows, normalise, seen)
+        for _, rows in data_table_rows(main):
+            grid = rows_grid(rows, normalise, seen)
             if grid:
                 mapper.read_grid(grid, carried)
     found = set(mapper.printed)
