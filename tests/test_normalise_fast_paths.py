@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import unicodedata
 
 import pytest
@@ -150,3 +151,18 @@ def test_the_format_read_without_nfkc_is_the_format_read_with_it(text: str) -> N
     flat, folded = metadata._marker_flat(text), compact(text)
     for marker in itertools.chain(*metadata._FLAT_MARKERS.values()):
         assert (marker in flat) == (marker in folded), marker
+
+
+LOOKBEHIND_SOFT = re.compile(
+    r"(?<=[\u3400-\u9fff，。、；：）])\x01+(?=[\u3400-\u9fff（])"
+)  # the rule, as first written
+
+
+def test_soft_breaks_vanish_between_hanzi_as_the_lookbehind_rule_says() -> None:
+    assert extract._unsoft("中\x01文\x01字") == "中文字"
+    assert extract._unsoft("中\x01，\x01\x01文") == "中 ，文"
+    assert extract._unsoft("a\x01中\x01（b）\x01b") == "a 中（b） b"
+    for size in range(1, 7):
+        for chars in itertools.product("中，（a\x01", repeat=size):
+            text = "".join(chars)
+            assert extract._unsoft(text) == LOOKBEHIND_SOFT.sub("", text).replace("\x01", " "), repr(text)

@@ -118,7 +118,9 @@ WS_RE = re.compile(r"\s+")
 # vanishes between hanzi and becomes a space elsewhere.
 SOURCE_BREAK_RE = re.compile(r"[ \t\r]*\n\s*")
 SOFT = "\x01"
-SOFT_BETWEEN_CJK_RE = re.compile(r"(?<=[\u3400-\u9fff，。、；：）])\x01+(?=[\u3400-\u9fff（])")
+# The hanzi before a run is matched, not looked behind at: a pattern that starts with a character
+# class is searched for in C, one that starts with a lookbehind is tried at every position.
+SOFT_BETWEEN_CJK_RE = re.compile(r"([\u3400-\u9fff，。、；：）])\x01+(?=[\u3400-\u9fff（])")
 
 
 def _soft(text: str) -> str:
@@ -128,7 +130,7 @@ def _soft(text: str) -> str:
 def _unsoft(text: str) -> str:
     if SOFT not in text:
         return text
-    return SOFT_BETWEEN_CJK_RE.sub("", text).replace(SOFT, " ")
+    return SOFT_BETWEEN_CJK_RE.sub(r"\1", text).replace(SOFT, " ")
 
 
 # How rendering treats a tag: its text runs on (INLINE), a block boundary before and after
