@@ -166,3 +166,12 @@ def test_soft_breaks_vanish_between_hanzi_as_the_lookbehind_rule_says() -> None:
         for chars in itertools.product("中，（a\x01", repeat=size):
             text = "".join(chars)
             assert extract._unsoft(text) == LOOKBEHIND_SOFT.sub("", text).replace("\x01", " "), repr(text)
+
+
+def test_a_long_page_top_read_block_by_block_is_the_walked_one() -> None:
+    paragraphs = "".join(f"<p>第{i}段\n落</p><span>甲</span>\n<span>乙</span>" for i in range(200))
+    table = "<table><tr><td>项目</td><td>数\n量</td></tr></table>"
+    root = _root(f"<div>{paragraphs}{table}{paragraphs}</div>")
+    found = extract.scan(root)
+    assert len(found.pieces) > 3 * extract.SLICE_PIECES and found.data_tables
+    assert list(extract.iter_lines(root)) == extract.render_lines(root)

@@ -752,12 +752,54 @@ def iter_lines(el: etree._Element, skip: etree._Element | None = None) -> Iterat
     last read of it, and the page's tree need not outlive its report.
     """
     found = _LAST_SCAN[0] if _LAST_SCAN else None
-    text = _scanned_text(found, el, skip) if found is not None else None
-    if text is None:
-        return _walked_lines(el, skip)
-    if found is not None and el is found.root:
+    spans = found.spans if found is not None and skip is None else None
+    span = spans.get(el) if spans is not None else None
+    if found is None or span is None:
+        text = _scanned_text(found, el, skip) if found is not None else None
+        if text is None:
+            return _walked_lines(el, skip)
+        return (line for piece in text.split("\n") if (line := " ".join(piece.split())))
+    if el is found.root:
         _LAST_SCAN.clear()
-    return (line for piece in text.split("\n") if (line := " ".join(piece.split())))
+    return _sliced_lines(found, *span)
+
+
+# Pieces joined at a time by _sliced_lines: a page's top is a few hundred of them.
+SLICE_PIECES = 256
+
+
+def _sliced_lines(found: Scan, start: int, end: int) -> Iterator[str]:
+    """The lines of the pieces from `start` to `end` (data tables as their rows), a few hundred pieces at a time.
+
+    Text is resolved up to its last newline, the rest carried to the next
+    block: neither of ``_unsoft``'s patterns matches across a newline.
+    """
+    carry = ""
+    for block in _blocks(found, start, end):
+        text = carry + block
+        cut = text.rfind("\n")
+        if cut < 0:
+            carry = text
+            continue
+        for piece in _unsoft(text[:cut]).split("\n"):
+            if line := " ".join(piece.split()):
+                yield line
+        carry = text[cut + 1 :]
+    for piece in _unsoft(carry).split("\n"):
+        if line := " ".join(piece.split()):
+            yield line
+
+
+def _blocks(found: Scan, start: int, end: int) -> Iterator[str]:
+    """What :func:`_joined` joins, in order, a block of ``SLICE_PIECES`` pieces (or a data table's rows) at a time."""
+    pieces = found.pieces
+    for a, b, rows in [*found.data_tables, (end, end, "")]:  # in document order, none inside another
+        if a < start or b > end:
+            continue
+        for i in range(start, a, SLICE_PIECES):
+            yield "".join(pieces[i : min(i + SLICE_PIECES, a)])
+        yield rows
+        start = b
 
 
 def _walked_lines(el: etree._Element, skip: etree._Element | None) -> Iterator[str]:
