@@ -21,8 +21,8 @@ replaced.  A worker is retired after ``PARSE_WORKER_MAX_REPORTS`` reports
 the workers' memory stays flat over a long crawl.  The workers run
 ``PARSE_WORKER_NICE`` (default 10) below the crawl process's priority: the
 crawl process is the one every worker waits on (it fetches, feeds and
-stores), and on two cores three busy processes otherwise share them evenly.  At most
-``IN_FLIGHT_PER_WORKER`` reports per worker are in the pool at once; the
+stores), and on two cores three busy processes otherwise share them evenly.
+At most ``IN_FLIGHT_PER_WORKER`` reports per worker are in the pool at once; the
 rest wait here, and Scrapy stops taking new responses while its scraper is
 full, so memory stays flat however long the crawl.
 """
@@ -64,7 +64,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 N = TypeVar("N", int, float)
-IN_FLIGHT_PER_WORKER = 4  # enough to keep every worker busy while results wait for their turn
+# Enough to keep every worker busy while parsed reports wait for their turn and for the crawl
+# process's loop, which also runs the spider: with 4, the workers sat idle a third of a 200-host
+# crawl with every slot taken by parsed reports (16: median c 63.6 -> 68.0 reports/s, 3 pairs).
+IN_FLIGHT_PER_WORKER = 16
 
 
 def parse_workers(settings: BaseSettings) -> int:
@@ -175,8 +178,9 @@ class ParsePoolPipeline:
         workers, stages = parse_workers(settings), enabled_stages(settings)
         budgets.configure(budgets.from_settings(settings.get))  # taken to the workers by the pool
         assert crawler.stats is not None
-        limits = parse_timeout(settings), stages, worker_max_reports(settings), worker_nice(settings)
-        return cls(crawler.stats, workers, *limits)
+        return cls(
+            crawler.stats, workers, parse_timeout(settings), stages, worker_max_reports(settings), worker_nice(settings)
+        )
 
     def open_spider(self) -> None:
         level = logging.getLogger("crawler").getEffectiveLevel()
