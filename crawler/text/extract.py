@@ -190,6 +190,12 @@ class Scan:
 _T_START, _T_ROWS, _T_OPEN, _T_LAYOUT, _T_MAYBE, _T_ODD = range(6)
 
 
+def _blank_with_break(text: str) -> str:
+    """A whitespace run holding a line break, as the flow renders it: one soft break when the break starts
+    the run (the usual indentation after a tag), else each source break kept as a soft one."""
+    return SOFT if text.lstrip(" \t\r")[:1] == "\n" else SOURCE_BREAK_RE.sub(SOFT, text)
+
+
 def scan(root: etree._Element) -> Scan:
     """Sizes, metadata-key texts, the visible-text sample and the page's rendering in one walk of the tree.
 
@@ -280,13 +286,7 @@ def scan(root: etree._Element) -> Scan:
                 if text.isspace():
                     top[2] += n - 1
                     if out is not None:
-                        out.append(
-                            text
-                            if "\n" not in text
-                            else SOFT
-                            if text.lstrip(" \t\r")[:1] == "\n"
-                            else breaks(SOFT, text)
-                        )
+                        out.append(text if "\n" not in text else _blank_with_break(text))
                 else:
                     top[2] += n - len(text.split()) + 1 - text[0].isspace() - text[-1].isspace()
                     if search(text):
@@ -308,13 +308,7 @@ def scan(root: etree._Element) -> Scan:
                 if text.isspace():
                     top[2] += n - 1
                     if out is not None:
-                        out.append(
-                            text
-                            if "\n" not in text
-                            else SOFT
-                            if text.lstrip(" \t\r")[:1] == "\n"
-                            else breaks(SOFT, text)
-                        )
+                        out.append(text if "\n" not in text else _blank_with_break(text))
                 else:
                     top[2] += n - len(text.split()) + 1 - text[0].isspace() - text[-1].isspace()
                     if search(text):
@@ -360,9 +354,7 @@ def scan(root: etree._Element) -> Scan:
             elif text.isspace():
                 size = length - 1
                 if out is not None:
-                    out.append(
-                        text if "\n" not in text else SOFT if text.lstrip(" \t\r")[:1] == "\n" else breaks(SOFT, text)
-                    )
+                    out.append(text if "\n" not in text else _blank_with_break(text))
             else:
                 size = length - len(text.split()) + 1 - text[0].isspace() - text[-1].isspace()
                 if search(text):
