@@ -52,7 +52,7 @@ class ReportItem(scrapy.Item):
     images = scrapy.Field()  # {url: bytes} of the body's table images (crawler/spiders/table_images.py); never stored
     fetched_at = scrapy.Field()  # ISO 8601 UTC
     # decode
-    html = scrapy.Field()  # decoded (and repaired) page as str
+    html = scrapy.Field()  # decoded (and repaired) page as str, for the stages; a parse worker keeps it
     tree = scrapy.Field()  # parsel.Selector over `html`; never stored
     source_encoding = scrapy.Field()
     encoding_reason = scrapy.Field()

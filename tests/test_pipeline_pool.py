@@ -287,6 +287,21 @@ def test_pool_replaces_a_killed_worker_and_parses_the_next_report() -> None:
     assert second.counts == expected.counts
 
 
+def test_a_worker_sends_back_what_the_stages_read_and_not_the_page_it_was_sent() -> None:
+    """The body, the table images and the decoded page stay out of the result; every other field is in-process's."""
+    small = TEMPLATE.read_bytes()
+    images = {"http://127.0.0.1/t.png": b"\x89PNG not really"}
+    sent = Report(url="http://127.0.0.1/a.html", body=small, content_type="text/html", images=images)
+    with ParsePool(1, timeout=120) as pool:
+        parsed = pool.parse(sent).result(60)
+    expected = parse_report(small, "text/html", "http://127.0.0.1/a.html")
+    assert expected.html and expected.body == small
+    assert not {"body", "images", "html", "tree", "main"} & set(parsed.fields)
+    assert parsed.fields["text"] == expected.text and parsed.fields["cells"] == expected.cells
+    assert parsed.fields["sections"] == expected.sections and parsed.fields["checks"] == expected.checks
+    assert parsed.fields["report_id"] == expected.report_id and len(parsed.fields["text"]) > 1000
+
+
 @pytest.mark.parametrize("ending", ["killed", "timeout"])
 def test_a_report_sent_ahead_to_a_worker_that_fails_is_parsed_by_its_replacement(ending: str) -> None:
     """The next report waits in the worker while it parses this one; this one's failure is not charged to it."""

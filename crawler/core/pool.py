@@ -43,9 +43,12 @@ from crawler.core.stages import run_stages
 
 logger = logging.getLogger(__name__)
 
-# Fields that stay in the crawl process: the body was sent (and is still on the
-# item); parsed trees cannot cross a process boundary and are never stored.
-NOT_RETURNED = frozenset({"body", "tree", "main"})
+# Fields a worker does not send back.  The body and the table images were sent
+# to it and are still on the item; parsed trees cannot cross a process
+# boundary.  The decoded page is read by the stages only and never stored; it
+# was most of what a worker sent back (a 120 KB page: 51 of 70 KiB), which made
+# each result one more pipe write the crawl process had to drain.
+NOT_RETURNED = frozenset({"body", "images", "html", "tree", "main"})
 READY = "ready"
 AHEAD = 2  # jobs sent to a worker before its oldest is answered: it never waits for the next one
 POLL_SECONDS = 0.05  # how often a slot waiting for a result looks for a newly queued report
