@@ -15,6 +15,7 @@ import re
 import shutil
 import signal
 import sqlite3
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -306,7 +307,7 @@ def test_a_worker_sends_back_what_the_stages_read_and_not_the_page_it_was_sent()
 def test_a_report_sent_ahead_to_a_worker_that_fails_is_parsed_by_its_replacement(ending: str) -> None:
     """The next report waits in the worker while it parses this one; this one's failure is not charged to it."""
     small = TEMPLATE.read_bytes()
-    with ParsePool(1, timeout=120 if ending == "killed" else 2.0) as pool:
+    with ParsePool(1, timeout=120 if ending == "killed" else 0.5) as pool:
         worker = wait_for(pool.pids, 30, "the worker")[0]
         slow = pool.parse(Report(url="http://127.0.0.1/slow.html", body=slow_page(), content_type="text/html"))
         ahead = pool.parse(Report(url="http://127.0.0.1/a.html", body=small, content_type="text/html"))
@@ -317,7 +318,7 @@ def test_a_report_sent_ahead_to_a_worker_that_fails_is_parsed_by_its_replacement
             with pytest.raises(WorkerDied, match=rf"worker {worker} died while parsing \(signal 9\)"):
                 slow.result(60)
         else:
-            with pytest.raises(ParseTimeout, match=r"PARSE_TIMEOUT=2 s; worker \d+ was stopped"):
+            with pytest.raises(ParseTimeout, match=r"PARSE_TIMEOUT=0.5 s; worker \d+ was stopped"):
                 slow.result(60)
         parsed = ahead.result(60)
         assert pool.pids() and pool.pids() != [worker]
@@ -325,6 +326,36 @@ def test_a_report_sent_ahead_to_a_worker_that_fails_is_parsed_by_its_replacement
     expected = parse_report(small, "text/html", "http://127.0.0.1/a.html")
     assert parsed.fields["title"] == expected.title and parsed.fields["cells"] == expected.cells
     assert parsed.errors == expected.errors and parsed.counts == expected.counts
+
+
+MAIN_SCRIPT = """
+import json, os, sys
+from pathlib import Path
+with open(os.environ["MAIN_RUNS"], "a") as runs:  # every run of this file, as which module
+    runs.write(__name__ + "\\n")
+if __name__ == "__main__":
+    from crawler.core.pool import ParsePool
+    from crawler.core.report import Report
+    body = Path(os.environ["PAGE"]).read_bytes()
+    with ParsePool(2, timeout=120, max_reports=1) as pool:
+        futures = [pool.parse(Report(url=f"http://127.0.0.1/{n}.html", body=body, content_type="text/html"))
+                   for n in range(3)]
+        print(json.dumps([f.result(120).fields["title"] for f in futures]))
+"""
+
+
+@pytest.mark.parametrize("run_as", ["script", "module"])
+def test_workers_do_not_run_the_crawls_main_script_again(tmp_path: Path, run_as: str) -> None:
+    """``scrapy crawl``'s script imports all of Scrapy; a worker needs none of it (each start cost ~0.45 s)."""
+    (tmp_path / "pool_main.py").write_text(MAIN_SCRIPT, "utf-8")
+    runs = tmp_path / "runs.txt"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MAIN_RUNS": str(runs), "PAGE": str(TEMPLATE)}
+    command = [sys.executable, "pool_main.py"] if run_as == "script" else [sys.executable, "-m", "pool_main"]
+    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    expected = parse_report(TEMPLATE.read_bytes(), "text/html", "http://127.0.0.1/0.html").title
+    assert json.loads(done.stdout) == [expected] * 3  # three reports, each by a fresh worker (max_reports=1)
+    assert runs.read_text("utf-8").split() == ["__main__"]  # the crawl process's own run, and no worker's
 
 
 def test_pool_retires_a_worker_after_its_max_reports_and_a_fresh_one_parses_the_rest() -> None:

@@ -34,6 +34,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Collection
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from multiprocessing import spawn
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -54,6 +55,7 @@ AHEAD = 2  # jobs sent to a worker before its oldest is answered: it never waits
 POLL_SECONDS = 0.05  # how often a slot waiting for a result looks for a newly queued report
 STARTUP_SECONDS = 120.0  # a fresh worker's start (the fork server's import and warm-up the first time)
 PRELOAD = ["crawler.core.pool", "crawler.core.prewarm"]  # what the fork server imports (and warms) for every worker
+MAIN_ENV = "CRAWLER_POOL_MAIN"  # how this process's main script is named, for the fork server (see workers_main)
 
 
 class PoolFailure(Exception):
@@ -76,6 +78,26 @@ class Parsed:
     errors: list[dict[str, str]]
     counts: Counter[str]
     records: list[logging.LogRecord] = field(default_factory=list)
+
+
+def workers_main() -> str:
+    """How multiprocessing would have each worker re-run this process's main script: ``path:…``, ``name:…`` or "".
+
+    A worker forked from the fork server runs the parent's ``__main__`` again
+    unless its own ``__main__`` already is that script.  For ``scrapy crawl``
+    that is an import of all of Scrapy, ~0.45 s of CPU and its memory for
+    every worker started.  The fork server was meant to load ``__main__``
+    once when asked to preload it, but that never worked before Python 3.13
+    (CPython gh-126631).  The workers run only this module's functions and
+    need nothing of ``__main__``, so the fork server marks its own as the
+    parent's (:mod:`crawler.core.prewarm`) and the workers skip it.
+    """
+    data = spawn.get_preparation_data("parse-worker")  # what every Process.start() sends its child
+    if "init_main_from_name" in data:
+        return f"name:{data['init_main_from_name']}"
+    if "init_main_from_path" in data:
+        return f"path:{data['init_main_from_path']}"
+    return ""
 
 
 def report_inputs(report: Report) -> dict[str, Any]:
@@ -375,6 +397,7 @@ class ParsePool:
         self.retired = 0  # workers retired after max_reports and started afresh
         self.context = multiprocessing.get_context("forkserver")
         self.context.set_forkserver_preload(PRELOAD)
+        os.environ[MAIN_ENV] = workers_main()  # read by the fork server, started with the first worker
         self.workers, self.timeout, self.level = workers, timeout, level
         self.limits = budgets.current()  # the crawl's per-report budgets hold in the workers too
         self.jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()

@@ -12,8 +12,12 @@ shares with the fork server into private copies.
 from __future__ import annotations
 
 import gc
+import os
+import sys
+from importlib.machinery import ModuleSpec
 
 from crawler.core import parse_report
+from crawler.core.pool import MAIN_ENV
 from crawler.text import lm
 from crawler.text.normalise import normalise_fragment
 
@@ -28,6 +32,22 @@ SAMPLE = (
     "<p>五、存在的主要问题及改进情况</p><p>六、其他需要报告的事项</p></div></body></html>"
 ).encode()
 
+
+def pass_over_main() -> None:
+    """Make this process's ``__main__`` the crawl's main script, as multiprocessing names it.
+
+    Every worker forked from here then finds its ``__main__`` already set and
+    does not run the script again (crawler.core.pool.workers_main says why).
+    """
+    kind, _, value = os.environ.get(MAIN_ENV, "").partition(":")
+    main = sys.modules["__main__"]
+    if kind == "path":
+        main.__file__ = value
+    elif kind == "name":
+        main.__spec__ = ModuleSpec(value, None)
+
+
+pass_over_main()
 parse_report(SAMPLE, "text/html; charset=utf-8", "http://prewarm.invalid/report.html")
 normalise_fragment("政府資訊公開", traditional=True)
 lm.score("政府信息公開")  # the mojibake repair's word model (jieba's dictionary), built on first use
