@@ -358,6 +358,37 @@ def test_workers_do_not_run_the_crawls_main_script_again(tmp_path: Path, run_as:
     assert runs.read_text("utf-8").split() == ["__main__"]  # the crawl process's own run, and no worker's
 
 
+def _refuse_to_load() -> None:
+    raise ValueError("this object does not load in a worker")
+
+
+class _LoadsNowhere:
+    """Pickles in the crawl process; unpickling it raises."""
+
+    def __reduce__(self) -> tuple[Callable[[], None], tuple[()]]:
+        return _refuse_to_load, ()
+
+
+def test_a_job_a_worker_cannot_read_fails_with_the_reason_and_the_worker_goes_on() -> None:
+    small = TEMPLATE.read_bytes()
+    with ParsePool(1, timeout=60) as pool:
+        unreadable = pool.submit(len, _LoadsNowhere())
+        with pytest.raises(RuntimeError, match="could not read this job: ValueError: this object does not load"):
+            unreadable.result(60)
+        parsed = pool.parse(Report(url="http://127.0.0.1/a.html", body=small, content_type="text/html")).result(60)
+        assert pool.replaced == 0
+    assert parsed.fields["title"] == parse_report(small, "text/html", "http://127.0.0.1/a.html").title
+
+
+def test_a_job_defined_in_main_is_refused_before_it_reaches_a_worker() -> None:
+    def job() -> int:
+        return 1
+
+    job.__module__ = "__main__"
+    with ParsePool(1, timeout=60) as pool, pytest.raises(ValueError, match="defined in __main__"):
+        pool.submit(job)
+
+
 def test_pool_retires_a_worker_after_its_max_reports_and_a_fresh_one_parses_the_rest() -> None:
     small = TEMPLATE.read_bytes()
     expected = parse_report(small, "text/html", "http://127.0.0.1/a.html")

@@ -187,9 +187,16 @@ def _receive(conn: Connection, inbox: queue.SimpleQueue[Any]) -> None:
             message = conn.recv()
         except (EOFError, OSError):  # the crawl process is gone
             message = None
+        except Exception as exc:  # noqa: BLE001 - a job that cannot be loaded here fails, not the worker
+            message = (_unreadable, (f"the worker could not read this job: {type(exc).__name__}: {exc}",))
         inbox.put(message)
         if message is None:
             return
+
+
+def _unreadable(error: str) -> None:
+    """Stands in for a job the worker could not unpickle, so its caller gets the reason."""
+    raise RuntimeError(error)
 
 
 @dataclass
@@ -407,6 +414,9 @@ class ParsePool:
             slot.thread.start()
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        """Run ``fn(*args)`` in a worker; ``fn`` must be importable by module (workers do not load ``__main__``)."""
+        if getattr(fn, "__module__", None) in ("__main__", "__mp_main__"):
+            raise ValueError(f"{fn.__qualname__} is defined in __main__, which parse workers do not load")
         future: Future[Any] = Future()
         self.jobs.put(_Job(fn, args, future))
         return future
