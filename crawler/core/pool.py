@@ -345,7 +345,7 @@ class _Slot:
             pid = self.process.pid
             code = self.stop_process(kill=True)
             how = f"signal {-code}" if code is not None and code < 0 else f"exit status {code}"
-            self.fail_oldest(WorkerDied(f"worker {pid} died while parsing ({how}); it was replaced"), stopped=True)
+            self.fail_oldest(WorkerDied(f"worker {pid} died while parsing ({how}); it was replaced"))
             return
         except Exception as exc:  # noqa: BLE001 - a result that does not unpickle: said on the report
             self.fail_oldest(PoolFailure(f"parse pool error: {type(exc).__name__}: {exc}"))
@@ -366,10 +366,9 @@ class _Slot:
             except Exception:
                 logger.exception("parse worker %d could not start; trying again with the next report", self.number)
 
-    def fail_oldest(self, exc: PoolFailure, stopped: bool = False) -> None:
+    def fail_oldest(self, exc: PoolFailure) -> None:
         """The oldest job fails with ``exc``; its worker is replaced and given the others again."""
-        if not stopped:
-            self.stop_process(kill=True)
+        self.stop_process(kill=True)  # nothing to do when it is already stopped (a dead worker)
         self.pool.replaced += 1
         self.sent.popleft().future.set_exception(exc)
         again, self.sent = self.sent, deque()

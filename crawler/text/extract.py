@@ -419,7 +419,7 @@ def scanned_lines(found: Scan, el: etree._Element, skip: etree._Element | None =
     text = _scanned_text(found, el, skip)
     if text is None:
         return None
-    return [line for piece in text.split("\n") if (line := " ".join(piece.split()))]
+    return list(_text_lines(text))
 
 
 def _scanned_text(found: Scan, el: etree._Element, skip: etree._Element | None) -> str | None:
@@ -750,7 +750,7 @@ def iter_lines(el: etree._Element, skip: etree._Element | None = None) -> Iterat
         text = _scanned_text(found, el, skip) if found is not None else None
         if text is None:
             return _walked_lines(el, skip)
-        return (line for piece in text.split("\n") if (line := " ".join(piece.split())))
+        return _text_lines(text)
     if el is found.root:
         _LAST_SCAN.clear()
     return _sliced_lines(found, *span)
@@ -773,13 +773,14 @@ def _sliced_lines(found: Scan, start: int, end: int) -> Iterator[str]:
         if cut < 0:
             carry = text
             continue
-        for piece in _unsoft(text[:cut]).split("\n"):
-            if line := " ".join(piece.split()):
-                yield line
+        yield from _text_lines(_unsoft(text[:cut]))
         carry = text[cut + 1 :]
-    for piece in _unsoft(carry).split("\n"):
-        if line := " ".join(piece.split()):
-            yield line
+    yield from _text_lines(_unsoft(carry))
+
+
+def _text_lines(text: str) -> Iterator[str]:
+    """The non-blank lines of a rendered text, each with its whitespace runs as single spaces."""
+    return (line for piece in text.split("\n") if (line := " ".join(piece.split())))
 
 
 def _blocks(found: Scan, start: int, end: int) -> Iterator[str]:
@@ -822,7 +823,7 @@ def render_lines(el: etree._Element, skip: etree._Element | None = None) -> list
     out: list[str] = []
     _walk(el, skip, out)
     text = _unsoft("".join(out))
-    return [line for piece in text.split("\n") if (line := " ".join(piece.split()))]
+    return list(_text_lines(text))
 
 
 def drop_boilerplate(lines: list[str]) -> list[str]:
